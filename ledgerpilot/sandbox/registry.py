@@ -66,6 +66,7 @@ MODEL_ORDER: dict[str, tuple[str, str]] = {
     "ir.model": ("model", "name"),
     "res.groups": ("name", "full_name"),
     "product.template": ("priority desc, name", "name"),
+    "res.currency.rate": ("name desc", "name"),
 }
 
 #: one2many field -> the many2one on the comodel that points back.
@@ -93,7 +94,7 @@ ONE2MANY_INVERSES: dict[tuple[str, str], str] = {
     ("stock.picking", "move_ids"): "picking_id",
     ("purchase.order.line", "move_ids"): "purchase_line_id",
     ("project.project", "task_ids"): "project_id",
-    ("mail.activity.type", "previous_type_ids"): "default_next_type_id",
+    ("res.currency", "rate_ids"): "currency_id",
 }
 
 #: Non-stored fields the sandbox computes at read time (besides ``display_name``).
@@ -149,6 +150,23 @@ EXTRA_SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
                       "required": False},
         "comment": {"type": "text", "string": "Comment", "store": True, "readonly": False,
                     "required": False},
+        "display_name": {"type": "char", "string": "Display Name", "store": False, "readonly": True,
+                         "required": False},
+    },
+    # Odoo 17's res.currency.rate (the recorded schema has res.currency.rate_ids pointing to it)
+    "res.currency.rate": {
+        "id": {"type": "integer", "string": "ID", "store": True, "readonly": True, "required": False},
+        "name": {"type": "date", "string": "Date", "store": True, "readonly": False, "required": True},
+        "rate": {"type": "float", "string": "Technical Rate", "store": True, "readonly": False,
+                 "required": False},
+        "currency_id": {"type": "many2one", "relation": "res.currency", "string": "Currency", "store": True,
+                        "readonly": True, "required": False},
+        "company_id": {"type": "many2one", "relation": "res.company", "string": "Company", "store": True,
+                       "readonly": False, "required": False},
+        "create_date": {"type": "datetime", "string": "Created on", "store": True, "readonly": True,
+                        "required": False},
+        "write_date": {"type": "datetime", "string": "Last Updated on", "store": True, "readonly": True,
+                       "required": False},
         "display_name": {"type": "char", "string": "Display Name", "store": False, "readonly": True,
                          "required": False},
     },

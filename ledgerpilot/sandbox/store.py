@@ -27,6 +27,13 @@ from ledgerpilot.sandbox.registry import FieldSpec, ModelSpec, registry, relatio
 
 _EPOCH_WRITE = "1970-01-01 00:00:00"
 
+#: The sandbox database file inside a sandbox data folder (the ground truth lies beside it).
+DATABASE_FILENAME = "demo.sqlite"
+
+
+def database_path(data_dir: str | Path) -> Path:
+    return Path(data_dir) / DATABASE_FILENAME
+
 
 def encode_value(spec: FieldSpec, value: Any) -> Any:
     """Python/RPC value -> SQLite value for one column."""

@@ -1,0 +1,61 @@
+"""The ``ledgerpilot`` command: a thin layer over the library.
+
+Exit codes: 0 success; 1 a reported error (Odoo refused, bad data); 2 bad configuration or usage;
+3 Odoo unreachable or the login refused; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ledgerpilot.channels.cli import overview_cmd, sandbox_cmd
+from ledgerpilot.channels.cli.console import error_console
+from ledgerpilot.errors import LedgerpilotError
+
+app = typer.Typer(
+    name="ledgerpilot",
+    help="A finance agent for Odoo: cash, budgets, close and anomalies, with human-approved write-back.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("demo")(overview_cmd.demo)
+app.command("overview")(overview_cmd.overview)
+app.add_typer(sandbox_cmd.app, name="sandbox")
+
+
+@app.command("version")
+def version() -> None:
+    """Print ledgerpilot's version."""
+    from importlib.metadata import version as pkg_version
+
+    typer.echo(pkg_version("ledgerpilot"))
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except LedgerpilotError as exc:
+        error_console().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        error_console().print("interrupted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        error_console().print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,46 @@
+"""Rich consoles and progress display shared by the CLI commands."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+
+def console() -> Console:
+    return Console(highlight=False)
+
+
+def error_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def safe(text: Any) -> str:
+    """Text from Odoo (partner names, labels) is data: never let it be read as Rich markup."""
+    return escape(str(text))
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+@contextmanager
+def progress_steps(enabled: bool = True) -> Iterator[Callable[..., None]]:
+    """A progress display on stderr; yields ``step(message, fraction=None)``."""
+    if not enabled:
+        yield lambda *_a, **_k: None
+        return
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                        console=error_console(), transient=True)
+    with progress:
+        task = progress.add_task("starting", total=1.0)
+
+        def step(message: str, fraction: float | None = None) -> None:
+            progress.update(task, description=safe(message),
+                            completed=fraction if fraction is not None else progress.tasks[0].completed)
+
+        yield step

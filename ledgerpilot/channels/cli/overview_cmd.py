@@ -1,0 +1,66 @@
+"""``ledgerpilot overview`` (the configured Odoo) and ``ledgerpilot demo`` (the built-in sandbox)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import typer
+
+from ledgerpilot.channels.cli.console import console, print_json, progress_steps
+from ledgerpilot.channels.cli.render_overview import render_overview
+from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt, _parse_today
+from ledgerpilot.config import OdooConnection, load_settings
+from ledgerpilot.sandbox.demo import demo_connection, demo_data_dir, demo_today, ensure_demo_data
+from ledgerpilot.tools.overview import CompanyOverview, company_overview
+
+JsonOpt = typer.Option(False, "--json", help="print machine-readable JSON instead of tables")
+AsOfOpt = typer.Option(None, "--as-of", help="date of the overview (YYYY-MM-DD); default: today")
+
+
+def _overview_of(connection: OdooConnection, as_of: dt.date, cache_dir, show_progress: bool) -> CompanyOverview:
+    from ledgerpilot.odoo.connection import connect
+
+    with progress_steps(show_progress) as step:
+        step(f"connecting to {connection.url}")
+        client = connect(connection, cache_dir=cache_dir)
+        try:
+            return company_overview(client, as_of, progress=lambda msg: step(f"pulling {msg}"))
+        finally:
+            client.close()
+
+
+def _show(result: CompanyOverview, as_json: bool) -> None:
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+    else:
+        render_overview(console(), result)
+
+
+def overview(as_json: bool = JsonOpt, as_of: Optional[str] = AsOfOpt) -> None:
+    """Company overview of the configured Odoo: bank, ageing, open orders, volume."""
+    settings = load_settings()
+    connection = settings.odoo_connection()
+    day = _parse_today(as_of) or dt.date.today()
+    _show(_overview_of(connection, day, settings.cache_dir, show_progress=not as_json), as_json)
+
+
+def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = TodayOpt,
+         as_json: bool = JsonOpt,
+         rebuild: bool = typer.Option(False, "--rebuild", help="rebuild the demo company first")) -> None:
+    """Run ledgerpilot against the built-in sandbox company, exactly as against a real Odoo."""
+    from ledgerpilot.sandbox.server.runner import running_sandbox
+
+    settings = load_settings()
+    day = _parse_today(today)
+    folder = demo_data_dir(settings.home, seed, scale, day)
+    with progress_steps(not as_json) as step:
+        ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building demo company: {stage}", f),
+                         rebuild=rebuild)
+    as_of = demo_today(folder)
+    with running_sandbox(folder) as handle:
+        if not as_json:
+            console().print(f"sandbox running at {handle.url} (database {handle.db}, user admin)")
+        result = _overview_of(demo_connection(handle.url), as_of, settings.cache_dir / "demo",
+                              show_progress=not as_json)
+    _show(result, as_json)

@@ -1,0 +1,84 @@
+"""``ledgerpilot sandbox ...``: build and serve the built-in Odoo-compatible sandbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ledgerpilot.channels.cli.console import console, progress_steps, safe
+from ledgerpilot.config import load_settings
+from ledgerpilot.errors import ConfigError
+from ledgerpilot.sandbox.demo import DEMO_DB, DEMO_USERS, demo_data_dir, ensure_demo_data
+
+app = typer.Typer(help="The built-in Odoo 17-compatible sandbox with a seeded demo company.", no_args_is_help=True)
+
+SeedOpt = typer.Option(7, "--seed", help="seed of the demo company (same seed, same books)")
+ScaleOpt = typer.Option(1.0, "--scale", min=0.05, help="volume multiplier: 1 is about 50,000 journal items, 20 over 1M")
+TodayOpt = typer.Option(None, "--today", help="the demo's 'today' (YYYY-MM-DD); default: the real date")
+DataDirOpt = typer.Option(None, "--data-dir", help="folder of the sandbox database (default: under LEDGERPILOT_HOME)")
+
+
+def _parse_today(value: Optional[str]) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--today must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def resolve_data_dir(data_dir: Optional[Path], seed: int, scale: float, today: dt.date | None) -> Path:
+    if data_dir is not None:
+        return data_dir
+    return demo_data_dir(load_settings().home, seed, scale, today)
+
+
+@app.command("build")
+def build(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = TodayOpt,
+          data_dir: Optional[Path] = DataDirOpt,
+          force: bool = typer.Option(False, "--force", help="rebuild even if the database exists")) -> None:
+    """Build the demo company's database (and its ground truth) without serving it."""
+    day = _parse_today(today)
+    folder = resolve_data_dir(data_dir, seed, scale, day)
+    with progress_steps() as step:
+        ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f),
+                         rebuild=force)
+    console().print(f"demo company ready in {safe(folder)}")
+
+
+@app.command("start")
+def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port to listen on (0: any free port)"),
+          host: str = typer.Option("127.0.0.1", "--host", help="address to bind (keep it on localhost)"),
+          seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = TodayOpt,
+          data_dir: Optional[Path] = DataDirOpt,
+          faults: Optional[str] = typer.Option(None, "--faults", help='fault injection as JSON, e.g. {"latency_ms": 50}'),
+          allow_fault_control: bool = typer.Option(False, "--allow-fault-control",
+                                                   help="accept POST /sandbox/faults to change faults at run time")) -> None:
+    """Serve the sandbox over HTTP (JSON-RPC, XML-RPC, web session routes, JSON-2) until Ctrl-C."""
+    from ledgerpilot.sandbox.server.faults import FaultConfig
+    from ledgerpilot.sandbox.server.runner import serve
+
+    day = _parse_today(today)
+    folder = resolve_data_dir(data_dir, seed, scale, day)
+    fault_config = None
+    if faults:
+        try:
+            fault_config = FaultConfig(**json.loads(faults))
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"--faults is not a valid fault configuration: {exc}") from exc
+    with progress_steps() as step:
+        ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f))
+
+    def ready(url: str) -> None:
+        out = console()
+        out.print(f"sandbox serving [bold]{safe(url)}[/] database [bold]{DEMO_DB}[/] from {safe(folder)}")
+        for login, role in DEMO_USERS.items():
+            out.print(f"  user {login} / password {login}: {role}")
+        out.print("Ctrl-C stops it.")
+
+    serve(folder, host=host, port=port, faults=fault_config, allow_fault_control=allow_fault_control,
+          on_ready=ready)

@@ -1,0 +1,179 @@
+"""Configuration: environment variables (``LEDGERPILOT_*``) over an optional TOML file over defaults.
+
+The TOML file is ``$LEDGERPILOT_HOME/config.toml`` unless ``LEDGERPILOT_CONFIG`` names another
+one. Keys are the same as the environment variables without the prefix, either flat
+(``odoo_url = "..."``) or in sections (``[odoo]`` ``url = "..."``). Bad values are rejected with a
+message naming the setting and where it came from.
+
+Nothing is read at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, Mapping
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from ledgerpilot.errors import ConfigError
+
+ENV_PREFIX = "LEDGERPILOT_"
+Transport = Literal["auto", "jsonrpc", "xmlrpc", "json2"]
+
+
+def default_home() -> Path:
+    return Path.home() / ".ledgerpilot"
+
+
+class OdooConnection(BaseModel):
+    """Everything the gateway needs to reach one Odoo database."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str
+    db: str
+    user: str
+    password: SecretStr | None = None
+    api_key: SecretStr | None = None
+    transport: Transport = "auto"
+    timeout: float = Field(default=120.0, gt=0)
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    verify_tls: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"must be an http(s) URL such as https://mycompany.odoo.com, not {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _secret(self) -> "OdooConnection":
+        if self.password is None and self.api_key is None:
+            raise ValueError("needs a password or an API key (LEDGERPILOT_ODOO_PASSWORD or LEDGERPILOT_ODOO_API_KEY)")
+        return self
+
+    @property
+    def secret(self) -> str:
+        """The API key when there is one (Odoo accepts it wherever a password goes), else the password."""
+        chosen = self.api_key or self.password
+        assert chosen is not None
+        return chosen.get_secret_value()
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the TOML file; ``[section] key`` becomes ``section_key``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None):
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - interface requirement
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = tomllib.loads(self.path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {self.path} is not valid TOML: {exc}") from exc
+        return flatten_sections(data)
+
+
+def flatten_sections(data: Mapping[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            for sub, subvalue in value.items():
+                flat[f"{key}_{sub}".lower()] = subvalue
+        else:
+            flat[key.lower()] = value
+    return flat
+
+
+class Settings(BaseSettings):
+    """All of ledgerpilot's settings. Every field maps to ``LEDGERPILOT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+
+    home: Path = Field(default_factory=default_home, description="where ledgerpilot keeps its state")
+
+    odoo_url: str | None = None
+    odoo_db: str | None = None
+    odoo_user: str | None = None
+    odoo_password: SecretStr | None = None
+    odoo_api_key: SecretStr | None = None
+    odoo_transport: Transport = "auto"
+    odoo_timeout: float = Field(default=120.0, gt=0)
+    odoo_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    odoo_verify_tls: bool = True
+
+    currency_display: str = Field(default="", description="override of the currency symbol shown")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        return (init_settings, env_settings, _TomlSource(settings_cls, config_file_path()), file_secret_settings)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def odoo_configured(self) -> bool:
+        return bool(self.odoo_url)
+
+    def odoo_connection(self) -> OdooConnection:
+        """The configured Odoo, or a :class:`ConfigError` that names what is missing."""
+        missing = [name for name, value in (("LEDGERPILOT_ODOO_URL", self.odoo_url),
+                                            ("LEDGERPILOT_ODOO_DB", self.odoo_db),
+                                            ("LEDGERPILOT_ODOO_USER", self.odoo_user)) if not value]
+        if self.odoo_password is None and self.odoo_api_key is None:
+            missing.append("LEDGERPILOT_ODOO_PASSWORD or LEDGERPILOT_ODOO_API_KEY")
+        if missing:
+            raise ConfigError("Odoo is not configured: set " + ", ".join(missing)
+                              + " (environment or config file), or run `ledgerpilot demo` to use the sandbox.")
+        try:
+            return OdooConnection(url=self.odoo_url, db=self.odoo_db, user=self.odoo_user,
+                                  password=self.odoo_password, api_key=self.odoo_api_key,
+                                  transport=self.odoo_transport, timeout=self.odoo_timeout,
+                                  batch_size=self.odoo_batch_size, verify_tls=self.odoo_verify_tls)
+        except ValidationError as exc:
+            raise ConfigError(describe_validation_error(exc, prefix="LEDGERPILOT_ODOO_")) from exc
+
+
+def config_file_path() -> Path | None:
+    explicit = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if explicit:
+        return Path(explicit)
+    home = os.environ.get(f"{ENV_PREFIX}HOME")
+    return (Path(home) if home else default_home()) / "config.toml"
+
+
+def describe_validation_error(exc: ValidationError, prefix: str = ENV_PREFIX) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = "_".join(str(part) for part in err["loc"]) if err["loc"] else ""
+        name = f"{prefix}{loc.upper()}" if loc else prefix.rstrip("_")
+        value = err.get("input")
+        shown = "" if isinstance(value, (dict, type(None))) or "password" in loc or "key" in loc else f" (got {value!r})"
+        lines.append(f"{name}: {err['msg']}{shown}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load the settings, turning any validation problem into a :class:`ConfigError`."""
+    path = config_file_path()
+    if path is not None and os.environ.get(f"{ENV_PREFIX}CONFIG") and not path.exists():
+        raise ConfigError(f"LEDGERPILOT_CONFIG names {path}, which does not exist")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        source = f" (environment or {path})" if path and path.exists() else " (environment)"
+        raise ConfigError(describe_validation_error(exc) + f"\nsettings come from{source}") from exc

@@ -1,0 +1,77 @@
+"""Money: an exact amount in a currency.
+
+Odoo sends monetary amounts as JSON floats that are already rounded to the currency's decimals.
+``from_wire`` recovers the exact decimal value; sums over many rows are done in integer minor
+units (``to_minor``) so that no float error creeps in, however many rows are added.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+class Money(BaseModel):
+    """An amount and its ISO currency code. Arithmetic refuses to mix currencies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: Decimal
+    currency: str
+
+    @field_validator("currency")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not code:
+            raise ValueError("a currency code is required")
+        return code
+
+    def _same(self, other: "Money") -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(amount=self.amount - other.amount, currency=self.currency)
+
+    def __neg__(self) -> "Money":
+        return Money(amount=-self.amount, currency=self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount:,} {self.currency}"
+
+
+def quantize(amount: Decimal | float | int, digits: int = 2) -> Decimal:
+    """Round half-up to ``digits`` decimals, as Odoo's ``float_round`` does for amounts."""
+    exponent = Decimal(1).scaleb(-digits)
+    return Decimal(str(amount)).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def from_wire(value: float | int | None, digits: int = 2) -> Decimal:
+    """A monetary value as Odoo sends it (a float rounded to ``digits``) -> exact Decimal."""
+    return quantize(value or 0, digits)
+
+
+def to_minor(series: pd.Series, digits: int = 2) -> pd.Series:
+    """Monetary float column -> exact integer minor units (cents for 2 digits)."""
+    values = series.astype("float64").fillna(0.0).to_numpy()
+    return pd.Series(np.rint(values * (10**digits)).astype("int64"), index=series.index)
+
+
+def minor_to_decimal(minor: int | np.integer, digits: int = 2) -> Decimal:
+    return Decimal(int(minor)).scaleb(-digits)
+
+
+def sum_exact(values: Iterable[float], digits: int = 2) -> Decimal:
+    """Exact sum of wire amounts."""
+    total = sum(int(round(v * 10**digits)) for v in values)
+    return minor_to_decimal(total, digits)

@@ -1,0 +1,135 @@
+"""The ``ledgerpilot`` command end to end: real subprocesses against the real sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ledgerpilot.channels.cli.app", *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture()
+def cli_env(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
+    env["LEDGERPILOT_HOME"] = str(tmp_path / "home")
+    env["COLUMNS"] = "160"
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_overview_json_against_the_sandbox(sandbox, cli_env):
+    cli_env.update(LEDGERPILOT_ODOO_URL=sandbox.url, LEDGERPILOT_ODOO_DB=sandbox.db,
+                   LEDGERPILOT_ODOO_USER="readonly", LEDGERPILOT_ODOO_PASSWORD="readonly")
+    result = run_cli("overview", "--json", "--as-of", DEMO_TODAY.isoformat(), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["odoo_version"].startswith("17.0")
+    assert data["journal_items"] > 5000
+    assert data["company"]["currency"] == "EUR"
+    assert float(data["receivables"]["total"]) > 0 and float(data["payables"]["total"]) > 0
+    assert data["bank"]["accounts"], "the demo company has a bank account"
+    bucket_sum = sum(float(b["amount"]) for b in data["receivables"]["buckets"])
+    assert round(bucket_sum, 2) == round(float(data["receivables"]["total"]), 2)
+    assert data["open_sales"]["count"] > 0 and data["open_purchases"]["count"] > 0
+
+
+def test_overview_tables_for_people(sandbox, cli_env):
+    cli_env.update(LEDGERPILOT_ODOO_URL=sandbox.url, LEDGERPILOT_ODOO_DB=sandbox.db,
+                   LEDGERPILOT_ODOO_USER="admin", LEDGERPILOT_ODOO_PASSWORD="admin")
+    result = run_cli("overview", "--as-of", DEMO_TODAY.isoformat(), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    for heading in ("Bank and cash", "Receivables", "Payables", "Open sales orders", "Open purchase orders"):
+        assert heading in result.stdout
+
+
+def test_wrong_password_exits_3_with_a_clear_message(sandbox, cli_env):
+    cli_env.update(LEDGERPILOT_ODOO_URL=sandbox.url, LEDGERPILOT_ODOO_DB=sandbox.db,
+                   LEDGERPILOT_ODOO_USER="admin", LEDGERPILOT_ODOO_PASSWORD="wrong")
+    result = run_cli("overview", env=cli_env)
+    assert result.returncode == 3
+    assert "admin" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unreachable_odoo_exits_3_naming_the_url(cli_env):
+    url = f"http://127.0.0.1:{_free_port()}"
+    cli_env.update(LEDGERPILOT_ODOO_URL=url, LEDGERPILOT_ODOO_DB="x", LEDGERPILOT_ODOO_USER="u",
+                   LEDGERPILOT_ODOO_PASSWORD="p")
+    result = run_cli("overview", env=cli_env)
+    assert result.returncode == 3
+    assert url in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unconfigured_odoo_exits_2(cli_env):
+    result = run_cli("overview", env=cli_env)
+    assert result.returncode == 2
+    assert "LEDGERPILOT_ODOO_URL" in result.stderr
+
+
+def test_no_accounting_rights_is_reported_not_crashed(sandbox, cli_env):
+    cli_env.update(LEDGERPILOT_ODOO_URL=sandbox.url, LEDGERPILOT_ODOO_DB=sandbox.db,
+                   LEDGERPILOT_ODOO_USER="demo", LEDGERPILOT_ODOO_PASSWORD="demo")
+    result = run_cli("overview", env=cli_env)
+    assert result.returncode == 1
+    assert "account." in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_builds_serves_and_shows_the_overview(cli_env, demo_data_dir, tmp_path):
+    # reuse the session's demo company instead of building another one
+    home = Path(cli_env["LEDGERPILOT_HOME"])
+    target = home / "sandbox" / f"seed{DEMO_SEED}-scale{DEMO_SCALE:g}-{DEMO_TODAY.isoformat()}"
+    target.parent.mkdir(parents=True)
+    import shutil
+
+    shutil.copytree(demo_data_dir, target)
+    result = run_cli("demo", "--seed", str(DEMO_SEED), "--scale", str(DEMO_SCALE), "--today", DEMO_TODAY.isoformat(),
+                     "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["as_of"] == DEMO_TODAY.isoformat()
+    assert data["transport"] == "jsonrpc"
+    assert data["odoo_db"] == "demo"
+
+
+def test_sandbox_start_serves_odoorpc_until_interrupted(cli_env, demo_data_dir):
+    import signal
+    import time
+
+    import odoorpc
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "sandbox", "start",
+                             "--port", str(port), "--data-dir", str(demo_data_dir)],
+                            env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                odoo = odoorpc.ODOO("127.0.0.1", port=port)
+                break
+            except Exception:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        odoo.login("demo", "admin", "admin")
+        assert odoo.env["res.partner"].search_count([]) > 10
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode in (0, 130), err
+    assert "sandbox serving" in out
