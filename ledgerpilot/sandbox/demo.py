@@ -26,17 +26,19 @@ def demo_data_dir(home: Path, seed: int, scale: float, today: dt.date | None = N
 
 
 def ensure_demo_data(data_dir: Path, seed: int, scale: float, today: dt.date | None = None,
-                     progress: Callable[[str, float], None] | None = None, rebuild: bool = False) -> Path:
+                     progress: Callable[[str, float], None] | None = None, rebuild: bool = False,
+                     follow_calendar: bool = False) -> Path:
     """Build the demo company into ``data_dir`` unless it is already there. Returns the folder.
 
-    Without an explicit ``today`` the demo follows the calendar: books built on an earlier day are
-    rebuilt so that "today" in the demo is today.
+    With ``follow_calendar`` (the default demo folder, no explicit ``today``) books built on an
+    earlier day are rebuilt so that "today" in the demo is today. A folder named by the user is
+    never rebuilt behind their back.
     """
     from ledgerpilot.sandbox.generator import build_demo_company
     from ledgerpilot.sandbox.store import Store
 
     path = database_path(data_dir)
-    if not rebuild and today is None and path.exists():
+    if follow_calendar and not rebuild and today is None and path.exists():
         store = Store(path)
         try:
             rebuild = store.get_meta("today") != dt.date.today().isoformat()

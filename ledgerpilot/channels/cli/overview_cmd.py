@@ -56,7 +56,7 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
     folder = demo_data_dir(settings.home, seed, scale, day)
     with progress_steps(not as_json) as step:
         ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building demo company: {stage}", f),
-                         rebuild=rebuild)
+                         rebuild=rebuild, follow_calendar=day is None)
     as_of = demo_today(folder)
     with running_sandbox(folder) as handle:
         if not as_json:

@@ -16,8 +16,8 @@ def money(amount: Decimal, currency: str) -> str:
     return f"{amount:,.2f} {currency}"
 
 
-def _ageing_table(title: str, ageing: Ageing) -> Table:
-    table = Table(title=title, title_justify="left")
+def _ageing_table(ageing: Ageing) -> Table:
+    table = Table()
     table.add_column("days past due")
     table.add_column("items", justify="right")
     table.add_column("amount", justify="right")
@@ -33,15 +33,20 @@ def _ageing_table(title: str, ageing: Ageing) -> Table:
     return table
 
 
-def _orders_table(title: str, orders: OpenOrders) -> Table:
-    table = Table(title=f"{title}: {orders.count:,} orders, {money(orders.amount, orders.currency)} untaxed",
-                  title_justify="left")
+def _orders_table(orders: OpenOrders) -> Table:
+    table = Table()
     table.add_column("order")
-    table.add_column("partner")
-    table.add_column("still to invoice", justify="right")
+    table.add_column("customer" if orders.kind == "sale" else "vendor")
+    table.add_column("still to invoice" if orders.kind == "sale" else "still to be billed", justify="right")
     for order in orders.largest:
         table.add_row(safe(order.order_name), safe(order.partner_name), money(order.amount, orders.currency))
     return table
+
+
+def _section(out: Console, heading: str, table: Table) -> None:
+    out.print()
+    out.print(f"[bold]{heading}[/]")
+    out.print(table)
 
 
 def render_overview(out: Console, result: CompanyOverview) -> None:
@@ -49,19 +54,19 @@ def render_overview(out: Console, result: CompanyOverview) -> None:
     out.print(f"[bold]{safe(result.company.name)}[/] — overview as of {result.as_of.isoformat()}")
     out.print(f"Odoo {safe(result.odoo_version)} at {safe(result.odoo_url)} (database {safe(result.odoo_db)}, "
               f"transport {safe(result.transport)}); {result.journal_items:,} journal items")
-    bank = Table(title=f"Bank and cash: {money(result.bank.total, cur)}", title_justify="left")
+    bank = Table()
     bank.add_column("account")
     bank.add_column("balance", justify="right")
     for account in result.bank.accounts:
         bank.add_row(safe(account.account_name), money(account.balance, cur))
-    out.print(bank)
-    out.print(_ageing_table(f"Receivables: {money(result.receivables.total, cur)} "
-                            f"({money(result.receivables.overdue, cur)} overdue)", result.receivables))
-    out.print(_ageing_table(f"Payables: {money(result.payables.total, cur)} "
-                            f"({money(result.payables.overdue, cur)} overdue)", result.payables))
-    if result.open_sales is not None:
-        out.print(_orders_table("Open sales orders", result.open_sales))
-    if result.open_purchases is not None:
-        out.print(_orders_table("Open purchase orders", result.open_purchases))
+    _section(out, f"Bank and cash: {money(result.bank.total, cur)}", bank)
+    _section(out, f"Receivables: {money(result.receivables.total, cur)} "
+                  f"({money(result.receivables.overdue, cur)} overdue)", _ageing_table(result.receivables))
+    _section(out, f"Payables: {money(result.payables.total, cur)} "
+                  f"({money(result.payables.overdue, cur)} overdue)", _ageing_table(result.payables))
+    for title, orders in (("Open sales orders", result.open_sales), ("Open purchase orders", result.open_purchases)):
+        if orders is not None:
+            _section(out, f"{title}: {orders.count:,} orders, {money(orders.amount, orders.currency)} untaxed",
+                     _orders_table(orders))
     for note in result.notes:
         out.print(f"[yellow]note:[/] {safe(note)}")

@@ -31,10 +31,11 @@ def _parse_today(value: Optional[str]) -> dt.date | None:
         raise ConfigError(f"--today must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
-def resolve_data_dir(data_dir: Optional[Path], seed: int, scale: float, today: dt.date | None) -> Path:
+def resolve_data_dir(data_dir: Optional[Path], seed: int, scale: float, today: dt.date | None) -> tuple[Path, bool]:
+    """The sandbox folder, and whether it follows the calendar (the default folder without --today)."""
     if data_dir is not None:
-        return data_dir
-    return demo_data_dir(load_settings().home, seed, scale, today)
+        return data_dir, False
+    return demo_data_dir(load_settings().home, seed, scale, today), today is None
 
 
 @app.command("build")
@@ -43,10 +44,10 @@ def build(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = T
           force: bool = typer.Option(False, "--force", help="rebuild even if the database exists")) -> None:
     """Build the demo company's database (and its ground truth) without serving it."""
     day = _parse_today(today)
-    folder = resolve_data_dir(data_dir, seed, scale, day)
+    folder, follow = resolve_data_dir(data_dir, seed, scale, day)
     with progress_steps() as step:
         ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f),
-                         rebuild=force)
+                         rebuild=force, follow_calendar=follow)
     console().print(f"demo company ready in {safe(folder)}")
 
 
@@ -60,10 +61,10 @@ def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port 
                                                    help="accept POST /sandbox/faults to change faults at run time")) -> None:
     """Serve the sandbox over HTTP (JSON-RPC, XML-RPC, web session routes, JSON-2) until Ctrl-C."""
     from ledgerpilot.sandbox.server.faults import FaultConfig
-    from ledgerpilot.sandbox.server.runner import serve
+    from ledgerpilot.sandbox.server.runner import SandboxHandle, serve
 
     day = _parse_today(today)
-    folder = resolve_data_dir(data_dir, seed, scale, day)
+    folder, follow = resolve_data_dir(data_dir, seed, scale, day)
     fault_config = None
     if faults:
         try:
@@ -71,11 +72,12 @@ def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port 
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"--faults is not a valid fault configuration: {exc}") from exc
     with progress_steps() as step:
-        ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f))
+        ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f),
+                         follow_calendar=follow)
 
-    def ready(url: str) -> None:
+    def ready(handle: SandboxHandle) -> None:
         out = console()
-        out.print(f"sandbox serving [bold]{safe(url)}[/] database [bold]{DEMO_DB}[/] from {safe(folder)}")
+        out.print(f"sandbox serving [bold]{safe(handle.url)}[/] database [bold]{DEMO_DB}[/] from {safe(folder)}")
         for login, role in DEMO_USERS.items():
             out.print(f"  user {login} / password {login}: {role}")
         out.print("Ctrl-C stops it.")

@@ -1,0 +1,295 @@
+"""``OdooClient``: the one object the product uses to talk to an Odoo database.
+
+Reads are the everyday path: ``search``, ``search_count``, ``search_read`` (always with explicit
+fields), ``read``, ``read_group`` and the DataFrame extractions ``extract`` / ``read_group_df``.
+Every call goes through the retry policy (:mod:`ledgerpilot.odoo.retry`), and field names are
+checked against the cached schema first, so a missing field or module is a clear message.
+
+The write methods (``create``, ``write``, ``unlink``, ``call``) exist for the approval machinery,
+which alone may change data in Odoo: it checks the approval and adds idempotency keys first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import pandas as pd
+
+from ledgerpilot.config import OdooConnection
+from ledgerpilot.odoo.errors import GatewayUsageError
+from ledgerpilot.odoo.extract import ColumnSpec, ProgressCallback, extract_frame, read_group_frame
+from ledgerpilot.odoo.retry import DEFAULT_RETRY, READ_METHODS, RetryPolicy, call_with_retry
+from ledgerpilot.odoo.schema import Capabilities, FeatureStatus, SchemaCache, require
+from ledgerpilot.odoo.transports.base import Transport
+
+Domain = Sequence[Any]
+
+
+def version_major(version_info: Sequence[Any]) -> int:
+    """The major version from ``server_version_info`` ([17, 0, ...] or ['saas~17', 2, ...])."""
+    match = re.search(r"\d+", str(version_info[0]))
+    if match is None:
+        raise ValueError(f"cannot read an Odoo version from {version_info!r}")
+    return int(match.group())
+
+
+class OdooClient:
+    """A logged-in connection to one Odoo database (see :func:`ledgerpilot.odoo.connect`)."""
+
+    def __init__(self, transport: Transport, connection: OdooConnection, version: dict[str, Any], *,
+                 cache_dir: Path | None = None, retry: RetryPolicy = DEFAULT_RETRY):
+        self._transport = transport
+        self.connection = connection
+        self.version_info: list[Any] = list(version["server_version_info"])
+        self.server_version: str = str(version.get("server_version", ""))
+        self.serie: str = str(version.get("server_serie", ""))
+        self.major: int = version_major(self.version_info)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.retry = retry
+        self.rpc_count = 0  # RPC attempts made, retries included (for diagnostics and benchmarks)
+        self.uid: int = transport.uid if transport.uid is not None else transport.login()
+        self.schema = SchemaCache(self._execute_kw, cache_dir=self.cache_dir, url=connection.url, db=connection.db,
+                                  user=connection.user, server_version=self.server_version)
+        self._capabilities: Capabilities | None = None
+        self._groups: dict[str, bool] = {}
+        self.last_sync = None  # SyncStats of the last incremental extract
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def transport_name(self) -> str:
+        return self._transport.name
+
+    @property
+    def url(self) -> str:
+        return self.connection.url
+
+    @property
+    def db(self) -> str:
+        return self.connection.db
+
+    def __repr__(self) -> str:
+        return (f"OdooClient({self.url!r}, db={self.db!r}, user={self.connection.user!r}, "
+                f"transport={self.transport_name!r}, version={self.server_version!r})")
+
+    # ------------------------------------------------------------------ raw calls
+
+    def execute(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``model.method(*args, **kwargs)`` over the transport, with retries for transient faults."""
+        return self._execute_kw(model, method, list(args), kwargs)
+
+    def _execute_kw(self, model: str, method: str, args: list, kwargs: dict) -> Any:
+        def attempt() -> Any:
+            self.rpc_count += 1
+            return self._transport.execute_kw(model, method, args, kwargs)
+
+        return call_with_retry(self.retry, attempt, write=method not in READ_METHODS,
+                               relogin=self._relogin, label=f"{model}.{method}")
+
+    def _relogin(self) -> None:
+        self.rpc_count += 1
+        self.uid = self._transport.login()
+
+    # ------------------------------------------------------------------ reads
+
+    @staticmethod
+    def _with_context(kwargs: dict, context: dict | None) -> dict:
+        if context:
+            kwargs["context"] = context
+        return kwargs
+
+    def search(self, model: str, domain: Domain = (), *, offset: int = 0, limit: int | None = None,
+               order: str | None = None, context: dict | None = None) -> list[int]:
+        self.schema.check_domain(model, domain)
+        kwargs: dict[str, Any] = {"offset": offset} if offset else {}
+        if limit is not None:
+            kwargs["limit"] = limit
+        if order:
+            kwargs["order"] = order
+        return self._execute_kw(model, "search", [list(domain)], self._with_context(kwargs, context))
+
+    def search_count(self, model: str, domain: Domain = (), *, context: dict | None = None) -> int:
+        self.schema.check_domain(model, domain)
+        return self._execute_kw(model, "search_count", [list(domain)], self._with_context({}, context))
+
+    def search_read(self, model: str, domain: Domain = (), fields: Sequence[str] | None = None, *,
+                    offset: int = 0, limit: int | None = None, order: str | None = None,
+                    context: dict | None = None) -> list[dict]:
+        """Rows as Odoo sends them. ``fields`` is required: reading every field fails on real Odoo."""
+        fields = self._require_fields(model, fields, "search_read")
+        self.schema.check_domain(model, domain)
+        kwargs: dict[str, Any] = {"fields": fields}
+        if offset:
+            kwargs["offset"] = offset
+        if limit is not None:
+            kwargs["limit"] = limit
+        if order:
+            kwargs["order"] = order
+        return self._execute_kw(model, "search_read", [list(domain)], self._with_context(kwargs, context))
+
+    def read(self, model: str, ids: Sequence[int], fields: Sequence[str] | None = None, *,
+             context: dict | None = None) -> list[dict]:
+        """Rows for ``ids`` (ids that no longer exist are silently left out, as Odoo 17 does)."""
+        fields = self._require_fields(model, fields, "read")
+        return self._execute_kw(model, "read", [list(ids), fields], self._with_context({}, context))
+
+    def read_group(self, model: str, domain: Domain, fields: Sequence[str], groupby: Sequence[str] | str, *,
+                   offset: int = 0, limit: int | None = None, orderby: str | None = None, lazy: bool = True,
+                   context: dict | None = None) -> list[dict]:
+        """Odoo 17's ``read_group(domain, fields, groupby, offset, limit, orderby, lazy)``."""
+        groupby_list = [groupby] if isinstance(groupby, str) else list(groupby)
+        self.schema.check_domain(model, domain)
+        self.schema.check_fields(model, dict.fromkeys(_base_field(spec) for spec in [*fields, *groupby_list]
+                                                      if _base_field(spec) != "__count"))
+        kwargs: dict[str, Any] = {"lazy": lazy}
+        if offset:
+            kwargs["offset"] = offset
+        if limit is not None:
+            kwargs["limit"] = limit
+        if orderby:
+            kwargs["orderby"] = orderby
+        return self._execute_kw(model, "read_group", [list(domain), list(fields), groupby_list],
+                                self._with_context(kwargs, context))
+
+    def read_group_df(self, model: str, domain: Domain, fields: Sequence[str], groupby: Sequence[str] | str, *,
+                      orderby: str | None = None, lazy: bool = False, limit: int | None = None,
+                      context: dict | None = None) -> pd.DataFrame:
+        """``read_group`` as a DataFrame; many2one groups become ``<field>_id`` and ``<field>_name``.
+
+        ``lazy`` defaults to False here: a frame wants one row per combination of all groupbys.
+        """
+        groupby_list = [groupby] if isinstance(groupby, str) else list(groupby)
+        rows = self.read_group(model, domain, fields, groupby_list, orderby=orderby, lazy=lazy, limit=limit,
+                               context=context)
+        known = self.schema.fields(model)
+        types = {_base_field(spec): known[_base_field(spec)]["type"]
+                 for spec in [*fields, *groupby_list] if _base_field(spec) in known}
+        return read_group_frame(rows, groupby_list, types)
+
+    def fields_get(self, model: str) -> dict[str, dict]:
+        """The model's fields with their attributes (cached for the life of the client, and on disk)."""
+        return self.schema.fields(model)
+
+    def _require_fields(self, model: str, fields: Sequence[str] | None, method: str) -> list[str]:
+        if fields is None or isinstance(fields, str) or not list(fields):
+            raise GatewayUsageError(
+                f"{model}.{method} needs an explicit list of fields: reading every field is slow and fails "
+                "on real Odoo 17 for account.move and account.move.line (pass fields=[...])")
+        fields = list(fields)
+        self.schema.check_fields(model, fields)
+        return fields
+
+    # ------------------------------------------------------------------ DataFrames
+
+    def extract(self, model: str, fields: Sequence[str], domain: Domain = (), *, batch_size: int | None = None,
+                context: dict | None = None, progress: ProgressCallback | None = None,
+                incremental: bool = False) -> pd.DataFrame:
+        """Every matching record as a typed DataFrame (``id`` + ``fields``), paged by id.
+
+        With ``incremental=True`` (needs ``cache_dir``), the previous result is kept on disk and only
+        records written since are fetched (:mod:`ledgerpilot.odoo.incremental`).
+        """
+        if incremental:
+            from ledgerpilot.odoo.incremental import IncrementalExtractor
+
+            if self.cache_dir is None:
+                raise GatewayUsageError("incremental extraction needs a cache folder: connect(..., cache_dir=...)")
+            extractor = IncrementalExtractor(self, self.cache_dir)
+            try:
+                return extractor.extract(model, fields, domain, batch_size=batch_size, context=context,
+                                         progress=progress)
+            finally:
+                self.last_sync = extractor.last_stats
+        specs = self.column_specs(model, fields)
+        self.schema.check_domain(model, domain)
+        size = self._batch_size(batch_size)
+        total = self.search_count(model, domain, context=context) if progress is not None else None
+        names = [spec.name for spec in specs]
+        return extract_frame(self._page_reader(model, names, context), specs, domain, size, total=total,
+                             progress=progress)
+
+    def column_specs(self, model: str, fields: Sequence[str]) -> list[ColumnSpec]:
+        fields = self._require_fields(model, fields, "extract")
+        known = self.schema.fields(model)
+        return [ColumnSpec.from_fields_get(name, known[name]) for name in dict.fromkeys(fields) if name != "id"]
+
+    def _batch_size(self, batch_size: int | None) -> int:
+        size = batch_size or self.connection.batch_size
+        if size < 1:
+            raise GatewayUsageError(f"batch_size must be at least 1, not {size}")
+        return size
+
+    def _page_reader(self, model: str, fields: list[str], context: dict | None):
+        """A ``(domain, limit) -> rows`` reader ordered by id, for :func:`extract_frame`."""
+        def read_page(domain: list, limit: int) -> list[dict]:
+            kwargs = self._with_context({"fields": fields, "order": "id asc", "limit": limit}, context)
+            return self._execute_kw(model, "search_read", [domain], kwargs)
+        return read_page
+
+    # ------------------------------------------------------------------ schema and capabilities
+
+    def has_model(self, model: str) -> bool:
+        return self.schema.has_model(model)
+
+    def capabilities(self, refresh: bool = False) -> Capabilities:
+        """Which features this database offers, and why not when it does not (cached)."""
+        if self._capabilities is None or refresh:
+            self._capabilities = self.schema.capabilities(self.serie)
+        return self._capabilities
+
+    def require(self, feature: str) -> FeatureStatus:
+        """The feature's status, or MissingModuleError naming the feature and the module to install."""
+        return require(self.capabilities(), feature)
+
+    def has_group(self, xmlid: str) -> bool:
+        """Whether the logged-in user has the group (by external id, implied groups included)."""
+        if xmlid not in self._groups:
+            self._groups[xmlid] = bool(self._execute_kw("res.users", "has_group", [[self.uid], xmlid], {}))
+        return self._groups[xmlid]
+
+    # ------------------------------------------------------------------ writes (approval machinery only)
+
+    def create(self, model: str, values: dict | list[dict], *, context: dict | None = None) -> int | list[int]:
+        """Create record(s). Reserved for the approval machinery, which checks approvals first."""
+        return self._execute_kw(model, "create", [values], self._with_context({}, context))
+
+    def write(self, model: str, ids: Sequence[int], values: dict, *, context: dict | None = None) -> bool:
+        """Write ``values`` on ``ids``. Reserved for the approval machinery."""
+        self.schema.check_fields(model, values)
+        return self._execute_kw(model, "write", [list(ids), values], self._with_context({}, context))
+
+    def unlink(self, model: str, ids: Sequence[int], *, context: dict | None = None) -> bool:
+        """Delete ``ids``. Reserved for the approval machinery."""
+        return self._execute_kw(model, "unlink", [list(ids)], self._with_context({}, context))
+
+    def call(self, model: str, method: str, ids: Sequence[int], *args: Any, **kwargs: Any) -> Any:
+        """A public record method such as ``action_post`` or ``message_post`` on ``ids``.
+
+        Reserved for the approval machinery. Not retried once the request may have reached Odoo.
+        """
+        return self._execute_kw(model, method, [list(ids), *args], kwargs)
+
+    # ------------------------------------------------------------------ lifetime
+
+    def clear_schema_cache(self) -> None:
+        self.schema.clear()
+        self._capabilities = None
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _base_field(spec: str) -> str:
+    """'balance:sum' -> 'balance'; 'date:month' -> 'date'; 'total:sum(balance)' -> 'balance'."""
+    name, _, rest = spec.partition(":")
+    match = re.search(r"\((\w+)\)", rest)
+    return match.group(1) if match else name

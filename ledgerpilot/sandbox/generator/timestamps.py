@@ -1,0 +1,46 @@
+"""Realistic creation times: mostly office hours on the document's day (UTC)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+
+def office_time(rng: random.Random, day: dt.date) -> str:
+    """A ``YYYY-MM-DD HH:MM:SS`` on ``day`` between 07:00 and 17:59, weighted to mid-morning."""
+    hour = min(17, max(7, int(rng.gauss(11.5, 2.6))))
+    return f"{day.isoformat()} {hour:02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}"
+
+
+def at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> str:
+    return f"{day.isoformat()} {hour:02d}:{minute:02d}:{second:02d}"
+
+
+def later(stamp: str, rng: random.Random, max_minutes: int = 90) -> str:
+    """A write time a little after ``stamp`` (never before it)."""
+    t = dt.datetime(int(stamp[0:4]), int(stamp[5:7]), int(stamp[8:10]), int(stamp[11:13]), int(stamp[14:16]),
+                    int(stamp[17:19])) + dt.timedelta(minutes=rng.randrange(0, max_minutes))
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def shift_weekday(day: dt.date) -> dt.date:
+    """Move a weekend day to the following Monday (banks book on working days)."""
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    last = last_day(dt.date(year, month, 1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def last_day(day: dt.date) -> dt.date:
+    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)

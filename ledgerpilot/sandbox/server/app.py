@@ -1,0 +1,152 @@
+"""The sandbox's WSGI application: routing, fault injection and the web sessions.
+
+Routes (Odoo 17 unless noted):
+
+==========================================  ============================================
+``/jsonrpc``                                JSON-RPC services common/db/object (odoorpc)
+``/xmlrpc/2/<service>``, ``/xmlrpc/<s>``    XML-RPC (int / legacy string fault codes)
+``/web/webclient/version_info``             JSON, auth none (odoorpc's first request)
+``/web/session/authenticate`` and others    JSON web-session routes (web_session.py)
+``/web/dataset/call_kw[/<path>]``           JSON, needs a logged-in web session
+``/web/database/list``                      JSON, auth none
+``/web/health``                             GET, ``{"status": "pass"}``
+``/json/2/<model>/<method>``                JSON-2 as Odoo 19 (json2.py)
+``/sandbox/faults``                         GET/POST the fault settings, only when allowed
+anything else                               404 HTML page
+==========================================  ============================================
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+from collections.abc import Iterable
+
+from werkzeug.wrappers import Request, Response
+
+from ledgerpilot.sandbox.server import responses
+from ledgerpilot.sandbox.server.faults import FaultConfig, proxy_error_page
+from ledgerpilot.sandbox.server.json2 import JSON2_PREFIX, serve_json2
+from ledgerpilot.sandbox.server.jsonrpc import JSONRPC_ROUTE, serve_json_route
+from ledgerpilot.sandbox.server.sessions import SessionStore, WebSession
+from ledgerpilot.sandbox.server.web_session import CALL_KW_PREFIX, WEB_ROUTES
+from ledgerpilot.sandbox.server.xmlrpc import XMLRPC2_PREFIX, XMLRPC_PREFIX, serve_xmlrpc
+from ledgerpilot.sandbox.service import SandboxService
+
+_logger = logging.getLogger(__name__)
+
+FAULT_CONTROL_PATH = "/sandbox/faults"
+#: Set in the WSGI environ when a request is to be dropped: the server closes the connection.
+DROP_CONNECTION = "ledgerpilot.sandbox.drop_connection"
+
+
+class SandboxApp:
+    """WSGI callable serving Odoo's protocols over one :class:`SandboxService`."""
+
+    def __init__(self, service: SandboxService, faults: FaultConfig | None = None,
+                 allow_fault_control: bool = False):
+        self.service = service
+        self.faults = faults if faults is not None else FaultConfig()
+        self.allow_fault_control = allow_fault_control
+        self.sessions = SessionStore()
+        #: faults are held back until the server has answered its readiness probe
+        self.faults_active = True
+
+    # -- sessions ----------------------------------------------------------------------------
+    def load_session(self, request: Request) -> WebSession | None:
+        """The live session named by the ``session_id`` cookie, or ``None``."""
+        expiry = None
+        if self.faults_active and self.faults.session_expiry is not None and self.faults.applies_to(request.path):
+            expiry = self.faults.session_expiry
+        return self.sessions.get(request.cookies.get("session_id"), expiry_after_login=expiry)
+
+    # -- WSGI --------------------------------------------------------------------------------
+    def __call__(self, environ, start_response) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self._serve(request, environ)
+        return response(environ, start_response)
+
+    def _serve(self, request: Request, environ: dict) -> Response:
+        path = request.path
+        if path == FAULT_CONTROL_PATH and self.allow_fault_control:
+            return self._fault_control(request)
+        if self.faults_active and self.faults.applies_to(path):
+            injected = self._inject_faults(request, environ)
+            if injected is not None:
+                return injected
+        try:
+            return self._route(request, path)
+        except Exception:  # a bug in the sandbox itself: log it, answer as a bare server would
+            _logger.exception("Internal error while serving %s %s", request.method, path)
+            return Response("Internal Server Error", status=500, content_type="text/html; charset=utf-8")
+
+    def _route(self, request: Request, path: str) -> Response:
+        if path == "/jsonrpc":
+            return serve_json_route(self, request, JSONRPC_ROUTE)
+        route = WEB_ROUTES.get(path)
+        if route is None and path.startswith(CALL_KW_PREFIX):
+            route = WEB_ROUTES["/web/dataset/call_kw"]
+        if route is not None:
+            return serve_json_route(self, request, route)
+        if path.startswith(XMLRPC2_PREFIX):
+            name = path[len(XMLRPC2_PREFIX):]
+            if name and "/" not in name:
+                return serve_xmlrpc(self, request, name, legacy=False)
+        elif path.startswith(XMLRPC_PREFIX):
+            name = path[len(XMLRPC_PREFIX):]
+            if name and "/" not in name:
+                return serve_xmlrpc(self, request, name, legacy=True)
+        if path.startswith(JSON2_PREFIX):
+            parts = path[len(JSON2_PREFIX):].split("/")
+            if len(parts) == 2 and all(parts):
+                return serve_json2(self, request, parts[0], parts[1])
+        if path == "/web/health" and request.method in ("GET", "HEAD"):
+            return responses.json_response({"status": "pass"})
+        return responses.not_found_page(self.load_session(request) or self._saved_new_session())
+
+    def _saved_new_session(self) -> WebSession:
+        session = self.sessions.new()
+        self.sessions.save(session)
+        return session
+
+    # -- faults ------------------------------------------------------------------------------
+    def _inject_faults(self, request: Request, environ: dict) -> Response | None:
+        delay = self.faults.delay_seconds()
+        if delay:
+            time.sleep(delay)
+        if self.faults.should_drop():
+            request.get_data(cache=False)  # let the client finish sending before we hang up
+            _close_connection(environ)
+            environ[DROP_CONNECTION] = True
+            return Response(b"", status=502)
+        status = self.faults.error_status()
+        if status is not None:
+            request.get_data(cache=False)
+            return Response(proxy_error_page(status), status=status, content_type="text/html")
+        return None
+
+    def _fault_control(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                changes = json.loads(request.get_data(cache=False) or b"{}")
+                if not isinstance(changes, dict):
+                    raise TypeError("the body must be a JSON object of fault settings")
+                self.faults.update(**changes)
+            except (ValueError, TypeError) as exc:
+                return responses.json_response({"error": str(exc)}, status=400)
+        elif request.method != "GET":
+            return Response("Method Not Allowed", status=405, headers=[("Allow", "GET, POST")])
+        return responses.json_response(self.faults.to_dict())
+
+
+def _close_connection(environ: dict) -> None:
+    """Close the client's connection without a byte of answer (a proxy or network drop)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
