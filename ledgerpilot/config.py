@@ -116,6 +116,13 @@ class Settings(BaseSettings):
 
     currency_display: str = Field(default="", description="override of the currency symbol shown")
 
+    cash_threshold: float | None = Field(
+        default=None, description="safety level of the cash forecast, company currency: a lower P50 point "
+                                  "is a breach and calls for follow-up proposals")
+    cash_surplus_level: float | None = Field(
+        default=None, description="cash above this level at the forecast's lowest point is a surplus: "
+                                  "bills due soon are proposed for payment")
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):

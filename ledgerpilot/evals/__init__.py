@@ -1,0 +1,1 @@
+"""Evaluation suites: score ledgerpilot's models on real books, always beside simple baselines."""

@@ -10,8 +10,8 @@ import sys
 
 import typer
 
-from ledgerpilot.channels.cli import overview_cmd, sandbox_cmd
-from ledgerpilot.channels.cli.console import error_console
+from ledgerpilot.channels.cli import eval_cmd, forecast_cmd, overview_cmd, sandbox_cmd
+from ledgerpilot.channels.cli.console import error_console, safe
 from ledgerpilot.errors import LedgerpilotError
 
 app = typer.Typer(
@@ -24,6 +24,8 @@ app = typer.Typer(
 app.command("demo")(overview_cmd.demo)
 app.command("overview")(overview_cmd.overview)
 app.add_typer(sandbox_cmd.app, name="sandbox")
+app.add_typer(forecast_cmd.app, name="forecast")
+app.add_typer(eval_cmd.app, name="eval")
 
 
 @app.command("version")
@@ -38,7 +40,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except LedgerpilotError as exc:
-        error_console().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        error_console().print(f"[bold red]error:[/] {safe(exc)}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         error_console().print("interrupted")
@@ -48,13 +50,13 @@ def main() -> None:
     except typer.Abort:
         error_console().print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value, ...
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            error_console().print(f"[bold red]error:[/] {safe(exc.format_message())}")
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

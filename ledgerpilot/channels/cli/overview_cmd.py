@@ -8,6 +8,8 @@ from typing import Optional
 import typer
 
 from ledgerpilot.channels.cli.console import console, print_json, progress_steps
+from ledgerpilot.channels.cli.forecast_cmd import write_chart
+from ledgerpilot.channels.cli.render_forecast import forecast_json, render_forecast
 from ledgerpilot.channels.cli.render_overview import render_overview
 from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt, _parse_today
 from ledgerpilot.config import OdooConnection, load_settings
@@ -48,7 +50,8 @@ def overview(as_json: bool = JsonOpt, as_of: Optional[str] = AsOfOpt) -> None:
 def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = TodayOpt,
          as_json: bool = JsonOpt,
          rebuild: bool = typer.Option(False, "--rebuild", help="rebuild the demo company first")) -> None:
-    """Run ledgerpilot against the built-in sandbox company, exactly as against a real Odoo."""
+    """Run ledgerpilot against the built-in sandbox company, exactly as against a real Odoo: the overview,
+    then the cash forecast (chart in LEDGERPILOT_HOME/demo-forecast.png)."""
     from ledgerpilot.sandbox.server.runner import running_sandbox
 
     settings = load_settings()
@@ -61,6 +64,30 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
     with running_sandbox(folder) as handle:
         if not as_json:
             console().print(f"sandbox running at {handle.url} (database {handle.db}, user admin)")
-        result = _overview_of(demo_connection(handle.url), as_of, settings.cache_dir / "demo",
-                              show_progress=not as_json)
-    _show(result, as_json)
+        connection = demo_connection(handle.url)
+        result = _overview_of(connection, as_of, settings.cache_dir / "demo", show_progress=not as_json)
+        if not as_json:
+            _show(result, as_json)
+        outcome = _demo_forecast(connection, settings, as_of, show_progress=not as_json)
+    chart = write_chart(outcome, settings.home / DEMO_CHART)
+    if as_json:
+        print_json({**result.model_dump(mode="json"), "forecast": forecast_json(outcome, chart)})
+    else:
+        console().print("")
+        render_forecast(console(), outcome, chart)
+
+
+DEMO_CHART = "demo-forecast.png"
+
+
+def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):
+    """The cash forecast of the demo company from its own today, with the configured levels."""
+    from ledgerpilot.channels.cli.forecast_cmd import forecast_with
+    from ledgerpilot.tools.cash_forecast import ForecastRequest
+
+    request = ForecastRequest(
+        as_of=as_of,
+        threshold=None if settings.cash_threshold is None else repr(settings.cash_threshold),
+        surplus_level=None if settings.cash_surplus_level is None else repr(settings.cash_surplus_level))
+    return forecast_with(connection, settings, request, cache_dir=settings.cache_dir / "demo", today=as_of,
+                         show_progress=show_progress)

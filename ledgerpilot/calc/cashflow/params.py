@@ -1,0 +1,129 @@
+"""What a forecast is asked to do: horizon, threshold, simulation size, and what it includes.
+
+``ForecastParams`` is frozen and hashable so that a stored forecast records exactly how it was
+made. ``Scenario`` describes one what-if; ``parse_scenario`` reads the compact text form the
+CLI takes (``delay_collections:14``, ``customer_default:Acme Ltd``, ``sales_change:-10``,
+``defer_po:P00042:2``).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledgerpilot.calc.cashflow.errors import ScenarioError, ThresholdCurrencyError
+
+
+class ForecastParams(BaseModel):
+    """How to forecast. The defaults are the product's forecast; the backtest's baselines switch
+    parts off (``use_behaviour=False``: every item lands on its due date)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    weeks: int = Field(13, ge=1, le=104)
+    #: safety threshold in the company currency (None: no threshold)
+    threshold: float | None = None
+    simulations: int = Field(500, ge=10, le=20000)
+    seed: int = 0
+    use_behaviour: bool = True
+    include_orders: bool = True
+    include_recurring: bool = True
+    #: apply the partner's payment delay to orders once they are invoiced
+    order_delays: bool = True
+    #: project the collections and payments of invoices and bills not issued yet at their
+    #: historical pace, net of what open orders already cover
+    include_run_rate: bool = True
+
+    @property
+    def horizon_days(self) -> int:
+        return 7 * self.weeks
+
+
+ScenarioKind = Literal["delay_collections", "customer_default", "sales_change", "defer_po"]
+SCENARIO_KINDS: tuple[str, ...] = ("delay_collections", "customer_default", "sales_change", "defer_po")
+
+
+class Scenario(BaseModel):
+    """A what-if applied to the base forecast's flows (see ``scenarios.apply_scenario``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ScenarioKind
+    days: int = 0
+    partner: str | int | None = None
+    percent: float = 0.0
+    order: str | None = None
+    weeks: int = 0
+
+    def label(self) -> str:
+        if self.kind == "delay_collections":
+            return f"all collections {self.days} days later"
+        if self.kind == "customer_default":
+            return f"customer {self.partner} does not pay"
+        if self.kind == "sales_change":
+            return f"sales {self.percent:+g}%"
+        return f"purchase order {self.order} deferred by {self.weeks} weeks"
+
+
+def _int(text: str, what: str, spec: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ScenarioError(f"scenario {spec!r}: {what} must be a whole number, got {text!r}") from None
+
+
+def parse_scenario(spec: str) -> Scenario:
+    """``kind:arguments`` -> Scenario, with a message naming the expected form when it is wrong."""
+    kind, sep, rest = spec.strip().partition(":")
+    kind = kind.strip().lower().replace("-", "_")
+    forms = ("delay_collections:DAYS, customer_default:NAME_OR_ID, sales_change:PERCENT, "
+             "defer_po:ORDER:WEEKS")
+    if kind not in SCENARIO_KINDS or not sep or not rest.strip():
+        raise ScenarioError(f"unknown scenario {spec!r}; use one of {forms}")
+    if kind == "delay_collections":
+        days = _int(rest, "the delay in days", spec)
+        if days < 0:
+            raise ScenarioError(f"scenario {spec!r}: the delay must not be negative")
+        return Scenario(kind=kind, days=days)
+    if kind == "customer_default":
+        text = rest.strip()
+        return Scenario(kind=kind, partner=int(text) if text.isdigit() else text)
+    if kind == "sales_change":
+        try:
+            percent = float(rest.strip().rstrip("%"))
+        except ValueError:
+            raise ScenarioError(f"scenario {spec!r}: the change must be a percentage such as -10 or 5") from None
+        if percent <= -100:
+            raise ScenarioError(f"scenario {spec!r}: sales cannot fall by 100% or more")
+        return Scenario(kind=kind, percent=percent)
+    order, sep2, weeks = rest.rpartition(":")
+    if not sep2 or not order.strip():
+        raise ScenarioError(f"scenario {spec!r}: use defer_po:ORDER:WEEKS, e.g. defer_po:P00042:2")
+    n = _int(weeks, "the number of weeks", spec)
+    if n < 0:
+        raise ScenarioError(f"scenario {spec!r}: the number of weeks must not be negative")
+    return Scenario(kind=kind, order=order.strip(), weeks=n)
+
+
+_THRESHOLD = re.compile(r"^\s*(?P<amount>-?[\d.,_ ]+?)\s*(?P<currency>[A-Za-z]{3})?\s*$")
+
+
+def parse_threshold(text: str, company_currency: str) -> float:
+    """``"25000"`` or ``"25000 EUR"`` -> 25000.0; a different currency code is refused, since the
+    forecast is in the company currency and a silent conversion would hide a mistake."""
+    match = _THRESHOLD.match(text or "")
+    if not match:
+        raise ThresholdCurrencyError(f"threshold {text!r} is not an amount such as 25000 or 25000 {company_currency}")
+    currency = (match.group("currency") or company_currency).upper()
+    if currency != company_currency.upper():
+        raise ThresholdCurrencyError(
+            f"threshold {text!r} is in {currency}, but the forecast is in the company currency "
+            f"{company_currency.upper()}; give the threshold in {company_currency.upper()}")
+    raw = match.group("amount").replace(",", "").replace("_", "").replace(" ", "")
+    try:
+        return float(Decimal(raw))
+    except InvalidOperation:
+        raise ThresholdCurrencyError(f"threshold {text!r} is not a number") from None

@@ -1,0 +1,133 @@
+"""The state database: one SQLite file under ``Settings.home`` holding what ledgerpilot remembers.
+
+Proposals and stored forecast runs live here. The file is created on first use; its schema carries a
+version (``PRAGMA user_version``) and is migrated forward step by step, never backwards. Every write
+is one transaction (WAL journal, ``synchronous=FULL``), so a crash leaves either the whole change or
+none of it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ledgerpilot.errors import LedgerpilotError
+
+STATE_FILE = "state.sqlite"
+
+#: Each entry upgrades the schema from version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE proposals (
+        id TEXT PRIMARY KEY,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX proposals_run ON proposals(run_id);
+    CREATE INDEX proposals_state ON proposals(state);
+    CREATE TABLE forecast_runs (
+        run_id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        params TEXT NOT NULL,
+        inputs_hash TEXT NOT NULL,
+        odoo_url TEXT NOT NULL,
+        odoo_db TEXT NOT NULL,
+        company TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        result TEXT NOT NULL
+    );
+    CREATE INDEX forecast_runs_created ON forecast_runs(created_at);
+    CREATE TRIGGER forecast_runs_no_update BEFORE UPDATE ON forecast_runs
+        BEGIN SELECT RAISE(ABORT, 'forecast runs are append-only'); END;
+    CREATE TRIGGER forecast_runs_no_delete BEFORE DELETE ON forecast_runs
+        BEGIN SELECT RAISE(ABORT, 'forecast runs are append-only'); END;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StateError(LedgerpilotError):
+    """The state database cannot be opened or is from a newer ledgerpilot."""
+
+
+class StateDB:
+    """An open state database. Use :meth:`transaction` for every write."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"cannot open the state database {self.path}: {exc}") from exc
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    @classmethod
+    def in_home(cls, home: Path) -> StateDB:
+        """The state database of a ledgerpilot home folder (``Settings.home``)."""
+        return cls(Path(home) / STATE_FILE)
+
+    @property
+    def version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        current = self.version
+        if current > SCHEMA_VERSION:
+            raise StateError(f"the state database {self.path} has schema version {current}, newer than this "
+                             f"ledgerpilot understands ({SCHEMA_VERSION}); upgrade ledgerpilot")
+        for version in range(current, SCHEMA_VERSION):
+            with self.transaction() as conn:
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; any exception rolls the whole change back."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> StateDB:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (triggers keep their inner ``;`` inside BEGIN ... END)."""
+    statements, buffer = [], ""
+    for line in script.strip().splitlines():
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

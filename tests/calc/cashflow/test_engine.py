@@ -1,0 +1,142 @@
+"""The forecast on hand-made books where every cent is known."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ledgerpilot.calc.cashflow import ForecastError, ForecastParams, forecast
+from tests.calc.cashflow.books import AS_OF, FixedDelays, day, item, make_books, order_line
+
+PLAIN = ForecastParams(include_run_rate=False, include_recurring=False, simulations=50)
+
+
+def small_books():
+    return make_books(1000.00, items=[
+        item(1, "receivable", 7, "Ontime Ltd", 250.10, due_in=10, name="INV/1"),
+        item(2, "payable", 8, "Vendor SA", -99.99, due_in=3, name="BILL/1"),
+    ])
+
+
+def test_hand_computed_small_books():
+    result = forecast(small_books(), FixedDelays(), PLAIN)
+    assert result.opening_balance == Decimal("1000.00")
+    by_date = {d.date: d for d in result.days}
+    assert by_date[day(3)].outflows == Decimal("99.99")
+    assert by_date[day(3)].closing == Decimal("900.01")
+    assert by_date[day(10)].inflows == Decimal("250.10")
+    assert by_date[day(10)].closing == Decimal("1150.11")
+    assert result.days[-1].closing == Decimal("1150.11")
+    week1, week2 = result.weeks_rows[:2]
+    assert (week1.start, week1.end) == (day(1), day(7))
+    assert week1.net == Decimal("-99.99") and week1.closing == Decimal("900.01")
+    assert week2.inflows == Decimal("250.10") and week2.closing == Decimal("1150.11")
+    assert [f.source_name for f in week2.drivers] == ["INV/1"]
+    assert result.lowest_balance == Decimal("900.01") and result.lowest_date == day(3)
+    assert len(result.days) == 91 and len(result.weeks_rows) == 13
+
+
+def test_customer_delay_moves_the_collection():
+    result = forecast(small_books(), FixedDelays({("receivable", 7): 9}), PLAIN)
+    flow = next(f for f in result.flows if f.source_name == "INV/1")
+    assert flow.due_date == day(10) and flow.expected_date == day(19)
+    assert result.weeks_rows[1].inflows == 0 and result.weeks_rows[2].inflows == Decimal("250.10")
+
+
+def test_overdue_item_cannot_land_before_the_first_day():
+    books = make_books(0.0, items=[item(1, "receivable", 7, "Late", 40.00, due_in=-20)])
+    result = forecast(books, FixedDelays(), PLAIN)
+    assert result.days[0].inflows == Decimal("40.00")
+    assert all(d.date > AS_OF for d in result.days)
+
+
+def test_never_paying_customer_is_not_in_the_horizon():
+    books = make_books(100.0, items=[item(1, "receivable", 9, "Gone", 500.00, due_in=5)])
+    result = forecast(books, FixedDelays({("receivable", 9): float("inf")}), PLAIN)
+    flow = result.flows[0]
+    assert flow.expected_date is None and flow.probability == 0.0
+    assert result.days[-1].closing == Decimal("100.00")
+
+
+def test_due_date_variant_ignores_behaviour():
+    params = PLAIN.model_copy(update={"use_behaviour": False})
+    result = forecast(small_books(), FixedDelays({("receivable", 7): 30}), params)
+    assert next(f for f in result.flows if f.source_name == "INV/1").expected_date == day(10)
+
+
+def test_daily_invariant_and_weeks_chain():
+    items = [item(i, "receivable" if i % 3 else "payable", 100 + i % 7, f"P{i % 7}",
+                  (1 if i % 3 else -1) * round(13.37 * i + 0.01 * (i % 10), 2), due_in=(i * 5) % 97 - 20)
+             for i in range(1, 200)]
+    orders = [order_line(1000 + i, "sale" if i % 2 else "purchase", f"O{i}", 300 + i, f"O{i}", 100.33 + i,
+                         commitment_in=i, planned_in=i) for i in range(1, 30)]
+    books = make_books(5000.55, items=items, orders=orders)
+    result = forecast(books, FixedDelays(spread=4), ForecastParams(simulations=100, include_run_rate=False))
+    previous = result.opening_balance
+    for row in result.days:
+        assert row.opening == previous
+        assert row.opening + row.inflows - row.outflows == row.closing
+        assert row.net == row.inflows - row.outflows
+        assert row.p10 <= row.p50 <= row.p90
+        previous = row.closing
+    previous = result.opening_balance
+    for week in result.weeks_rows:
+        assert week.opening == previous and week.opening + week.net == week.closing
+        assert week.p10 <= week.p50 <= week.p90
+        previous = week.closing
+    in_horizon = sum(f.expected_amount for f in result.flows)
+    assert result.opening_balance + in_horizon == result.days[-1].closing
+
+
+def test_threshold_breaches():
+    result = forecast(small_books(), FixedDelays(), PLAIN.model_copy(update={"threshold": 950.0}))
+    assert result.threshold == Decimal("950.00")
+    # 900.01 from day 3 until the collection on day 10: weeks 1 and 2 (days 8-9) dip below 950
+    assert [w.index for w in result.breaches] == [1, 2]
+    assert not result.weeks_rows[2].below_threshold
+    assert any("950.00 EUR" in a for a in result.assumptions)
+
+
+def test_horizon_is_configurable():
+    result = forecast(small_books(), FixedDelays(), PLAIN.model_copy(update={"weeks": 4}))
+    assert len(result.weeks_rows) == 4 and len(result.days) == 28
+
+
+def test_determinism_and_seed():
+    books = make_books(1000.0, items=[item(i, "receivable", i % 4, f"C{i % 4}", 100.0 + i, due_in=i)
+                                      for i in range(1, 60)])
+    params = ForecastParams(simulations=200, include_run_rate=False, seed=3)
+    first = forecast(books, FixedDelays(spread=10), params)
+    again = forecast(books, FixedDelays(spread=10), params)
+    assert first.model_dump() == again.model_dump()
+    other = forecast(books, FixedDelays(spread=10), params.model_copy(update={"seed": 4}))
+    assert [d.closing for d in other.days] == [d.closing for d in first.days]
+    assert [(d.p10, d.p90) for d in other.days] != [(d.p10, d.p90) for d in first.days]
+
+
+def test_bands_widen_with_uncertain_delays():
+    books = make_books(0.0, items=[item(i, "receivable", 1, "C", 100.0, due_in=14) for i in range(1, 40)])
+    result = forecast(books, FixedDelays(spread=6), ForecastParams(simulations=300, include_run_rate=False))
+    widths = [d.p90 - d.p10 for d in result.days]
+    assert max(widths) > 0
+    assert result.days[-1].p10 == result.days[-1].p90 == Decimal("3900.00")
+
+
+def test_missing_opening_balance_is_a_clear_error():
+    books = make_books(float("nan"))
+    with pytest.raises(ForecastError, match="opening bank balance"):
+        forecast(books, None, PLAIN)
+
+
+def test_empty_books_forecast_is_flat():
+    result = forecast(make_books(12.34), None, PLAIN)
+    assert all(d.closing == Decimal("12.34") for d in result.days)
+    assert result.flows == () and result.lowest_balance == Decimal("12.34")
+
+
+def test_json_dump_is_serialisable():
+    result = forecast(small_books(), FixedDelays(), PLAIN)
+    data = result.model_dump(mode="json")
+    assert data["weeks_rows"][0]["net"] == "-99.99"
+    assert data["flows"][0]["source_model"] == "account.move.line"
