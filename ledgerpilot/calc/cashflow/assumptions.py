@@ -21,9 +21,10 @@ def describe(table: pd.DataFrame, behaviour, params: ForecastParams, patterns: l
     opening = f"Opening balance: every bank and cash account at the end of the as-of day; amounts in {currency}."
     out: list[str] = [opening]
     if params.use_behaviour and behaviour is not None:
-        out.append("Open invoices and bills are expected at due date plus the partner's median payment delay "
-                   "(items already overdue: the median delay given they are still unpaid); bands draw delays "
-                   "from each partner's history, shrunk towards the company's when it is short.")
+        out.append("Open invoices and bills are paid at due date plus a delay drawn from the partner's payment "
+                   "history (shrunk towards the company's when it is short), given that they are still unpaid; "
+                   "the projected balance is the average over the simulations, so an invoice from a customer "
+                   "that pays either on time or late counts partly on each date.")
         for kind in ("receivable", "payable"):
             rows = table[(table["behaviour_kind"] == kind) & table["partner_id"].notna()]
             if not len(rows):

@@ -5,11 +5,19 @@ recorded but not on the bank yet, recurring flows, the run-rate of business not 
 lands every flow on a day (``simulate``), and adds them up exactly in minor units: for every day
 opening + inflows - outflows = closing.
 
-The expected path (``closing``) puts each flow on its expected date for its expected amount (an
-item timed by the payment-behaviour model counts for its probability of being paid within the
-horizon); P10/P50/P90 are percentiles of the simulated closing balances. The two answer different
-questions and need not coincide: with a customer that pays either on time or two months late, the
-expected path has its invoices on time while the band also holds the late outcome.
+The expected path (``closing``, hence ``lowest_balance``, the chart line and the proposals) is
+the expected cash position: an item timed by the payment-behaviour model counts on every day it
+lands on in the simulations, for the mean of what lands there, so for these items the path is the
+mean of the simulated paths (``simulate.expected_path``) and stays inside the P10-P90 band but in
+rare edge cases; the other flows (recurring, run-rate, payments on their way to the bank, items on
+their due date in the due-date variant) count in full on their expected day. Everything is in
+whole minor units and exact: each flow's daily amounts add up to its ``expected_amount``, and
+every day opening + inflows - outflows = closing. When delays have no spread and no timing noise,
+every flow lands on a single day and the path is the hand-computed one to the cent.
+P10/P50/P90 are percentiles of the simulated closing balances. A week's drivers are the flows with
+the most expected cash in that week. Each flow's ``expected_date`` is its typical landing day
+(due date + the partner's median delay), ``expected_amount`` what it brings within the horizon on
+average and ``probability`` the share of simulations in which it lands within the horizon.
 """
 
 from __future__ import annotations
@@ -32,11 +40,10 @@ from ledgerpilot.calc.cashflow.recurring import detect_recurring, recurring_flow
 from ledgerpilot.calc.cashflow.results import CashForecast, DayRow, Flow, WeekRow
 from ledgerpilot.calc.cashflow.run_rate import run_rate_flows
 from ledgerpilot.calc.cashflow.simulate import (
-    BEYOND,
     Landing,
     band,
     draw_landings,
-    expected_minor,
+    expected_path,
     simulated_closings,
 )
 from ledgerpilot.calc.cashflow.terms import PaymentTerms
@@ -59,7 +66,7 @@ def build_flows(books: CashBooks, params: ForecastParams) -> FlowPlan:
     if params.include_orders:
         terms = PaymentTerms(books.payment_terms)
         parts.append(order_flows(books.open_order_lines, terms, books.as_of, books.digits,
-                                 use_delay and params.order_delays))
+                                 use_delay and params.order_delays, params.order_timing_sd_days))
     known = concat_flows(parts)
     lags = bank_lags(books.paid_items, books.bank_history, books.as_of, books.digits) if use_delay else {}
     parts = [_with_lag(known, lags)]
@@ -120,13 +127,10 @@ def project(books: CashBooks, behaviour, params: ForecastParams, plan: FlowPlan,
     landing = draw_landings(table, behaviour, use_behaviour=params.use_behaviour,
                             simulations=params.simulations, seed=params.seed, common_spread=common)
     opening = round(float(books.opening_balance) * 10**digits)
-    probability, amounts = expected_minor(landing, table["amount_minor"].to_numpy(dtype="int64"), horizon)
-    expected = landing.expected
-    inside = (expected >= 1) & (expected <= horizon) & (amounts != 0)
-    day_index = np.where(inside, expected, 0)
-    inflow = np.bincount(day_index, weights=np.where(inside & (amounts > 0), amounts, 0), minlength=horizon + 1)
-    outflow = np.bincount(day_index, weights=np.where(inside & (amounts < 0), -amounts, 0), minlength=horizon + 1)
-    inflow, outflow = np.rint(inflow[1:]).astype("int64"), np.rint(outflow[1:]).astype("int64")
+    nominal = table["amount_minor"].to_numpy(dtype="int64")
+    path = expected_path(landing, nominal, horizon)
+    inflow = path.daily[nominal > 0].sum(axis=0).astype("int64")
+    outflow = -path.daily[nominal < 0].sum(axis=0).astype("int64")
     net = inflow - outflow
     closing = opening + np.cumsum(net)
     closing_open = np.concatenate([[opening], closing[:-1]])
@@ -141,10 +145,10 @@ def project(books: CashBooks, behaviour, params: ForecastParams, plan: FlowPlan,
                outflows=dec(outflow[i]), net=dec(net[i]), closing=dec(closing[i]), p10=dec(bands[0, i]),
                p50=dec(bands[1, i]), p90=dec(bands[2, i]))
         for i in range(horizon))
-    flows = _flows(table, landing, probability, amounts, books.as_of, horizon, digits)
+    flows = _flows(table, landing, path.probability, path.amounts, books.as_of, horizon, digits)
     threshold = None if params.threshold is None else Decimal(str(params.threshold)).quantize(Decimal(1).scaleb(-digits))
     threshold_minor = None if params.threshold is None else round(params.threshold * 10**digits)
-    drivers = week_drivers(np.where(amounts != 0, expected, BEYOND), amounts, params.weeks)
+    drivers = week_drivers(path.daily, params.weeks)
     weeks: list[WeekRow] = []
     for w in range(params.weeks):
         lo, hi = 7 * w, 7 * w + 7

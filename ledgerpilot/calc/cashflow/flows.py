@@ -29,6 +29,7 @@ from ledgerpilot.domain.money import to_minor
 #: (orders are usually invoiced on delivery within the week)
 ORDER_INVOICE_LAG_DAYS = 3
 #: spread (standard deviation, days) of the invoice date of an order around its expected date
+#: (the default of ``ForecastParams.order_timing_sd_days``)
 ORDER_TIMING_SD_DAYS = 3.0
 
 FLOW_COLUMNS = (
@@ -42,7 +43,8 @@ FLOW_COLUMNS = (
     "behaviour_kind",  # "receivable"/"payable": whose delay model applies; "" none
     "use_delay",       # bool: add the partner's payment delay to the due date
     "due",             # int: due date as a day offset from as_of (may be <= 0 when overdue)
-    "overdue",         # int: days already overdue on as_of (>= 0)
+    "overdue",         # int: days past due on as_of (negative when not yet due): the item is known unpaid
+                       # until then, so the payment-behaviour model draws its delay conditional on that
     "amount_minor",    # int64: + in, - out
     "timing_sd",       # float: extra timing noise (days) in the simulation
     "amount_cv",       # float: relative amount noise in the simulation
@@ -84,7 +86,7 @@ def open_item_flows(open_items: pd.DataFrame, as_of: dt.date, digits: int, use_d
         "behaviour_kind": kinds,
         "use_delay": use_delay,
         "due": due,
-        "overdue": np.maximum(0, -due),
+        "overdue": -due,
         "amount_minor": to_minor(items["residual"], digits).to_numpy(),
         "timing_sd": 0.0,
         "amount_cv": 0.0,
@@ -145,8 +147,9 @@ def expected_invoice_dates(lines: pd.DataFrame, as_of: dt.date) -> list[dt.date]
 
 
 def order_flows(open_order_lines: pd.DataFrame, terms: PaymentTerms, as_of: dt.date, digits: int,
-                use_delay: bool) -> pd.DataFrame:
-    """The not-yet-invoiced remainder of each open order line, one row per future installment."""
+                use_delay: bool, timing_sd: float = ORDER_TIMING_SD_DAYS) -> pd.DataFrame:
+    """The not-yet-invoiced remainder of each open order line, one row per future installment;
+    ``timing_sd``: the spread (days) of its invoice date in the simulation."""
     lines = open_order_lines
     if lines is None or not len(lines):
         return empty_flow_table()
@@ -171,9 +174,9 @@ def order_flows(open_order_lines: pd.DataFrame, terms: PaymentTerms, as_of: dt.d
                 "behaviour_kind": "receivable" if sale else "payable",
                 "use_delay": use_delay,
                 "due": (due - as_of).days,
-                "overdue": 0,
+                "overdue": -(due - as_of).days,
                 "amount_minor": part if sale else -part,
-                "timing_sd": ORDER_TIMING_SD_DAYS,
+                "timing_sd": timing_sd,
                 "amount_cv": 0.0,
                 "shift": 0,
                 "stream": "",

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerpilot.calc.cashflow.errors import ScenarioError, ThresholdCurrencyError
+from ledgerpilot.calc.cashflow.flows import ORDER_TIMING_SD_DAYS
 
 
 class ForecastParams(BaseModel):
@@ -36,6 +37,9 @@ class ForecastParams(BaseModel):
     #: project the collections and payments of invoices and bills not issued yet at their
     #: historical pace, net of what open orders already cover
     include_run_rate: bool = True
+    #: spread (standard deviation, days) of an open order's invoice or bill date around its
+    #: expected date in the simulation; 0: orders are invoiced exactly when expected
+    order_timing_sd_days: float = Field(ORDER_TIMING_SD_DAYS, ge=0.0, le=60.0)
 
     @property
     def horizon_days(self) -> int:

@@ -28,13 +28,15 @@ class Flow(_Frozen):
     partner_id: int | None
     partner_name: str
     due_date: dt.date | None     # due date (orders: of the invoice they will become)
-    expected_date: dt.date | None  # expected path; None: not expected within the horizon
+    #: the typical landing day (due date + the partner's median delay); None: beyond the horizon
+    expected_date: dt.date | None
     amount: Decimal              # the record's open amount (order: its not-invoiced remainder)
-    #: what the expected path counts: ``amount`` x the probability of being paid within the horizon
-    #: for items timed by the payment-behaviour model, else ``amount`` (0 when outside the horizon);
-    #: defaults to ``amount`` when not given
+    #: what the expected path counts, in total over the horizon: for items timed by the
+    #: payment-behaviour model the mean over the simulations of what lands within the horizon
+    #: (about ``amount`` x ``probability``, spread over the days it lands on), else ``amount`` on
+    #: ``expected_date`` (0 when outside the horizon); defaults to ``amount`` when not given
     expected_amount: Decimal = None  # type: ignore[assignment]
-    probability: float           # of landing inside the horizon
+    probability: float           # share of the simulations in which it lands inside the horizon
     #: the records behind a recurring flow (the past bank lines it was learned from)
     source_ids: tuple[int, ...] = ()
 

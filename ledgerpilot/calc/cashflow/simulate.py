@@ -1,18 +1,33 @@
-"""When each flow lands: the expected path and a seeded Monte Carlo of landing days and amounts.
+"""When each flow lands: a seeded Monte Carlo of landing days and amounts, and the expected path.
 
-Receivables and payables land at due date + the partner's delay. The expected path uses the
-partner's median delay (for an item already overdue, the median of its delay given that it is
-still unpaid and gets paid), weighted by the item's probability of being paid within the horizon
-(``expected_minor``: a customer that pays one invoice in five not at all brings four fifths of
-it); the simulation draws delays from the payment-behaviour model (``np.inf``: not paid
-within the model's reach) plus the flow's own timing noise (orders, recurring flows), and
-relative amount noise for recurring flows. Nothing lands before the first forecast day (day 1):
-an item expected "before as_of" but still open is paid on day 1 at the earliest.
+The simulation: receivables and payables (and, once invoiced, open orders) land at due date + a
+delay drawn from the payment-behaviour model (``np.inf``: not paid within the model's reach),
+conditional on the item being unpaid on ``as_of`` (``overdue``: days past due then, negative when
+not yet due), plus a delay shift shared by every item of a kind in a simulation (customers pay
+late together), plus the flow's own timing noise (orders, recurring flows, bank lag); recurring
+and run-rate flows also get relative amount noise. Nothing lands before the first forecast day
+(day 1): an item expected "before as_of" but still open is paid on day 1 at the earliest.
+
+The expected path (``expected_path``) is, for every flow timed by the payment-behaviour model,
+the mean over the simulations of what it brings each day: such a flow is spread over the days it
+lands on, for the share of the simulations landing there, so the path is the mean of the
+simulated paths for these flows and lies inside the P10-P90 band but in rare edge cases (a
+customer that pays either on time or two months late brings part of each invoice on each date;
+at the median date alone the path would leave the band). Every other flow counts in full on its
+expected day. Amounts are whole minor units: each flow's cumulative expectation is rounded day by
+day, so its daily amounts add up exactly to its expected amount within the horizon, and the
+path adds those up exactly. With delays that have no spread and no timing noise, every flow lands
+on one day in every simulation and the path is exactly the hand-computed one.
+
+``Landing.expected`` is each flow's typical landing day (due date + the partner's median delay;
+for an item already overdue, the median of its simulated delays): it dates the record in the
+flow list, it does not place cash on the path.
 
 Random numbers come from streams spawned from the seed in a fixed order, and scenarios keep the
-same rows, so a scenario and its base share every draw (their difference is the scenario's).
+same rows, so a scenario and its base share every draw: flows a scenario leaves alone keep their
+expected amounts to the cent, and the difference is the scenario's own effect (exact for flows
+with a known landing day; for modelled flows, the difference of their expected amounts).
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +41,9 @@ BEYOND = np.iinfo(np.int32).max
 
 @dataclass(frozen=True)
 class Landing:
-    """``expected``: day offset per flow (BEYOND: not expected in the horizon); ``days``: simulated
-    day offsets (flows x simulations); ``amounts``: simulated amounts in minor units."""
+    """``expected``: each flow's typical landing day offset (BEYOND: not paid within the model's
+    reach); ``days``: simulated day offsets (flows x simulations); ``amounts``: simulated amounts
+    in minor units."""
 
     expected: np.ndarray
     days: np.ndarray
@@ -42,6 +58,8 @@ def _partner_array(partner_ids: pd.Series) -> np.ndarray:
 
 def draw_landings(table: pd.DataFrame, behaviour, *, use_behaviour: bool, simulations: int, seed: int,
                   common_spread: dict[str, float] | None = None) -> Landing:
+    """Simulated landing days and amounts of every flow of ``table`` (FLOW_COLUMNS), and each
+    flow's typical landing day; ``common_spread``: per kind, the spread (days) of the shared shift."""
     n, sims = len(table), simulations
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
     due = table["due"].to_numpy(dtype="int64")
@@ -114,17 +132,52 @@ def draw_landings(table: pd.DataFrame, behaviour, *, use_behaviour: bool, simula
     return Landing(expected=expected, days=landed, amounts=amounts, modelled=modelled)
 
 
-def expected_minor(landing: Landing, amounts: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """(probability of landing within the horizon, expected amount in minor units) per flow.
+@dataclass(frozen=True)
+class ExpectedPath:
+    """The expected path, flow by flow, in integer minor units.
 
-    Modelled flows count for their probability; the others (recurring, run-rate, items on their
-    due date) in full when their expected day is inside the horizon."""
-    if not len(amounts):
-        return np.zeros(0), np.zeros(0, dtype="int64")
+    ``daily`` (flows x horizon): each flow's expected amount per day; its rows add up exactly to
+    ``amounts`` (the expected amount within the horizon). ``probability``: the share of the
+    simulations in which the flow lands within the horizon."""
+
+    probability: np.ndarray
+    amounts: np.ndarray
+    daily: np.ndarray
+
+
+def expected_path(landing: Landing, nominal: np.ndarray, horizon: int) -> ExpectedPath:
+    """Each flow's expected cash per day (the expected path is their sum).
+
+    A flow timed by the payment-behaviour model counts on every day it lands on in the
+    simulations, for the mean of what lands there (total over the simulations / their number):
+    the expected path is the mean of the simulated paths for these flows. A customer that pays
+    either on time or two months late brings part of the invoice on each date, so the path stays
+    inside the band where the median date would put it outside. Its cumulative expectation is
+    rounded to the minor unit day by day and the daily amounts are the differences, so they are
+    integers that add up exactly to the flow's expected amount.
+
+    Every other flow (recurring, run-rate, payments on their way to the bank, items on their due
+    date when no behaviour is used) counts its ``nominal`` amount in full on its expected day when
+    that day is inside the horizon: its timing and amount noise widen the band only.
+    """
+    n, sims = landing.days.shape
+    daily = np.zeros((n, horizon), dtype="int64")
+    if n == 0:
+        return ExpectedPath(np.zeros(0), np.zeros(0, dtype="int64"), daily)
     probability = ((landing.days >= 1) & (landing.days <= horizon)).mean(axis=1)
-    inside = (landing.expected >= 1) & (landing.expected <= horizon)
-    weight = np.where(landing.modelled, probability, 1.0) * inside
-    return probability, np.rint(amounts * weight).astype("int64")
+    modelled = np.flatnonzero(landing.modelled)
+    if len(modelled):
+        width = horizon + 2  # day 0 unused, days 1..horizon, then "beyond"
+        days = np.clip(landing.days[modelled], 0, horizon + 1)
+        flat = (np.arange(len(modelled), dtype="int64")[:, None] * width + days).ravel()
+        # sums of whole minor units stay exact in float64 (far below 2**53)
+        totals = np.bincount(flat, weights=landing.amounts[modelled].ravel(),
+                             minlength=len(modelled) * width).reshape(len(modelled), width)
+        cumulative = np.rint(np.cumsum(totals[:, 1:horizon + 1], axis=1) / sims).astype("int64")
+        daily[modelled] = np.diff(cumulative, axis=1, prepend=0)
+    fixed = np.flatnonzero(~landing.modelled & (landing.expected >= 1) & (landing.expected <= horizon))
+    daily[fixed, landing.expected[fixed] - 1] = nominal[fixed]
+    return ExpectedPath(probability=probability, amounts=daily.sum(axis=1), daily=daily)
 
 
 def simulated_closings(landing: Landing, opening_minor: int, horizon: int) -> np.ndarray:

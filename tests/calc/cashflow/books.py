@@ -98,3 +98,18 @@ class FixedDelays:
 
     def explain(self, kind: str, partner_id: int | None) -> str:
         return f"{kind} partner {partner_id} pays {self.expected_delay(kind, partner_id):g} days after due"
+
+
+class TwoOutcomeDelays(FixedDelays):
+    """A double for customers that pay either on time or much later: each item is paid ``early``
+    days after due with probability ``p_early``, otherwise ``late`` days after (inf: never)."""
+
+    def __init__(self, p_early: float, early: float, late: float):
+        super().__init__(default=early if p_early >= 0.5 else late)
+        self.p_early, self.early, self.late = p_early, early, late
+
+    def sample_delays(self, kind, partner_ids, n_sims, rng, already_overdue=None):
+        out = np.where(rng.random((len(partner_ids), n_sims)) < self.p_early, self.early, self.late)
+        if already_overdue is not None:
+            out = np.maximum(out, np.asarray(already_overdue, dtype=float)[:, None] + 1)
+        return out

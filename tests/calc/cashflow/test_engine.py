@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from ledgerpilot.calc.cashflow import ForecastError, ForecastParams, forecast
-from tests.calc.cashflow.books import AS_OF, FixedDelays, day, item, make_books, order_line
+from ledgerpilot.calc.cashflow.engine import build_flows
+from ledgerpilot.calc.cashflow.simulate import draw_landings, simulated_closings
+from tests.calc.cashflow.books import AS_OF, FixedDelays, TwoOutcomeDelays, day, item, make_books, order_line
 
 PLAIN = ForecastParams(include_run_rate=False, include_recurring=False, simulations=50)
 
@@ -111,8 +113,14 @@ def test_determinism_and_seed():
     again = forecast(books, FixedDelays(spread=10), params)
     assert first.model_dump() == again.model_dump()
     other = forecast(books, FixedDelays(spread=10), params.model_copy(update={"seed": 4}))
-    assert [d.closing for d in other.days] == [d.closing for d in first.days]
     assert [(d.p10, d.p90) for d in other.days] != [(d.p10, d.p90) for d in first.days]
+    # the expected path is a mean over the simulations: another seed moves it a little, never its
+    # total (every invoice is paid within the horizon in every simulation)
+    assert [d.closing for d in other.days] != [d.closing for d in first.days]
+    assert other.days[-1].closing == first.days[-1].closing == Decimal("1000.00") + sum(
+        Decimal("100.00") + i for i in range(1, 60))
+    total = first.days[-1].closing - first.opening_balance
+    assert max(abs(a.closing - b.closing) for a, b in zip(first.days, other.days)) < total / 20
 
 
 def test_bands_widen_with_uncertain_delays():
@@ -140,3 +148,40 @@ def test_json_dump_is_serialisable():
     data = result.model_dump(mode="json")
     assert data["weeks_rows"][0]["net"] == "-99.99"
     assert data["flows"][0]["source_model"] == "account.move.line"
+
+
+def bimodal_books():
+    return make_books(0.0, items=[item(i, "receivable", 5, "Sometimes Late", 100.00, due_in=7, name=f"INV/{i}")
+                                  for i in range(1, 31)])
+
+
+def test_expected_path_is_the_mean_of_the_simulated_paths():
+    books = bimodal_books()
+    behaviour = TwoOutcomeDelays(p_early=0.6, early=0, late=35)
+    params = ForecastParams(simulations=400, include_run_rate=False, include_recurring=False)
+    result = forecast(books, behaviour, params)
+    plan = build_flows(books, params)
+    landing = draw_landings(plan.table, behaviour, use_behaviour=True, simulations=params.simulations,
+                            seed=params.seed)
+    mean = simulated_closings(landing, 0, params.horizon_days).mean(axis=0)
+    # each flow's cumulative expectation is rounded to the cent: at most half a cent per flow apart
+    tolerance = 0.5 * len(plan.table) + 1e-6
+    assert all(abs(row.closing * 100 - Decimal(str(m))) <= Decimal(str(tolerance)) for row, m in zip(result.days, mean))
+    # the invoices are the same: on time in part of the simulations, 35 days late in the others
+    on_time = result.days[6].inflows
+    assert Decimal("1500.00") < on_time < Decimal("2100.00")
+    assert result.days[41].inflows == Decimal("3000.00") - on_time
+    assert sum(d.inflows for d in result.days) == Decimal("3000.00")
+    assert all(f.expected_date == day(7) and f.probability == 1.0 for f in result.flows)
+
+
+def test_expected_path_lies_inside_the_band_when_customers_pay_on_time_or_late():
+    result = forecast(bimodal_books(), TwoOutcomeDelays(p_early=0.6, early=0, late=35),
+                      ForecastParams(simulations=500, include_run_rate=False, include_recurring=False))
+    assert all(d.p10 <= d.closing <= d.p90 for d in result.days)
+    # the median date would have put all 3,000.00 on day 7, above the P90 of about 2,100
+    assert result.days[6].p90 < Decimal("3000.00")
+    # every invoice moves both week 1 (on time) and week 6 (35 days late): both name five of them
+    for week in (result.weeks_rows[0], result.weeks_rows[5]):
+        assert len(week.drivers) == 5 and {f.partner_name for f in week.drivers} == {"Sometimes Late"}
+    assert result.weeks_rows[0].inflows + result.weeks_rows[5].inflows == Decimal("3000.00")

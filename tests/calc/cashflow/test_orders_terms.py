@@ -51,6 +51,13 @@ def test_sale_order_dated_by_commitment_term_and_delay():
     assert all(f.category == "sale_order" and f.source_model == "sale.order.line" for f in flows)
     no_delay = forecast(books, FixedDelays({("receivable", 7): 4}), PARAMS.model_copy(update={"order_delays": False}))
     assert sorted(f.expected_date for f in no_delay.flows) == [day(5), day(65)]
+    # invoiced exactly when expected: every cent of the expected path is known
+    exact = forecast(books, FixedDelays({("receivable", 7): 4}), PARAMS.model_copy(update={"order_timing_sd_days": 0}))
+    assert {d.date: d.inflows for d in exact.days if d.inflows} == {day(9): Decimal("300.00"),
+                                                                    day(69): Decimal("700.01")}
+    # with the default spread of the invoice date, the same cents spread over the days around them
+    assert sum(d.inflows for d in result.days) == Decimal("1000.01")
+    assert sum(d.inflows for d in result.days if d.date <= day(30)) == Decimal("300.00")
 
 
 def test_purchase_order_on_planned_date_and_vendor_term():

@@ -9,7 +9,9 @@ import pytest
 from ledgerpilot.calc.cashflow import ForecastParams, ScenarioError, parse_scenario, run_scenario
 from tests.calc.cashflow.books import FixedDelays, item, make_books, order_line
 
-PARAMS = ForecastParams(include_run_rate=False, include_recurring=False, simulations=50)
+#: orders invoiced exactly when expected and a double without spread: every landing day is known,
+#: so every difference is exact to the cent
+PARAMS = ForecastParams(include_run_rate=False, include_recurring=False, simulations=50, order_timing_sd_days=0)
 
 
 def books():
@@ -99,3 +101,22 @@ def test_parse_forms():
     assert parse_scenario("defer_po:PO/2026/001:3").order == "PO/2026/001"
     assert parse_scenario("customer_default:Acme Ltd").partner == "Acme Ltd"
     assert parse_scenario("delay-collections:7").days == 7
+
+
+def test_scenario_on_uncertain_flows_differs_by_the_expected_amounts():
+    """With spread delays and order timing noise, the flows a scenario leaves alone keep every
+    draw, hence their expected amounts to the cent; the ending difference is exactly the change
+    in the expected amounts of the flows it touches."""
+    noisy = FixedDelays(spread=5)
+    params = ForecastParams(include_run_rate=False, include_recurring=False, simulations=200)
+    for spec in ("delay_collections:60", "customer_default:Acme Ltd", "sales_change:-10"):
+        result = run_scenario(books(), noisy, params, parse_scenario(spec))
+        base = {(f.source_name, f.due_date): f for f in result.base.flows}
+        changed = {(f.source_name, f.due_date): f for f in result.forecast.flows}
+        touched = {(f.source_name, f.due_date) for f in result.affected}
+        assert touched and all(base[k].expected_amount == changed[k].expected_amount
+                               for k in base.keys() & changed.keys() if k not in touched)
+        moved = (sum((changed[k].expected_amount for k in touched if k in changed), Decimal(0))
+                 - sum((base[k].expected_amount for k in touched), Decimal(0)))
+        assert result.ending_difference == moved != 0
+        assert sum((w.net_difference for w in result.weeks), Decimal(0)) == moved
