@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
+from tests.channels.conftest import run_cli
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
-
-
-def run_cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ledgerpilot.channels.cli.app", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture()
-def cli_env(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
-    env["LEDGERPILOT_HOME"] = str(tmp_path / "home")
-    env["COLUMNS"] = "160"
-    return env
 
 
 def _free_port() -> int:

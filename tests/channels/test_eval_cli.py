@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
+from tests.channels.conftest import run_cli
 from tests.conftest import DEMO_TODAY
 
 CSV = """partner,invoice_date,due_date,amount,paid_date
@@ -21,19 +19,6 @@ Beta,2024-02-15,2024-03-16,80.00,2024-03-28
 Beta,2024-03-15,2024-04-14,80.00,2024-04-14
 Beta,2024-04-15,2024-05-15,80.00,2024-05-15
 """
-
-
-def run_cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ledgerpilot.channels.cli.app", *args], check=False, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture()
-def cli_env(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
-    env["LEDGERPILOT_HOME"] = str(tmp_path / "home")
-    env["COLUMNS"] = "160"
-    return env
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ledgerpilot.memory import ForecastRunStore, ProposalStore, StateDB
-from tests.channels.test_cli import run_cli
+from tests.channels.conftest import run_cli
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -148,13 +148,3 @@ def test_demo_prints_the_forecast_and_writes_the_chart(cli_env, demo_data_dir):
     assert "Receivables" in result.stdout and "Weekly projection" in result.stdout
     assert f"Chart written to {chart}" in result.stdout.replace("\n", "")
     assert chart.read_bytes()[:8] == PNG_MAGIC
-
-
-@pytest.fixture()
-def cli_env(tmp_path) -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
-    env["LEDGERPILOT_HOME"] = str(tmp_path / "home")
-    env["COLUMNS"] = "160"
-    return env

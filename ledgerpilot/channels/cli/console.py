@@ -44,3 +44,17 @@ def progress_steps(enabled: bool = True) -> Iterator[Callable[..., None]]:
                             completed=fraction if fraction is not None else progress.tasks[0].completed)
 
         yield step
+
+
+@contextmanager
+def connected_client(connection, cache_dir, show_progress: bool = True) -> Iterator[tuple[Any, Callable[..., None]]]:
+    """Connect to ``connection`` under a progress display; yields ``(client, step)``, closes after."""
+    from ledgerpilot.odoo.connection import connect
+
+    with progress_steps(show_progress) as step:
+        step(f"connecting to {connection.url}")
+        client = connect(connection, cache_dir=cache_dir)
+        try:
+            yield client, step
+        finally:
+            client.close()

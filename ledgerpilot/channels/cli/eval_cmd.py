@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ledgerpilot.channels.cli.console import console, print_json, progress_steps, safe
+from ledgerpilot.channels.cli.console import connected_client, console, print_json, safe
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.evals.payment_delays import PaymentDelayEvaluation
@@ -31,19 +31,13 @@ def _date_option(value: str | None, option: str) -> dt.date | None:
 def _from_odoo(as_of: dt.date | None, kinds: tuple[str, ...], start: dt.date | None,
                show_progress: bool) -> PaymentDelayEvaluation:
     from ledgerpilot.evals.payment_delays import evaluate_on_history
-    from ledgerpilot.odoo.connection import connect
     from ledgerpilot.tools.cash_history import load_cash_history
 
     settings = load_settings()
     connection = settings.odoo_connection()
-    with progress_steps(show_progress) as step:
-        step(f"connecting to {connection.url}")
-        client = connect(connection, cache_dir=settings.cache_dir)
-        try:
-            history = load_cash_history(client, progress=lambda stage: step(f"pulling {stage}"),
-                                        **({"today": as_of} if as_of else {}))
-        finally:
-            client.close()
+    with connected_client(connection, settings.cache_dir, show_progress) as (client, step):
+        history = load_cash_history(client, progress=lambda stage: step(f"pulling {stage}"),
+                                    **({"today": as_of} if as_of else {}))
         step("walking forward through the payment history")
         return evaluate_on_history(history, as_of, kinds=kinds, start=start,
                                    source=f"{history.company_name} ({connection.url}, database {connection.db})")

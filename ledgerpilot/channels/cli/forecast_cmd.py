@@ -11,7 +11,7 @@ import typer
 
 from ledgerpilot.calc.cashflow.errors import ScenarioError, ThresholdCurrencyError
 from ledgerpilot.calc.cashflow.params import Scenario, parse_scenario
-from ledgerpilot.channels.cli.console import console, print_json, progress_steps
+from ledgerpilot.channels.cli.console import connected_client, console, print_json
 from ledgerpilot.channels.cli.render_forecast import (
     backtest_json,
     compare_json,
@@ -62,18 +62,12 @@ def _level(cli_value: str | None, setting: float | None) -> str | None:
 def forecast_with(connection: OdooConnection, settings: Settings, request: ForecastRequest, *,
                   cache_dir: Path, today: dt.date | None, show_progress: bool) -> ForecastOutcome:
     """Connect, forecast, store; a threshold in another currency is a usage error (exit 2)."""
-    from ledgerpilot.odoo.connection import connect
-
-    with progress_steps(show_progress) as step:
-        step(f"connecting to {connection.url}")
-        client = connect(connection, cache_dir=cache_dir)
+    with connected_client(connection, cache_dir, show_progress) as (client, step):
         try:
             return run_forecast(client, settings.home, request, today=today,
                                 progress=lambda msg: step(f"cash forecast: {msg}"))
         except ThresholdCurrencyError as exc:
             raise ForecastUsageError(str(exc)) from exc
-        finally:
-            client.close()
 
 
 def write_chart(outcome: ForecastOutcome, path: Path) -> str:
@@ -131,20 +125,12 @@ def backtest(start: Optional[str] = typer.Option(None, "--from", help="first cut
              simulations: int = typer.Option(300, "--simulations", min=10, max=20000),
              as_json: bool = JsonOpt) -> None:
     """Forecast from past dates with what was known then and score it against what the bank did."""
-    from ledgerpilot.odoo.connection import connect
-
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     parse_step(step)
     settings = load_settings()
-    connection = settings.odoo_connection()
-    with progress_steps(not as_json) as progress:
-        progress(f"connecting to {connection.url}")
-        client = connect(connection, cache_dir=settings.cache_dir)
-        try:
-            outcome = run_backtest(client, settings.home, start=first, end=last, step=step, weeks=weeks,
-                                   simulations=simulations, progress=lambda msg: progress(f"backtest: {msg}"))
-        finally:
-            client.close()
+    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, progress):
+        outcome = run_backtest(client, settings.home, start=first, end=last, step=step, weeks=weeks,
+                               simulations=simulations, progress=lambda msg: progress(f"backtest: {msg}"))
     if as_json:
         print_json(backtest_json(outcome))
     else:
@@ -155,17 +141,9 @@ def backtest(start: Optional[str] = typer.Option(None, "--from", help="first cut
 def compare(run_id: str = typer.Argument(..., help="the id of a stored forecast run"),
             as_json: bool = JsonOpt) -> None:
     """A stored forecast against what actually happened since, with the records behind the misses."""
-    from ledgerpilot.odoo.connection import connect
-
     settings = load_settings()
-    connection = settings.odoo_connection()
-    with progress_steps(not as_json) as progress:
-        progress(f"connecting to {connection.url}")
-        client = connect(connection, cache_dir=settings.cache_dir)
-        try:
-            outcome = compare_run(client, settings.home, run_id, progress=lambda msg: progress(f"pulling {msg}"))
-        finally:
-            client.close()
+    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, progress):
+        outcome = compare_run(client, settings.home, run_id, progress=lambda msg: progress(f"pulling {msg}"))
     if as_json:
         print_json(compare_json(outcome))
     else:

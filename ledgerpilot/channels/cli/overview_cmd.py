@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import console, print_json, progress_steps
+from ledgerpilot.channels.cli.console import connected_client, console, print_json, progress_steps
 from ledgerpilot.channels.cli.forecast_cmd import write_chart
 from ledgerpilot.channels.cli.render_forecast import forecast_json, render_forecast
 from ledgerpilot.channels.cli.render_overview import render_overview
@@ -21,15 +21,8 @@ AsOfOpt = typer.Option(None, "--as-of", help="date of the overview (YYYY-MM-DD);
 
 
 def _overview_of(connection: OdooConnection, as_of: dt.date, cache_dir, show_progress: bool) -> CompanyOverview:
-    from ledgerpilot.odoo.connection import connect
-
-    with progress_steps(show_progress) as step:
-        step(f"connecting to {connection.url}")
-        client = connect(connection, cache_dir=cache_dir)
-        try:
-            return company_overview(client, as_of, progress=lambda msg: step(f"pulling {msg}"))
-        finally:
-            client.close()
+    with connected_client(connection, cache_dir, show_progress) as (client, step):
+        return company_overview(client, as_of, progress=lambda msg: step(f"pulling {msg}"))
 
 
 def _show(result: CompanyOverview, as_json: bool) -> None:

@@ -1,0 +1,23 @@
+"""Helpers for the CLI tests: run the real ``ledgerpilot`` command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ledgerpilot.channels.cli.app", *args], check=False, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture()
+def cli_env(tmp_path) -> dict[str, str]:
+    """The caller's environment without any LEDGERPILOT_ setting, and a private home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
+    env["LEDGERPILOT_HOME"] = str(tmp_path / "home")
+    env["COLUMNS"] = "160"
+    return env
