@@ -20,6 +20,8 @@ setup() {
   fi
   if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ dev.sh -nt "$STAMP" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    # CPU build of torch first: an unpinned torch pulled in by sentence-transformers is a multi-GB CUDA build
+    "$VENV/bin/python" -m pip install --quiet torch==2.13.0
     "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
     touch "$STAMP"
   fi

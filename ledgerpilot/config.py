@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         default=None, description="cash above this level at the forecast's lowest point is a surplus: "
                                   "bills due soon are proposed for payment")
 
+    budget_file: Path | None = Field(
+        default=None, description="budget file (CSV or YAML) used when the database has no budget module")
+    budget_note_drift: float = Field(
+        default=0.05, gt=0, lt=1, description="a projected drift under this share of the budget is a note")
+    budget_high_overspend: float = Field(
+        default=0.15, gt=0, description="a projected overspend above this share of the budget is high risk")
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from ledgerpilot.channels.cli import eval_cmd, forecast_cmd, overview_cmd, sandbox_cmd
+from ledgerpilot.channels.cli import budget_cmd, eval_cmd, forecast_cmd, memory_cmd, overview_cmd, sandbox_cmd
 from ledgerpilot.channels.cli.console import error_console, safe
 from ledgerpilot.errors import LedgerpilotError
 
@@ -26,6 +26,8 @@ app.command("overview")(overview_cmd.overview)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(forecast_cmd.app, name="forecast")
 app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(budget_cmd.app, name="budget")
+app.add_typer(memory_cmd.app, name="memory")
 
 
 @app.command("version")

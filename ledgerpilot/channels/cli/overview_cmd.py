@@ -9,6 +9,7 @@ import typer
 
 from ledgerpilot.channels.cli.console import connected_client, console, print_json, progress_steps
 from ledgerpilot.channels.cli.forecast_cmd import write_chart
+from ledgerpilot.channels.cli.render_budget import DEMO_RISKS_SHOWN, budget_json, render_demo_budget
 from ledgerpilot.channels.cli.render_forecast import forecast_json, render_forecast
 from ledgerpilot.channels.cli.render_overview import render_overview
 from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt, _parse_today
@@ -44,7 +45,8 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
          as_json: bool = JsonOpt,
          rebuild: bool = typer.Option(False, "--rebuild", help="rebuild the demo company first")) -> None:
     """Run ledgerpilot against the built-in sandbox company, exactly as against a real Odoo: the overview,
-    then the cash forecast (chart in LEDGERPILOT_HOME/demo-forecast.png)."""
+    the cash forecast (chart in LEDGERPILOT_HOME/demo-forecast.png), then the budget risks of the
+    current period with the proposals they call for."""
     from ledgerpilot.sandbox.server.runner import running_sandbox
 
     settings = load_settings()
@@ -62,12 +64,16 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
         if not as_json:
             _show(result, as_json)
         outcome = _demo_forecast(connection, settings, as_of, show_progress=not as_json)
+        budget = _demo_budget(connection, settings, as_of, show_progress=not as_json)
     chart = write_chart(outcome, settings.home / DEMO_CHART)
     if as_json:
-        print_json({**result.model_dump(mode="json"), "forecast": forecast_json(outcome, chart)})
+        print_json({**result.model_dump(mode="json"), "forecast": forecast_json(outcome, chart),
+                    "budget": budget_json(budget, top=DEMO_RISKS_SHOWN)})
     else:
         console().print("")
         render_forecast(console(), outcome, chart)
+        console().print("")
+        render_demo_budget(console(), budget)
 
 
 DEMO_CHART = "demo-forecast.png"
@@ -84,3 +90,12 @@ def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_pr
         surplus_level=None if settings.cash_surplus_level is None else repr(settings.cash_surplus_level))
     return forecast_with(connection, settings, request, cache_dir=settings.cache_dir / "demo", today=as_of,
                          show_progress=show_progress)
+
+
+def _demo_budget(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):
+    """The budget status of the demo company's current period, with the configured thresholds."""
+    from ledgerpilot.channels.cli.budget_cmd import budget_request, budget_with
+
+    request = budget_request(settings, as_of=as_of)
+    return budget_with(connection, settings, request, cache_dir=settings.cache_dir / "demo",
+                       show_progress=show_progress, today=as_of)

@@ -25,6 +25,10 @@ DEFECT_KINDS = (
     "journal_without_moves", "missing_accrual", "goods_received_not_billed", "receivable_subledger_difference",
 )
 
+#: budget situations the demo sets up on purpose (projects budgets and the purchase orders behind them)
+BUDGET_CASE_KINDS = ("budget_within", "budget_drift", "budget_medium_overspend", "budget_high_overspend",
+                     "po_exceeds_remaining_budget")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -58,6 +62,7 @@ class GroundTruth:
     not_anomalies: tuple[Finding, ...]
     close_defects: tuple[Finding, ...]
     counts: dict[str, int]
+    budget_cases: tuple[Finding, ...] = ()
 
     def anomalies_of(self, kind: str) -> list[Finding]:
         return [a for a in self.anomalies if a.kind == kind]
@@ -81,6 +86,7 @@ class GroundTruth:
             customers=tuple(CustomerTruth(**c) for c in data["customers"]),
             anomalies=findings(data["anomalies"]), not_anomalies=findings(data["not_anomalies"]),
             close_defects=findings(data["close_defects"]), counts=dict(data["counts"]),
+            budget_cases=findings(data.get("budget_cases", [])),
         )
 
 
@@ -92,6 +98,7 @@ class GroundTruthBuilder:
         self.anomalies: list[Finding] = []
         self.not_anomalies: list[Finding] = []
         self.defects: list[Finding] = []
+        self.budget_cases: list[Finding] = []
 
     def customer(self, partner_id: int, name: str, behaviour: str, currency: str, term: str,
                  params: dict[str, Any]) -> None:
@@ -112,9 +119,15 @@ class GroundTruthBuilder:
             raise ValueError(f"unknown close defect kind {kind!r}")
         self.defects.append(Finding(kind, model, tuple(ids), description, period=period, details=details))
 
+    def budget_case(self, kind: str, model: str, ids: list[int], description: str, **details: Any) -> None:
+        if kind not in BUDGET_CASE_KINDS:
+            raise ValueError(f"unknown budget case kind {kind!r}")
+        self.budget_cases.append(Finding(kind, model, tuple(ids), description, details=details))
+
     def build(self, seed: int, scale: float, today: str, counts: dict[str, int]) -> GroundTruth:
         return GroundTruth(seed, scale, today, tuple(self.customers), tuple(self.anomalies),
-                           tuple(self.not_anomalies), tuple(self.defects), dict(sorted(counts.items())))
+                           tuple(self.not_anomalies), tuple(self.defects), dict(sorted(counts.items())),
+                           tuple(self.budget_cases))
 
 
 def write_ground_truth(data_dir: str | Path, truth: GroundTruth) -> Path:

@@ -27,6 +27,7 @@ class PurchaseLine:
     received: float | None = None  # defaults to quantity
     billed: float | None = None  # defaults to received
     layer_unit_cost: float | None = None  # EUR unit cost the receipt records (defaults to the price)
+    analytic: dict[str, float] | None = None  # analytic_distribution of the order line
 
 
 @dataclass
@@ -70,11 +71,11 @@ def schedule_vendor_payments(ctx: BuildContext, bill: Invoice, vendor: Vendor, r
 
 def add_bill(ctx: BuildContext, vendor: Vendor, day: dt.date, items: list[InvoiceItem], *, ref: str | None = None,
              origin: str | None = None, user: str = "clerk", payer=None, created: str | None = None,
-             state: str = "posted", pay: bool = True) -> Invoice:
-    """A posted vendor bill, paid by the company according to the vendor's payment term."""
+             state: str = "posted", pay: bool = True, term: str | None = None) -> Invoice:
+    """A posted vendor bill, paid by the company according to the vendor's payment term (or ``term``)."""
     ref = ref or vendor_ref(ctx, vendor, day)
     bill = add_invoice(ctx, move_type="in_invoice", partner_id=vendor.id, invoice_date=day, items=items,
-                       term_key=vendor.term, payer=(payer or company_payer(ctx, day)) if pay else None,
+                       term_key=term or vendor.term, payer=(payer or company_payer(ctx, day)) if pay else None,
                        currency_id=vendor.currency_id, ref=ref, origin=origin, user=user, created=created, state=state,
                        bank_pending=bank_pending_for(ctx))
     if state == "posted":
@@ -145,8 +146,12 @@ def _write_order(ctx: BuildContext, order: PurchaseOrder, created: str, user: st
     uid = ctx.users[user]
     audit = {"create_uid": uid, "write_uid": uid, "create_date": created, "write_date": later(created, rng)}
     vendor = order.vendor
-    received_any = order.receipt is not None
+    # services are received as they are billed (no receipt); an RFQ is still a draft
+    services = bool(order.extra.get("services"))
+    state = order.extra.get("state", "purchase")
+    received_any = order.receipt is not None or (services and order.bill is not None)
     billed = order.bill is not None
+    bill_ids = order.extra.get("bill_ids") or ([order.bill.move.id] if billed else [])
     untaxed = tax = 0.0
     statuses = []
     for i, (line, line_id) in enumerate(zip(order.lines, order.line_ids)):
@@ -160,9 +165,11 @@ def _write_order(ctx: BuildContext, order: PurchaseOrder, created: str, user: st
             "id": line_id, "order_id": order.id, "product_id": line.product.id, "name": line.product.name,
             "sequence": (i + 1) * 10, "product_qty": line.quantity, "product_uom_qty": line.quantity,
             "price_unit": line.price_unit, "price_subtotal": sub, "price_tax": line_tax,
-            "price_total": round(sub + line_tax, 2), "qty_received": received, "qty_received_method": "stock_moves",
-            "qty_received_manual": 0.0, "qty_invoiced": invoiced, "qty_to_invoice": round(received - invoiced, 2),
-            "date_planned": f"{order.extra['planned']} 12:00:00", "state": "purchase", "partner_id": vendor.id,
+            "price_total": round(sub + line_tax, 2), "qty_received": received,
+            "qty_received_method": "manual" if services else "stock_moves",
+            "qty_received_manual": received if services else 0.0, "qty_invoiced": invoiced,
+            "qty_to_invoice": round(received - invoiced, 2), "analytic_distribution": line.analytic,
+            "date_planned": f"{order.extra['planned']} 12:00:00", "state": state, "partner_id": vendor.id,
             "currency_id": vendor.currency_id, "taxes_id": [ctx.taxes["purchase15"]], "company_id": COMPANY_ID,
             "discount": 0.0, "propagate_cancel": True, **audit})
     untaxed, tax = round(untaxed, 2), round(tax, 2)
@@ -180,15 +187,16 @@ def _write_order(ctx: BuildContext, order: PurchaseOrder, created: str, user: st
         invoice_status = "no"
     led.add("purchase.order", {
         "id": order.id, "name": order.name, "partner_id": vendor.id, "date_order": created,
-        "date_approve": later(created, rng, 30), "date_planned": f"{order.extra['planned']} 12:00:00",
-        "effective_date": f"{order.extra['planned']} 15:00:00" if received_any else None, "state": "purchase",
+        "date_approve": later(created, rng, 30) if state != "draft" else None,
+        "date_planned": f"{order.extra['planned']} 12:00:00",
+        "effective_date": f"{order.extra['planned']} 15:00:00" if received_any else None, "state": state,
         "invoice_status": invoice_status, "receipt_status": receipt_status, "amount_untaxed": untaxed,
         "amount_tax": tax, "amount_total": round(untaxed + tax, 2), "currency_id": vendor.currency_id,
         "currency_rate": ctx.usd_rate(order.day) if vendor.currency_id != EUR_ID else 1.0,
         "payment_term_id": ctx.terms[vendor.term], "user_id": uid, "company_id": COMPANY_ID,
-        "invoice_count": 1 if billed else 0, "priority": "0", "mail_reception_confirmed": False,
-        "mail_reminder_confirmed": False, "picking_ids": [order.receipt.picking_id] if received_any else [],
-        "invoice_ids": [order.bill.move.id] if billed else [], **audit})
+        "invoice_count": len(bill_ids), "priority": "0", "mail_reception_confirmed": False,
+        "mail_reminder_confirmed": False, "picking_ids": [order.receipt.picking_id] if order.receipt else [],
+        "invoice_ids": bill_ids, **audit})
 
 
 def generate_purchases_month(ctx: BuildContext, month: dt.date, last: dt.date) -> None:
@@ -238,3 +246,25 @@ def generate_expense_bills_month(ctx: BuildContext, month: dt.date, last: dt.dat
                     {dept(ctx, "Operations"): 50.0, dept(ctx, "Administration"): 50.0})
         items = [InvoiceItem(product.name, 1.0, amount, product.account, product.id, "purchase15", analytic)]
         ctx.schedule(day, partial(add_bill, ctx, vendor, day, items, user=rng.choice(("clerk", "clerk", "controller"))))
+
+
+def service_order(ctx: BuildContext, vendor: Vendor, day: dt.date, line: PurchaseLine,
+                  bills: list[tuple[dt.date, float]], *, state: str = "purchase", term: str = "eofm",
+                  user: str = "admin") -> PurchaseOrder:
+    """A purchase order for a service (no receipt: received as billed), billed in parts on the
+    given (day, quantity) pairs; the bills carry the line's analytic distribution and stay open
+    until their due date (``term``). ``state='draft'`` writes a request for quotation."""
+    led = ctx.ledger
+    order = PurchaseOrder(led.reserve("purchase.order"), ctx.seq.next_plain("P"), vendor, day, [line],
+                          [led.reserve("purchase.order.line")])
+    order.extra.update(services=True, state=state, planned=shift_weekday(day + dt.timedelta(days=7)), bill_ids=[])
+    billed = 0.0
+    for bill_day, quantity in bills:
+        item = InvoiceItem(f"{order.name}: {line.product.name}", quantity, line.price_unit, line.product.account,
+                           line.product.id, "purchase15", line.analytic, {"purchase_line_id": order.line_ids[0]})
+        order.bill = add_bill(ctx, vendor, bill_day, [item], origin=order.name, pay=False, term=term)
+        order.extra["bill_ids"].append(order.bill.move.id)
+        billed += quantity
+    line.received = line.billed = billed
+    _write_order(ctx, order, office_time(ctx.rng, day), user)
+    return order
