@@ -22,7 +22,6 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -79,20 +78,13 @@ class SentenceEmbedder:
         bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
         if bad:
             raise TypeError(f"can only embed strings; item {bad[0]} is a {type(texts[bad[0]]).__name__}")
-        with self._lock, self._autocast():
+        with self._lock:
             vectors = self._model.encode(texts, batch_size=ENCODE_BATCH_SIZE, normalize_embeddings=True,
                                          convert_to_numpy=True, show_progress_bar=False)
         vectors = np.asarray(vectors, dtype=np.float32)
         if self.precision != "float32":  # renormalise what bfloat16 rounding moved off the unit sphere
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(vectors)
-
-    def _autocast(self):
-        if self.precision == "bfloat16":
-            import torch
-
-            return torch.autocast("cpu", dtype=torch.bfloat16)
-        return nullcontext()
 
     def __repr__(self) -> str:
         return (f"SentenceEmbedder({self.name!r}, dimension={self.dimension}, precision={self.precision!r}, "
@@ -173,6 +165,10 @@ def _load(model: str, precision: str) -> SentenceEmbedder:
     name = model if (os.sep in model or Path(model).expanduser().is_dir()) else model.replace("_", "-").lower()
     if precision == "auto":
         precision = "bfloat16" if native_bfloat16() else "float32"
+    if precision == "bfloat16":  # weights in bfloat16: faster than autocasting float32 weights on every call
+        import torch
+
+        loaded = loaded.to(torch.bfloat16)
     return SentenceEmbedder(name, loaded, folder, precision=precision)
 
 
