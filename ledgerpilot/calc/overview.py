@@ -50,8 +50,9 @@ class Ageing(_Frozen):
     kind: Literal["receivable", "payable"]
     as_of: dt.date
     currency: str
-    total: Decimal
-    overdue: Decimal
+    total: Decimal      # net: what is owed less unapplied credits
+    overdue: Decimal    # amounts owed past their due date (credits left out)
+    credits: Decimal    # unapplied credits and advances (refunds, payments not matched), as a positive amount
     buckets: tuple[AgeingBucket, ...]
     top_partners: tuple[PartnerBalance, ...]
 
@@ -98,7 +99,9 @@ def ageing(lines: pd.DataFrame, as_of: dt.date, kind: Literal["receivable", "pay
 
     ``lines``: open items (``amount_residual`` != 0) with ``id``, ``date``, ``date_maturity``,
     ``amount_residual``, ``partner_id_id``, ``partner_id_name``. Payables are shown as positive
-    amounts owed (Odoo keeps them negative).
+    amounts owed (Odoo keeps them negative). Items on the other side (a customer's unapplied
+    payment, a vendor's credit note) reduce the buckets and the total, are left out of ``overdue``
+    and are summed in ``credits``.
     """
     sign = 1 if kind == "receivable" else -1
     frame = lines[lines["amount_residual"].fillna(0) != 0] if len(lines) else lines
@@ -113,6 +116,7 @@ def ageing(lines: pd.DataFrame, as_of: dt.date, kind: Literal["receivable", "pay
             label=label, amount=minor_to_decimal(minor[mask].sum(), digits), count=int(mask.sum()),
             record_ids=tuple(int(i) for i in ids[mask])))
     overdue_mask = days > 0
+    owed = minor.to_numpy() > 0 if len(frame) else np.array([], dtype=bool)
 
     partners: list[PartnerBalance] = []
     if len(frame):
@@ -134,7 +138,8 @@ def ageing(lines: pd.DataFrame, as_of: dt.date, kind: Literal["receivable", "pay
 
     return Ageing(kind=kind, as_of=as_of, currency=currency,
                   total=minor_to_decimal(int(minor.sum()), digits),
-                  overdue=minor_to_decimal(int(minor[overdue_mask].sum()) if len(frame) else 0, digits),
+                  overdue=minor_to_decimal(int(minor[overdue_mask & owed].sum()) if len(frame) else 0, digits),
+                  credits=minor_to_decimal(-int(minor[~owed].sum()) if len(frame) else 0, digits),
                   buckets=tuple(result_buckets), top_partners=tuple(partners))
 
 

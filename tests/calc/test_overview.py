@@ -50,6 +50,16 @@ def test_payables_are_shown_as_positive_amounts_owed():
     assert result.overdue == Decimal("500.25")
 
 
+def test_credits_are_netted_but_never_counted_as_overdue():
+    items = _items([(1, "2026-10-01", "2026-10-31", -300.00, 20, "Vendor"),   # bill, 18 days overdue
+                    (2, "2026-09-01", "2026-09-15", 120.50, 21, "Other"),     # vendor credit note, old
+                    (3, "2026-11-01", "2026-12-01", -80.00, 20, "Vendor")])   # bill, not due
+    result = ageing(items, AS_OF, "payable", "EUR")
+    assert result.total == Decimal("259.50")
+    assert result.overdue == Decimal("300.00")
+    assert result.credits == Decimal("120.50")
+
+
 def test_float_noise_never_reaches_the_cents():
     items = _items([(i, "2026-11-01", "2026-12-01", 0.1, 1, "A") for i in range(1, 1001)])
     assert ageing(items, AS_OF, "receivable", "EUR").total == Decimal("100.00")

@@ -60,10 +60,10 @@ def render_overview(out: Console, result: CompanyOverview) -> None:
     for account in result.bank.accounts:
         bank.add_row(safe(account.account_name), money(account.balance, cur))
     _section(out, f"Bank and cash: {money(result.bank.total, cur)}", bank)
-    _section(out, f"Receivables: {money(result.receivables.total, cur)} "
-                  f"({money(result.receivables.overdue, cur)} overdue)", _ageing_table(result.receivables))
-    _section(out, f"Payables: {money(result.payables.total, cur)} "
-                  f"({money(result.payables.overdue, cur)} overdue)", _ageing_table(result.payables))
+    for title, ageing in (("Receivables", result.receivables), ("Payables", result.payables)):
+        credits = f"; {money(ageing.credits, cur)} unapplied credits" if ageing.credits else ""
+        _section(out, f"{title}: {money(ageing.total, cur)} ({money(ageing.overdue, cur)} overdue{credits})",
+                 _ageing_table(ageing))
     for title, orders in (("Open sales orders", result.open_sales), ("Open purchase orders", result.open_purchases)):
         if orders is not None:
             _section(out, f"{title}: {orders.count:,} orders, {money(orders.amount, orders.currency)} untaxed",
