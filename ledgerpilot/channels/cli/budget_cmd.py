@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import connected_client, console, print_json
+from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json
 from ledgerpilot.channels.cli.render_budget import (
     budget_json,
     burn_json,
@@ -35,7 +35,7 @@ from ledgerpilot.tools.budget_watch import (
 app = typer.Typer(help="Budget vs actual vs committed, risk tiers, proposals, PO checks and project burn-down.",
                   invoke_without_command=True, no_args_is_help=False)
 
-JsonOpt = typer.Option(False, "--json", help="print machine-readable JSON instead of tables")
+JsonOpt = json_option()
 AsOfOpt = typer.Option(None, "--as-of", help="the day to measure on (YYYY-MM-DD); default: today")
 BudgetFileOpt = typer.Option(None, "--budget-file", help="budget file (CSV or YAML) for a database without a "
                                                          "budget module (default: LEDGERPILOT_BUDGET_FILE)")

@@ -58,3 +58,21 @@ def connected_client(connection, cache_dir, show_progress: bool = True) -> Itera
             yield client, step
         finally:
             client.close()
+
+
+def json_option():
+    """The ``--json`` option every reporting command offers."""
+    import typer
+
+    return typer.Option(False, "--json", help="print machine-readable JSON instead of tables")
+
+
+def print_proposals(out: Console, proposals, new_count: int, none_reason: str) -> None:
+    """The proposals a run made (stored as proposed), or why there are none."""
+    if not proposals:
+        out.print(f"No proposals: {none_reason}")
+        return
+    out.print(f"[bold]Proposals[/] ({new_count} new, stored as proposed; "
+              "they need a human approval before anything is written to Odoo)")
+    for proposal in proposals:
+        out.print(f"  {proposal.id[:12]}  {proposal.kind:<16} {safe(proposal.title)}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ledgerpilot.channels.cli.console import connected_client, console, print_json, safe
+from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json, safe
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.evals.payment_delays import PaymentDelayEvaluation
@@ -82,7 +82,7 @@ def render_evaluation(result: PaymentDelayEvaluation) -> None:
 def payment_delays(
     csv_file: Path | None = typer.Option(None, "--csv", help="invoice history CSV: partner, invoice_date, "
                                             "due_date, amount, paid_date (see docs/payment-delays.md)"),
-    as_json: bool = typer.Option(False, "--json", help="print machine-readable JSON instead of tables"),
+    as_json: bool = json_option(),
     as_of: str | None = typer.Option(None, "--as-of", help="evaluate on the books as known on this date "
                                         "(YYYY-MM-DD); default: today"),
     kind: str = typer.Option("receivable", "--kind", help="receivable (customer invoices), payable (vendor "

@@ -11,7 +11,7 @@ import typer
 
 from ledgerpilot.calc.cashflow.errors import ScenarioError, ThresholdCurrencyError
 from ledgerpilot.calc.cashflow.params import Scenario, parse_scenario
-from ledgerpilot.channels.cli.console import connected_client, console, print_json
+from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json
 from ledgerpilot.channels.cli.render_forecast import (
     backtest_json,
     compare_json,
@@ -34,7 +34,7 @@ from ledgerpilot.tools.cash_forecast import (
 app = typer.Typer(help="13-week cash forecast with bands, scenarios, backtest and stored runs.",
                   invoke_without_command=True, no_args_is_help=False)
 
-JsonOpt = typer.Option(False, "--json", help="print machine-readable JSON instead of tables")
+JsonOpt = json_option()
 
 
 def parse_day(text: str | None, option: str) -> dt.date | None:

@@ -15,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import console, print_json, safe
+from ledgerpilot.channels.cli.console import console, json_option, print_json, safe
 from ledgerpilot.channels.cli.render_budget import memory_hits_json, render_memory_hits
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import LedgerpilotError
@@ -23,7 +23,7 @@ from ledgerpilot.tools.budget_watch import MEMORY_FOLDER
 
 app = typer.Typer(help="The memory of past exceptions and how they were resolved.", no_args_is_help=True)
 
-JsonOpt = typer.Option(False, "--json", help="print machine-readable JSON instead of tables")
+JsonOpt = json_option()
 
 
 class MemoryUsageError(LedgerpilotError):

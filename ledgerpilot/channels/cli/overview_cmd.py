@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import connected_client, console, print_json, progress_steps
+from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json, progress_steps
 from ledgerpilot.channels.cli.forecast_cmd import write_chart
 from ledgerpilot.channels.cli.render_budget import DEMO_RISKS_SHOWN, budget_json, render_demo_budget
 from ledgerpilot.channels.cli.render_forecast import forecast_json, render_forecast
@@ -17,7 +17,7 @@ from ledgerpilot.config import OdooConnection, load_settings
 from ledgerpilot.sandbox.demo import demo_connection, demo_data_dir, demo_today, ensure_demo_data
 from ledgerpilot.tools.overview import CompanyOverview, company_overview
 
-JsonOpt = typer.Option(False, "--json", help="print machine-readable JSON instead of tables")
+JsonOpt = json_option()
 AsOfOpt = typer.Option(None, "--as-of", help="date of the overview (YYYY-MM-DD); default: today")
 
 

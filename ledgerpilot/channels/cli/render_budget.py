@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from ledgerpilot.channels.cli.console import safe
+from ledgerpilot.channels.cli.console import print_proposals, safe
 from ledgerpilot.tools.budget_watch import (
     BudgetOutcome,
     BurnOutcome,
@@ -112,13 +112,7 @@ def render_risks(out: Console, outcome: BudgetOutcome, limit: int | None = None)
 
 
 def render_proposals(out: Console, outcome: BudgetOutcome) -> None:
-    if outcome.proposals:
-        out.print(f"[bold]Proposals[/] ({outcome.new_proposals} new, stored as proposed; "
-                  "they need a human approval before anything is written to Odoo)")
-        for p in outcome.proposals:
-            out.print(f"  {p.id[:12]}  {p.kind:<16} {safe(p.title)}")
-    else:
-        out.print("No proposals: no budget line calls for one.")
+    print_proposals(out, outcome.proposals, outcome.new_proposals, "no budget line calls for one.")
     if outcome.memory_note:
         out.print(f"Note: {safe(outcome.memory_note)}")
     elif outcome.recorded_exceptions:

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ledgerpilot.channels.cli.console import safe
+from ledgerpilot.channels.cli.console import print_proposals, safe
 from ledgerpilot.tools.cash_forecast import BacktestOutcome, ComparisonOutcome, ForecastOutcome
 
 TOP_DRIVERS_SHOWN = 3
@@ -107,13 +107,8 @@ def render_forecast(out: Console, outcome: ForecastOutcome, chart: str | None = 
         out.print(diff)
 
     out.print("")
-    if outcome.proposals:
-        out.print(f"[bold]Proposals[/] ({outcome.new_proposals} new, stored as proposed; "
-                  "they need a human approval before anything is written to Odoo)")
-        for p in outcome.proposals:
-            out.print(f"  {p.id[:12]}  {p.kind:<16} {safe(p.title)}")
-    else:
-        out.print("No proposals: the forecast calls for no payment or follow-up under the configured levels.")
+    print_proposals(out, outcome.proposals, outcome.new_proposals,
+                    "the forecast calls for no payment or follow-up under the configured levels.")
     for note in outcome.notes:
         out.print(f"Note: {safe(note)}")
     out.print(f"Run {outcome.run_id} saved (compare it later with `ledgerpilot forecast compare {outcome.run_id}`). "
