@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ledgerpilot.calc.frame_types import contract_dtype
+
 SourceKind = Literal["crossovered", "budget_analytic", "file", "none"]
 SOURCE_KINDS: tuple[str, ...] = ("crossovered", "budget_analytic", "file", "none")
 
@@ -105,15 +107,7 @@ class BudgetData:
 
 def column_dtype(column: str) -> str:
     """The contract dtype of a budget-frame column (anything not listed is text)."""
-    if column in DATE_COLUMNS:
-        return "datetime64[ns]"
-    if column in ID_COLUMNS:
-        return "Int64"
-    if column in FLOAT_COLUMNS:
-        return "float64"
-    if column in LIST_COLUMNS:
-        return "object"
-    return "string"
+    return contract_dtype(column, dates=DATE_COLUMNS, ids=ID_COLUMNS, floats=FLOAT_COLUMNS, lists=LIST_COLUMNS)
 
 
 def typed(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:

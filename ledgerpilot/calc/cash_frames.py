@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ledgerpilot.calc.cash_history import FRAMES, PAID_COLUMNS
+from ledgerpilot.calc.frame_types import contract_dtype
 
 DATE_COLUMNS = frozenset({"date", "invoice_date", "date_maturity", "max_date", "date_order", "commitment_date",
                           "date_planned", "due_date", "paid_date"})
@@ -24,13 +25,7 @@ FLOAT_COLUMNS = frozenset({"balance", "amount_currency", "amount", "product_uom_
 
 def column_dtype(column: str) -> str:
     """The contract dtype of a cash-history column (anything not listed is text)."""
-    if column in DATE_COLUMNS:
-        return "datetime64[ns]"
-    if column in ID_COLUMNS:
-        return "Int64"
-    if column in FLOAT_COLUMNS:
-        return "float64"
-    return "string"
+    return contract_dtype(column, dates=DATE_COLUMNS, ids=ID_COLUMNS, floats=FLOAT_COLUMNS)
 
 
 def typed(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:

@@ -136,3 +136,8 @@ def _posted_entry(store: Store, move_id: int, journal: int, name: str, date: str
 
 def make_service(tmp_path: Path) -> SandboxService:
     return SandboxService(build_books(tmp_path / "books.sqlite"))
+
+
+def call(svc: SandboxService, uid: int, model: str, method: str, *args, **kwargs):
+    """``model.method(*args, **kwargs)`` as user ``uid``, through the service like an RPC would."""
+    return svc.call(uid, model, method, list(args), kwargs)

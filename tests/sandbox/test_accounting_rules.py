@@ -23,21 +23,10 @@ from tests.sandbox.ledger_books import (
     RECEIVABLE,
     RENT,
     SALES,
-    make_service,
+    call,
 )
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "odoo17_protocol"
-
-
-@pytest.fixture()
-def svc(tmp_path):
-    service = make_service(tmp_path)
-    yield service
-    service.store.close()
-
-
-def call(svc, uid, model, method, *args, **kwargs):
-    return svc.call(uid, model, method, list(args), kwargs)
 
 
 def entry(svc, date="2026-11-23", debit=1200.0, credit=1200.0, ref="protocol-capture balanced", uid=ADMIN, **kw):

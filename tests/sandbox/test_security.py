@@ -18,21 +18,10 @@ from tests.sandbox.ledger_books import (
     MISC,
     READONLY,
     RENT,
-    make_service,
+    call,
 )
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "odoo17_protocol"
-
-
-@pytest.fixture()
-def svc(tmp_path):
-    service = make_service(tmp_path)
-    yield service
-    service.store.close()
-
-
-def call(svc, uid, model, method, *args, **kwargs):
-    return svc.call(uid, model, method, list(args), kwargs)
 
 
 def recorded_message(name):

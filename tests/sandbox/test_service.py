@@ -8,20 +8,13 @@ from pathlib import Path
 import pytest
 
 from ledgerpilot.sandbox.exceptions import AccessDenied, DatabaseError, MissingError, PythonError, UserError
-from tests.sandbox.ledger_books import ADMIN, DECO, LIABILITIES, MISC, RENT, make_service
+from tests.sandbox.ledger_books import ADMIN, DECO, LIABILITIES, MISC, RENT
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "odoo17_protocol"
 
 
 def recorded(name):
     return json.loads((RECORDINGS / name).read_text())["response"]["body"]
-
-
-@pytest.fixture()
-def svc(tmp_path):
-    service = make_service(tmp_path)
-    yield service
-    service.store.close()
 
 
 def test_version_and_db_list(svc):

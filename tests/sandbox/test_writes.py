@@ -19,19 +19,8 @@ from tests.sandbox.ledger_books import (
     RECEIVABLE,
     RENT,
     SUSPENSE,
-    make_service,
+    call,
 )
-
-
-@pytest.fixture()
-def svc(tmp_path):
-    service = make_service(tmp_path)
-    yield service
-    service.store.close()
-
-
-def call(svc, uid, model, method, *args, **kwargs):
-    return svc.call(uid, model, method, list(args), kwargs)
 
 
 def lines(*amounts):
