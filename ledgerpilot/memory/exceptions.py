@@ -5,14 +5,15 @@ persistent Chroma collection under ``Settings.home / "memory"``. When a new risk
 similar past exceptions are retrieved so the alert can say what happened last time.
 
 - One collection, ``exceptions``, with cosine distance. The document embedded for each exception
-  is its title, text, category, partner and resolution; the flat fields are Chroma metadata (so
-  searches can be limited to one kind) and the whole record is kept as JSON beside them.
+  is what happened (title, text, category, partner), not how it ended: a new risk has no
+  resolution yet, so past ones are matched on what they were, and each hit carries its resolution.
+  The flat fields are Chroma metadata (so searches can be limited to one kind) and the whole
+  record is kept as JSON beside them.
 - Vectors come from our own embedder (:mod:`ledgerpilot.memory.embeddings`) and are passed to
   Chroma explicitly: Chroma's default embedding function (which would download a model) is never
   used, and its telemetry is off.
 - Ids are the caller's: adding an exception whose id is stored replaces it (upsert), so re-running
-  a check does not duplicate its exceptions. Resolving one re-embeds it, since the resolution is
-  part of what is searched.
+  a check does not duplicate its exceptions. Resolving one changes its record, not its vector.
 - The embedding model's name is recorded in the collection; opening it with another model is an
   error, because vectors of different models cannot be compared.
 - Chroma writes through to disk; a store reopened in another process sees everything added.
@@ -146,15 +147,17 @@ class SimilarException(BaseModel):
 
 
 def exception_document(item: PastException) -> str:
-    """Title, text, category, partner and resolution in one text (what the embedding represents)."""
+    """Title, text, category and partner in one text: what the embedding represents.
+
+    The resolution is left out on purpose: the texts searched for are new exceptions, which have
+    none, and words about how a past one ended would only pull it away from them.
+    """
     parts = [item.title.strip().rstrip(".") + "."]
     if item.text.strip():
         parts.append(item.text.strip())
     parts.append(f"Category: {item.category.strip()}.")
     if item.partner:
         parts.append(f"Partner: {item.partner.strip()}.")
-    if item.resolution:
-        parts.append(f"Resolution: {item.resolution.strip()}")
     return " ".join(parts)
 
 
@@ -236,14 +239,18 @@ class ExceptionMemory:
             raise MemoryStoreError(f"cannot write to the exceptions memory in {self.path}: {exc}") from exc
 
     def resolve(self, id: str, resolution: str, status: str = "resolved") -> PastException:
-        """Record how exception ``id`` ended; its embedding is refreshed (the resolution is searched too)."""
+        """Record how exception ``id`` ended (its vector stays: the resolution is not embedded)."""
         if not resolution or not resolution.strip():
             raise MemoryStoreError(f"a resolution of exception {id!r} needs words saying what was done")
         with self._lock:
             current = self.get(id)
             changed = PastException.model_validate({**current.model_dump(), "resolution": resolution.strip(),
                                                     "status": status})
-            self._upsert([changed], [changed.document], self._embed([changed.document]))
+            try:
+                self._collection.update(ids=[id], metadatas=[_to_metadata(changed)])
+            except Exception as exc:
+                raise MemoryStoreError(f"cannot record the resolution of {id!r} in the exceptions memory in "
+                                       f"{self.path}: {exc}") from exc
         return changed
 
     def delete(self, id: str) -> None:
