@@ -130,6 +130,29 @@ class Settings(BaseSettings):
     budget_high_overspend: float = Field(
         default=0.15, gt=0, description="a projected overspend above this share of the budget is high risk")
 
+    close_checks: list[str] | None = Field(
+        default=None, description="close checks to run, by name (`ledgerpilot close checks` lists them); "
+                                  "unset: all of them")
+    close_unusual_amount_ratio: float = Field(
+        default=3.0, gt=1, description="an account's movement this many times its usual size (or more) "
+                                      "is unusual")
+    close_tb_variance: float = Field(
+        default=0.5, gt=0, description="trial-balance review: a period movement differing from the account's "
+                                       "recent average by more than this share is flagged")
+    close_tb_min_amount: float = Field(
+        default=1000.0, ge=0, description="trial-balance review: smaller differences are never flagged "
+                                          "(company currency)")
+    close_match_high_confidence: float = Field(
+        default=0.9, gt=0, le=1, description="bank matches at or above this confidence are 'high'")
+
+    approval_groups: dict[str, str] = Field(
+        default_factory=dict, description="Odoo group (xml id) an approver needs, by proposal kind; kinds not "
+                                          "listed need account.group_account_manager")
+    odoo_write_user: str | None = Field(
+        default=None, description="Odoo login that writes approved proposals (default: LEDGERPILOT_ODOO_USER)")
+    odoo_write_password: SecretStr | None = Field(
+        default=None, description="password or API key of LEDGERPILOT_ODOO_WRITE_USER")
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
@@ -160,6 +183,17 @@ class Settings(BaseSettings):
                                   batch_size=self.odoo_batch_size, verify_tls=self.odoo_verify_tls)
         except ValidationError as exc:
             raise ConfigError(describe_validation_error(exc, prefix="LEDGERPILOT_ODOO_")) from exc
+
+    def odoo_write_connection(self) -> OdooConnection:
+        """The Odoo user that writes approved proposals: LEDGERPILOT_ODOO_WRITE_USER, else the main one."""
+        main = self.odoo_connection()
+        if not self.odoo_write_user:
+            return main
+        if self.odoo_write_password is None:
+            raise ConfigError("LEDGERPILOT_ODOO_WRITE_USER is set but LEDGERPILOT_ODOO_WRITE_PASSWORD is not: set the "
+                              "password or API key of the user that writes approved proposals")
+        return main.model_copy(update={"user": self.odoo_write_user, "password": self.odoo_write_password,
+                                       "api_key": None})
 
 
 def config_file_path() -> Path | None:

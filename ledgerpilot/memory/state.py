@@ -1,6 +1,7 @@
 """The state database: one SQLite file under ``Settings.home`` holding what ledgerpilot remembers.
 
-Proposals and stored forecast runs live here. The file is created on first use; its schema carries a
+Proposals (with their decisions and applications), stored forecast runs and the audit log live
+here. The file is created on first use; its schema carries a
 version (``PRAGMA user_version``) and is migrated forward step by step, never backwards. Every write
 is one transaction (WAL journal, ``synchronous=FULL``), so a crash leaves either the whole change or
 none of it.
@@ -9,9 +10,11 @@ none of it.
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Self
 
 from ledgerpilot.errors import LedgerpilotError
 
@@ -52,6 +55,44 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER forecast_runs_no_delete BEFORE DELETE ON forecast_runs
         BEGIN SELECT RAISE(ABORT, 'forecast runs are append-only'); END;
     """,
+    """
+    CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_action ON audit_log(action);
+    CREATE INDEX audit_log_subject ON audit_log(subject);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be changed'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be deleted'); END;
+    CREATE TABLE proposal_decisions (
+        proposal_id TEXT PRIMARY KEY REFERENCES proposals(id),
+        decision TEXT NOT NULL,
+        login TEXT NOT NULL,
+        uid INTEGER,
+        decided_at TEXT NOT NULL,
+        post INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        required_group TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE proposal_applications (
+        proposal_id TEXT PRIMARY KEY REFERENCES proposals(id),
+        state TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        written_by TEXT NOT NULL,
+        records TEXT NOT NULL,
+        adopted INTEGER NOT NULL DEFAULT 0,
+        differences TEXT NOT NULL,
+        error TEXT
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -61,15 +102,21 @@ class StateError(LedgerpilotError):
 
 
 class StateDB:
-    """An open state database. Use :meth:`transaction` for every write."""
+    """An open state database. Use :meth:`transaction` for every write.
+
+    One object may be shared by several threads: its connection is used under a lock, so a
+    transaction is never interleaved with another thread's statements. Several processes are kept
+    apart by SQLite itself (``BEGIN IMMEDIATE`` takes the write lock, others wait up to 30 s).
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"cannot open the state database {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
@@ -99,21 +146,23 @@ class StateDB:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; any exception rolls the whole change back."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        return self._conn.execute(sql, params).fetchall()
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> StateDB:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

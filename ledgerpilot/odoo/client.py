@@ -7,12 +7,17 @@ checked against the cached schema first, so a missing field or module is a clear
 
 The write methods (``create``, ``write``, ``unlink``, ``call``) exist for the approval machinery,
 which alone may change data in Odoo: it checks the approval and adds idempotency keys first.
+
+``pull_hook`` (optional, e.g. :meth:`ledgerpilot.memory.audit.AuditLog.pull_hook`) is told of every
+read that brings records back -- ``search``, ``search_read``, ``read``, ``read_group`` and each
+``extract`` -- once per call with the model, the method and how many rows came back, so an audit log
+can record every data pull without one entry per row.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -26,6 +31,8 @@ from ledgerpilot.odoo.schema import Capabilities, FeatureStatus, SchemaCache, re
 from ledgerpilot.odoo.transports.base import Transport
 
 Domain = Sequence[Any]
+#: ``hook(model, method, rows)`` called after each read that returned rows (see the module doc)
+PullHook = Callable[[str, str, int], None]
 
 
 def version_major(version_info: Sequence[Any]) -> int:
@@ -56,6 +63,7 @@ class OdooClient:
         self._capabilities: Capabilities | None = None
         self._groups: dict[str, bool] = {}
         self.last_sync = None  # SyncStats of the last incremental extract
+        self.pull_hook: PullHook | None = None
 
     # ------------------------------------------------------------------ identity
 
@@ -89,6 +97,10 @@ class OdooClient:
         return call_with_retry(self.retry, attempt, write=method not in READ_METHODS,
                                relogin=self._relogin, label=f"{model}.{method}")
 
+    def _pulled(self, model: str, method: str, rows: int) -> None:
+        if self.pull_hook is not None:
+            self.pull_hook(model, method, rows)
+
     def _relogin(self) -> None:
         self.rpc_count += 1
         self.uid = self._transport.login()
@@ -109,7 +121,9 @@ class OdooClient:
             kwargs["limit"] = limit
         if order:
             kwargs["order"] = order
-        return self._execute_kw(model, "search", [list(domain)], self._with_context(kwargs, context))
+        ids = self._execute_kw(model, "search", [list(domain)], self._with_context(kwargs, context))
+        self._pulled(model, "search", len(ids) if isinstance(ids, list) else 0)
+        return ids
 
     def search_count(self, model: str, domain: Domain = (), *, context: dict | None = None) -> int:
         self.schema.check_domain(model, domain)
@@ -128,13 +142,17 @@ class OdooClient:
             kwargs["limit"] = limit
         if order:
             kwargs["order"] = order
-        return self._execute_kw(model, "search_read", [list(domain)], self._with_context(kwargs, context))
+        rows = self._execute_kw(model, "search_read", [list(domain)], self._with_context(kwargs, context))
+        self._pulled(model, "search_read", len(rows) if isinstance(rows, list) else 0)
+        return rows
 
     def read(self, model: str, ids: Sequence[int], fields: Sequence[str] | None = None, *,
              context: dict | None = None) -> list[dict]:
         """Rows for ``ids`` (ids that no longer exist are silently left out, as Odoo 17 does)."""
         fields = self._require_fields(model, fields, "read")
-        return self._execute_kw(model, "read", [list(ids), fields], self._with_context({}, context))
+        rows = self._execute_kw(model, "read", [list(ids), fields], self._with_context({}, context))
+        self._pulled(model, "read", len(rows) if isinstance(rows, list) else 0)
+        return rows
 
     def read_group(self, model: str, domain: Domain, fields: Sequence[str], groupby: Sequence[str] | str, *,
                    offset: int = 0, limit: int | None = None, orderby: str | None = None, lazy: bool = True,
@@ -151,8 +169,10 @@ class OdooClient:
             kwargs["limit"] = limit
         if orderby:
             kwargs["orderby"] = orderby
-        return self._execute_kw(model, "read_group", [list(domain), list(fields), groupby_list],
-                                self._with_context(kwargs, context))
+        groups = self._execute_kw(model, "read_group", [list(domain), list(fields), groupby_list],
+                                  self._with_context(kwargs, context))
+        self._pulled(model, "read_group", len(groups) if isinstance(groups, list) else 0)
+        return groups
 
     def read_group_df(self, model: str, domain: Domain, fields: Sequence[str], groupby: Sequence[str] | str, *,
                       orderby: str | None = None, lazy: bool = False, limit: int | None = None,
@@ -208,8 +228,10 @@ class OdooClient:
         size = self._batch_size(batch_size)
         total = self.search_count(model, domain, context=context) if progress is not None else None
         names = [spec.name for spec in specs]
-        return extract_frame(self._page_reader(model, names, context), specs, domain, size, total=total,
-                             progress=progress)
+        frame = extract_frame(self._page_reader(model, names, context), specs, domain, size, total=total,
+                              progress=progress)
+        self._pulled(model, "extract", len(frame))
+        return frame
 
     def column_specs(self, model: str, fields: Sequence[str]) -> list[ColumnSpec]:
         fields = self._require_fields(model, fields, "extract")
@@ -247,7 +269,9 @@ class OdooClient:
     def has_group(self, xmlid: str) -> bool:
         """Whether the logged-in user has the group (by external id, implied groups included)."""
         if xmlid not in self._groups:
-            self._groups[xmlid] = bool(self._execute_kw("res.users", "has_group", [[self.uid], xmlid], {}))
+            # Odoo 17 declares res.users.has_group as @api.model (the group only); 18 made it a record method
+            args = [xmlid] if self.major < 18 else [[self.uid], xmlid]
+            self._groups[xmlid] = bool(self._execute_kw("res.users", "has_group", args, {}))
         return self._groups[xmlid]
 
     # ------------------------------------------------------------------ writes (approval machinery only)

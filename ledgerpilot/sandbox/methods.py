@@ -218,13 +218,22 @@ def action_done(env: Env, model: str, ids: list[int]):
     return activity_action_feedback(env, model, ids)
 
 
-def has_group(env: Env, model: str, ids: list[int], group_ext_id):
-    """``res.users.has_group``: the given user (or the caller) has the group, implied ones included."""
+def has_group(env: Env, model: str, *args, **kwargs):
+    """``res.users.has_group(group_ext_id)``: whether the logged-in user has the group (implied ones included).
+
+    Odoo 17 declares it ``@api.model``: over RPC the only argument is the group, and the answer is
+    for the caller. The record form of Odoo 18+ (``has_group([uid], group)``) fails here as it does on
+    a real 17 server, with the TypeError of a method given one argument too many.
+    """
+    given = len(args) + len(kwargs)
+    if given == 0:
+        raise PythonError("TypeError", "Users.has_group() missing 1 required positional argument: 'group_ext_id'")
+    if given > 1 or (kwargs and "group_ext_id" not in kwargs):
+        raise PythonError("TypeError", f"Users.has_group() takes 2 positional arguments but {given + 1} were given")
+    group_ext_id = args[0] if args else kwargs["group_ext_id"]
     if not isinstance(group_ext_id, str) or "." not in group_ext_id:
         raise ValueError("External ID must be fully qualified")
-    uid = ids[0] if ids else env.uid
-    other = Env(env.store, uid)
-    return group_ext_id in other.groups
+    return env.has_group(group_ext_id)
 
 
 def context_get(env: Env, model: str):
@@ -338,7 +347,7 @@ METHODS: dict[str, Handler] = {
     "action_feedback": Handler(activity_action_feedback, multi=True, readonly=False,
                                models=frozenset({"mail.activity"})),
     "action_done": Handler(action_done, multi=True, readonly=False, models=frozenset({"mail.activity"})),
-    "has_group": Handler(has_group, multi=True, readonly=True, models=frozenset({"res.users"})),
+    "has_group": Handler(has_group, multi=False, readonly=True, models=frozenset({"res.users"})),
     "context_get": Handler(context_get, multi=False, readonly=True, models=frozenset({"res.users"})),
 }
 

@@ -88,7 +88,7 @@ ONE2MANY_INVERSES: dict[tuple[str, str], str] = {
     ("account.analytic.account", "line_ids"): "account_id",
     ("account.analytic.account", "crossovered_budget_line_ids"): "analytic_account_id",
     ("account.budget.post", "crossovered_budget_line_ids"): "general_budget_id",
-    ("crossovered.budget", "crossovered_budget_line"): "crossovered_budget_id",
+    ("crossovered.budget", "crossovered_budget_line_ids"): "crossovered_budget_id",
     ("sale.order", "order_line"): "order_id",
     ("purchase.order", "order_line"): "order_id",
     ("stock.picking", "move_ids"): "picking_id",

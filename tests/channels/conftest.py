@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,4 +21,12 @@ def cli_env(tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
     env["LEDGERPILOT_HOME"] = str(tmp_path / "home")
     env["COLUMNS"] = "160"
+    return env
+
+
+def odoo_env_for(handle, home: Path) -> dict[str, str]:
+    """The environment of a ``ledgerpilot`` run against sandbox ``handle`` as admin, state in ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
+    env.update(LEDGERPILOT_HOME=str(home), COLUMNS="200", LEDGERPILOT_ODOO_URL=handle.url,
+               LEDGERPILOT_ODOO_DB=handle.db, LEDGERPILOT_ODOO_USER="admin", LEDGERPILOT_ODOO_PASSWORD="admin")
     return env

@@ -16,18 +16,11 @@ import pytest
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from tests.channels.conftest import run_cli
+from tests.channels.conftest import odoo_env_for, run_cli
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
 from tests.tools.test_budget_watch import make_draft_po
 
 AS_OF = ("--as-of", DEMO_TODAY.isoformat())
-
-
-def odoo_env_for(handle, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
-    env.update(LEDGERPILOT_HOME=str(home), COLUMNS="200", LEDGERPILOT_ODOO_URL=handle.url,
-               LEDGERPILOT_ODOO_DB=handle.db, LEDGERPILOT_ODOO_USER="admin", LEDGERPILOT_ODOO_PASSWORD="admin")
-    return env
 
 
 @pytest.fixture()
@@ -198,7 +191,7 @@ def test_memory_add_search_resolve_delete_round_trip(cli_env, run_main):
     assert bad.returncode == 2 and "--date" in bad.stderr
 
 
-def test_demo_includes_the_budget_risks(cli_env, demo_data_dir, run_main):
+def test_demo_includes_the_budget_risks_and_the_close_readiness(cli_env, demo_data_dir, run_main):
     home = Path(cli_env["LEDGERPILOT_HOME"])
     target = home / "sandbox" / f"seed{DEMO_SEED}-scale{DEMO_SCALE:g}-{DEMO_TODAY.isoformat()}"
     target.parent.mkdir(parents=True)
@@ -211,9 +204,13 @@ def test_demo_includes_the_budget_risks(cli_env, demo_data_dir, run_main):
     order = {"high": 0, "medium": 1, "note": 2}
     assert [order[line["tier"]] for line in budget["lines"]] == sorted(order[line["tier"]] for line in budget["lines"])
     assert budget["proposals"] and "forecast" in data
+    close = data["close"]
+    assert close["month"] == "2026-11" and {item["check"] for item in close["checklist"]} >= {"draft_moves"}
+    assert any(f["severity"] == "blocking" for f in close["findings"])
 
     text = run_main("demo", "--seed", str(DEMO_SEED), "--scale", str(DEMO_SCALE), "--today", DEMO_TODAY.isoformat(),
                     env=cli_env)
     assert text.returncode == 0, text.stderr
     assert "Weekly projection" in text.stdout and "Budget risks" in text.stdout
     assert "Budget lines at risk" in text.stdout and "Proposals" in text.stdout
+    assert "Close readiness of 2026-11" in text.stdout and "ledgerpilot close run" in text.stdout

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerpilot.sandbox.exceptions import AccessError
+from ledgerpilot.sandbox.exceptions import AccessError, PythonError
 from tests.sandbox.ledger_books import (
     ADMIN,
     CLERK,
@@ -115,8 +115,13 @@ def test_private_methods_cannot_be_called(svc):
     assert err.value.message == "Private methods (such as _get_gravatar_image) cannot be called remotely."
 
 
-def test_has_group_follows_implied_groups(svc):
-    assert call(svc, ADMIN, "res.users", "has_group", [ADMIN], "account.group_account_manager") is True
-    assert call(svc, ADMIN, "res.users", "has_group", [CONTROLLER], "account.group_account_invoice") is True
-    assert call(svc, ADMIN, "res.users", "has_group", [READONLY], "account.group_account_invoice") is False
-    assert call(svc, DEMO, "res.users", "has_group", [], "base.group_user") is True
+def test_has_group_answers_for_the_caller_and_follows_implied_groups(svc):
+    assert call(svc, ADMIN, "res.users", "has_group", "account.group_account_manager") is True
+    assert call(svc, CONTROLLER, "res.users", "has_group", "account.group_account_invoice") is True
+    assert call(svc, READONLY, "res.users", "has_group", "account.group_account_invoice") is False
+    assert call(svc, DEMO, "res.users", "has_group", "base.group_user") is True
+
+
+def test_has_group_in_the_record_form_of_odoo_18_fails_as_on_odoo_17(svc):
+    with pytest.raises(PythonError, match="takes 2 positional arguments but 3 were given"):
+        call(svc, ADMIN, "res.users", "has_group", [CONTROLLER], "account.group_account_invoice")

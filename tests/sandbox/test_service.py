@@ -146,7 +146,7 @@ def test_user_created_with_a_password_can_log_in(svc):
     uid = svc.call(ADMIN, "res.users", "create", [{"name": "New Clerk", "login": "newclerk",
                                                     "password": "s3cret!"}], {})
     assert svc.login("demo", "newclerk", "s3cret!") == uid
-    assert svc.call(uid, "res.users", "has_group", [[uid], "base.group_user"], {}) is True
+    assert svc.call(uid, "res.users", "has_group", ["base.group_user"], {}) is True
     svc.call(ADMIN, "res.users", "write", [[uid], {"password": "changed"}], {})
     assert svc.login("demo", "newclerk", "s3cret!") is False
     assert svc.login("demo", "newclerk", "changed") == uid

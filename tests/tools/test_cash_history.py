@@ -34,17 +34,6 @@ RECEIVABLE_PAYABLE = [("parent_state", "=", "posted"),
 
 
 @pytest.fixture(scope="module")
-def client(sandbox):
-    with connect(demo_connection(sandbox.url, "readonly")) as odoo:
-        yield odoo
-
-
-@pytest.fixture(scope="module")
-def stages():
-    return []
-
-
-@pytest.fixture(scope="module")
 def history(client, stages):
     return load_cash_history(client, progress=stages.append, today=DEMO_TODAY)
 

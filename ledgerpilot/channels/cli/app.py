@@ -10,7 +10,17 @@ import sys
 
 import typer
 
-from ledgerpilot.channels.cli import budget_cmd, eval_cmd, forecast_cmd, memory_cmd, overview_cmd, sandbox_cmd
+from ledgerpilot.channels.cli import (
+    audit_cmd,
+    budget_cmd,
+    close_cmd,
+    eval_cmd,
+    forecast_cmd,
+    memory_cmd,
+    overview_cmd,
+    proposals_cmd,
+    sandbox_cmd,
+)
 from ledgerpilot.channels.cli.console import error_console, safe
 from ledgerpilot.errors import LedgerpilotError
 
@@ -28,6 +38,9 @@ app.add_typer(forecast_cmd.app, name="forecast")
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(budget_cmd.app, name="budget")
 app.add_typer(memory_cmd.app, name="memory")
+app.add_typer(proposals_cmd.app, name="proposals")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(close_cmd.app, name="close")
 
 
 @app.command("version")
@@ -40,7 +53,8 @@ def version() -> None:
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # outside standalone mode click returns the code of a `typer.Exit` instead of raising it
+        code = app(standalone_mode=False)
     except LedgerpilotError as exc:
         error_console().print(f"[bold red]error:[/] {safe(exc)}")
         sys.exit(exc.exit_code)
@@ -59,6 +73,7 @@ def main() -> None:
         else:
             error_console().print(f"[bold red]error:[/] {safe(exc.format_message())}")
         sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -48,16 +48,24 @@ def progress_steps(enabled: bool = True) -> Iterator[Callable[..., None]]:
 
 @contextmanager
 def connected_client(connection, cache_dir, show_progress: bool = True) -> Iterator[tuple[Any, Callable[..., None]]]:
-    """Connect to ``connection`` under a progress display; yields ``(client, step)``, closes after."""
+    """Connect to ``connection`` under a progress display; yields ``(client, step)``, closes after.
+
+    Every read the client makes is recorded in the audit log of LEDGERPILOT_HOME (one entry per call).
+    """
+    from ledgerpilot.config import load_settings
+    from ledgerpilot.memory.audit import AuditLog
     from ledgerpilot.odoo.connection import connect
 
     with progress_steps(show_progress) as step:
         step(f"connecting to {connection.url}")
         client = connect(connection, cache_dir=cache_dir)
+        audit = AuditLog.in_home(load_settings().home)
+        client.pull_hook = audit.pull_hook(connection.user)
         try:
             yield client, step
         finally:
             client.close()
+            audit.db.close()
 
 
 def json_option():

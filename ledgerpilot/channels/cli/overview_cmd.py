@@ -10,6 +10,7 @@ import typer
 from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json, progress_steps
 from ledgerpilot.channels.cli.forecast_cmd import write_chart
 from ledgerpilot.channels.cli.render_budget import DEMO_RISKS_SHOWN, budget_json, render_demo_budget
+from ledgerpilot.channels.cli.render_close import render_checklist
 from ledgerpilot.channels.cli.render_forecast import forecast_json, render_forecast
 from ledgerpilot.channels.cli.render_overview import render_overview
 from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt, _parse_today
@@ -45,8 +46,8 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
          as_json: bool = JsonOpt,
          rebuild: bool = typer.Option(False, "--rebuild", help="rebuild the demo company first")) -> None:
     """Run ledgerpilot against the built-in sandbox company, exactly as against a real Odoo: the overview,
-    the cash forecast (chart in LEDGERPILOT_HOME/demo-forecast.png), then the budget risks of the
-    current period with the proposals they call for."""
+    the cash forecast (chart in LEDGERPILOT_HOME/demo-forecast.png), the budget risks of the current
+    period with the proposals they call for, then the close readiness of the current month."""
     from ledgerpilot.sandbox.server.runner import running_sandbox
 
     settings = load_settings()
@@ -65,18 +66,38 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
             _show(result, as_json)
         outcome = _demo_forecast(connection, settings, as_of, show_progress=not as_json)
         budget = _demo_budget(connection, settings, as_of, show_progress=not as_json)
+        close = _demo_close(connection, settings, as_of, show_progress=not as_json)
     chart = write_chart(outcome, settings.home / DEMO_CHART)
     if as_json:
         print_json({**result.model_dump(mode="json"), "forecast": forecast_json(outcome, chart),
-                    "budget": budget_json(budget, top=DEMO_RISKS_SHOWN)})
+                    "budget": budget_json(budget, top=DEMO_RISKS_SHOWN), "close": close})
     else:
         console().print("")
         render_forecast(console(), outcome, chart)
         console().print("")
         render_demo_budget(console(), budget)
+        console().print("")
+        render_checklist(console(), close["month"], result.company.name, close["checklist"], close["findings"])
+        console().print("The whole close (bank matches, accruals, approvals, lock date, report): "
+                        "`ledgerpilot close run --period YYYY-MM` against an Odoo (docs/close.md).")
 
 
 DEMO_CHART = "demo-forecast.png"
+
+
+def _demo_close(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool) -> dict:
+    """The close checks of the demo company's current month (read-only: nothing proposed or stored)."""
+    from ledgerpilot.calc.close.config import CloseConfig
+    from ledgerpilot.domain.month import Month
+    from ledgerpilot.graphs.close_summary import checklist_summary
+    from ledgerpilot.tools.close_review import check_month
+
+    month = Month.of(as_of)
+    with connected_client(connection, settings.cache_dir / "demo", show_progress) as (client, step):
+        step(f"close readiness of {month}")
+        checklist = check_month(client, month, today=as_of, config=CloseConfig.from_settings(settings))
+    return {"month": month.label, "checklist": checklist_summary(checklist),
+            "findings": [f.model_dump(mode="json") for f in checklist.findings]}
 
 
 def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):

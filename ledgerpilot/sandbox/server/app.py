@@ -22,6 +22,7 @@ import json
 import logging
 import socket
 import time
+import xmlrpc.client
 from collections.abc import Iterable
 
 from werkzeug.wrappers import Request, Response
@@ -76,11 +77,22 @@ class SandboxApp:
             injected = self._inject_faults(request, environ)
             if injected is not None:
                 return injected
+        delay = 0.0
+        if self.faults_active and self.faults.answer_delay_ms and self.faults.applies_to(path):
+            delay = self.faults.answer_delay_seconds(*orm_call_of(request))  # reads (and caches) the body
         try:
-            return self._route(request, path)
+            response = self._route(request, path)
         except Exception:  # a bug in the sandbox itself: log it, answer as a bare server would
             _logger.exception("Internal error while serving %s %s", request.method, path)
             return Response("Internal Server Error", status=500, content_type="text/html; charset=utf-8")
+        self._hold_answer(delay)  # the call has run and committed; only its answer waits
+        return response
+
+    def _hold_answer(self, seconds: float) -> None:
+        """Sleep ``seconds``, waking early once the answer delay is switched off (so a server can stop)."""
+        deadline = time.monotonic() + seconds
+        while self.faults.answer_delay_ms and (remaining := deadline - time.monotonic()) > 0:
+            time.sleep(min(0.05, remaining))
 
     def _route(self, request: Request, path: str) -> Response:
         if path == "/jsonrpc":
@@ -139,6 +151,30 @@ class SandboxApp:
         elif request.method != "GET":
             return Response("Method Not Allowed", status=405, headers=[("Allow", "GET, POST")])
         return responses.json_response(self.faults.to_dict())
+
+
+def orm_call_of(request: Request) -> tuple[str | None, str | None]:
+    """``(model, method)`` of the ORM call a request carried, or ``(None, None)``."""
+    path = request.path
+    try:
+        if path.startswith(JSON2_PREFIX):
+            parts = path[len(JSON2_PREFIX):].split("/")
+            return (parts[0], parts[1]) if len(parts) == 2 else (None, None)
+        body = request.get_data(cache=True)
+        if path.startswith(XMLRPC_PREFIX):
+            params, method = xmlrpc.client.loads(body)
+            if method in ("execute_kw", "execute") and len(params) >= 5:
+                return str(params[3]), str(params[4])
+            return None, None
+        params = json.loads(body or b"{}").get("params") or {}
+        if path.startswith(CALL_KW_PREFIX.rstrip("/")):
+            return params.get("model"), params.get("method")
+        args = params.get("args") or []
+        if params.get("service") == "object" and len(args) >= 5:
+            return str(args[3]), str(args[4])
+    except (ValueError, TypeError, AttributeError, xmlrpc.client.Error):
+        pass
+    return None, None
 
 
 def _close_connection(environ: dict) -> None:

@@ -11,7 +11,10 @@ tests through ``SandboxHandle.faults``, a subprocess through ``--faults`` and, w
 - ``session_expiry``: web sessions (``/web/...``) expire this many seconds after login
   (0 = immediately, ``None`` = Odoo's default of 7 days of inactivity);
 - ``seed``: makes the random draws repeatable;
-- ``scope``: path prefixes the faults apply to (``None`` = every path).
+- ``scope``: path prefixes the faults apply to (``None`` = every path);
+- ``answer_delay_ms`` with ``answer_delay_calls`` (``"model.method"`` names; ``None`` = every ORM
+  call): the call runs and commits at once, but its answer is held back this long -- the window in
+  which a client that dies (or times out) cannot know that its write was applied.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class FaultConfig:
     session_expiry: float | None = None
     seed: int | None = None
     scope: tuple[str, ...] | None = None
+    answer_delay_ms: float = 0.0
+    answer_delay_calls: tuple[str, ...] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     _rng_seed: Any = field(default=object(), repr=False, compare=False)
@@ -87,7 +92,7 @@ class FaultConfig:
                 self._rng = random.Random(changes["seed"])
                 self._rng_seed = changes["seed"]
         for key, value in changes.items():
-            if key in ("error_statuses", "scope") and value is not None:
+            if key in ("error_statuses", "scope", "answer_delay_calls") and value is not None:
                 value = tuple(value) if not isinstance(value, str) else (value,)
             setattr(self, key, value)
         try:
@@ -116,7 +121,7 @@ class FaultConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
-        for name in ("latency_ms", "jitter_ms"):
+        for name in ("latency_ms", "jitter_ms", "answer_delay_ms"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
@@ -127,6 +132,9 @@ class FaultConfig:
         if not statuses or any(s not in PROXY_ERROR_PAGES for s in statuses):
             raise ValueError(f"error_statuses must be a non-empty choice of {sorted(PROXY_ERROR_PAGES)}, "
                              f"got {self.error_statuses!r}")
+        if self.answer_delay_calls is not None and any(
+                not isinstance(c, str) or "." not in c for c in self.answer_delay_calls):
+            raise ValueError(f"answer_delay_calls must be 'model.method' names, got {self.answer_delay_calls!r}")
         if self.scope is not None and any(not isinstance(p, str) or not p.startswith("/") for p in self.scope):
             raise ValueError(f"scope must be path prefixes starting with '/', got {self.scope!r}")
 
@@ -146,6 +154,14 @@ class FaultConfig:
             return 0.0
         jitter = self.jitter_ms * self._draw() if self.jitter_ms else 0.0
         return (self.latency_ms + jitter) / 1000.0
+
+    def answer_delay_seconds(self, model: str | None, method: str | None) -> float:
+        """How long to hold back the answer of ``model.method`` after it ran (0 = answer at once)."""
+        if not self.answer_delay_ms or model is None or method is None:
+            return 0.0
+        if self.answer_delay_calls is not None and f"{model}.{method}" not in self.answer_delay_calls:
+            return 0.0
+        return self.answer_delay_ms / 1000.0
 
     def should_drop(self) -> bool:
         return self.drop_rate > 0 and self._draw() < self.drop_rate

@@ -1,0 +1,200 @@
+"""``ledgerpilot proposals ...``: review, approve, reject and apply stored proposals.
+
+Approvals are made by a named Odoo user: ``--user LOGIN`` and that user's password or API key,
+asked with hidden input (or read from ``LEDGERPILOT_APPROVER_PASSWORD``), never taken from the
+command line. Odoo checks the credentials and the group; the agent's own logins never approve.
+IDs may be given by a unique prefix (as ``proposals list`` shows them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json, safe
+from ledgerpilot.config import load_settings
+from ledgerpilot.domain.proposal import Proposal
+from ledgerpilot.errors import LedgerpilotError
+from ledgerpilot.memory.audit import AuditLog, pull_hook
+from ledgerpilot.memory.proposal_store import ProposalStore
+from ledgerpilot.memory.state import StateDB
+
+app = typer.Typer(help="Review, approve, reject and apply proposals (the only way anything is written to Odoo).",
+                  no_args_is_help=True)
+
+JsonOpt = json_option()
+APPROVER_PASSWORD_ENV = "LEDGERPILOT_APPROVER_PASSWORD"
+STATES = ("proposed", "approved", "rejected", "applied", "failed")
+
+
+class ProposalsUsageError(LedgerpilotError):
+    """A proposals command was given options that do not fit together."""
+
+    exit_code = 2
+
+
+def _open() -> tuple[Any, ProposalStore, AuditLog]:
+    settings = load_settings()
+    db = StateDB.in_home(settings.home)
+    return settings, ProposalStore(db), AuditLog(db)
+
+
+def _secret(login: str) -> str:
+    secret = os.environ.get(APPROVER_PASSWORD_ENV)
+    if secret:
+        return secret
+    return typer.prompt(f"Odoo password or API key of {login}", hide_input=True, err=True)
+
+
+def proposal_json(store: ProposalStore, proposal: Proposal) -> dict[str, Any]:
+    decision = store.decision(proposal.id)
+    application = store.application(proposal.id)
+    return {**proposal.model_dump(mode="json"),
+            "decision": decision.to_dict() if decision else None,
+            "application": application.to_dict() if application else None}
+
+
+@app.command("list")
+def list_(state: str | None = typer.Option(None, "--state", help=f"only this state ({', '.join(STATES)})"),
+          kind: str | None = typer.Option(None, "--kind", help="only this kind (accrual, lock_date, ...)"),
+          as_json: bool = JsonOpt) -> None:
+    """Stored proposals, oldest first."""
+    if state is not None and state not in STATES:
+        raise ProposalsUsageError(f"--state {state!r} is not a state; states are {', '.join(STATES)}")
+    _settings, store, _audit = _open()
+    proposals = store.list(state=state, kind=kind)
+    if as_json:
+        print_json([proposal_json(store, p) for p in proposals])
+        return
+    out = console()
+    if not proposals:
+        filters = " ".join(f for f in (state and f"state {state}", kind and f"kind {kind}") if f)
+        out.print(f"No proposals{' with ' + filters if filters else ''}.")
+        return
+    table = Table(show_lines=False)
+    for column in ("id", "state", "kind", "created", "by", "title"):
+        table.add_column(column)
+    for proposal in proposals:
+        decision = store.decision(proposal.id)
+        table.add_row(proposal.id[:12], proposal.state, proposal.kind, proposal.created_at.strftime("%Y-%m-%d %H:%M"),
+                      safe(decision.login) if decision else "", safe(proposal.title))
+    out.print(table)
+
+
+@app.command("show")
+def show(proposal_id: str = typer.Argument(..., help="the proposal's id (or a unique prefix)"),
+         as_json: bool = JsonOpt) -> None:
+    """One proposal: its payload, evidence, decision, application and what Odoo changed."""
+    _settings, store, _audit = _open()
+    proposal = store.get(store.resolve_id(proposal_id))
+    data = proposal_json(store, proposal)
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    out.print(f"[bold]{safe(proposal.title)}[/]")
+    out.print(f"id {proposal.id}  kind {proposal.kind}  state [bold]{proposal.state}[/]")
+    out.print(f"proposed {proposal.created_at.isoformat()} by {safe(proposal.created_by)} (run {safe(proposal.run_id)});"
+              f" needs {proposal.required_group}")
+    out.print(f"idempotency key {proposal.idempotency_key[:12]}")
+    out.print(f"\n{safe(proposal.summary)}\n")
+    out.print(f"[bold]Odoo call[/] {proposal.payload.model}.{proposal.payload.method}")
+    out.print(safe(json.dumps(data["payload"], indent=2, ensure_ascii=False)))
+    if proposal.evidence.records or proposal.evidence.figures:
+        out.print("[bold]Evidence[/]")
+        for ref in proposal.evidence.records:
+            out.print(f"  {ref.model} {ref.id} {safe(ref.name)}")
+        for name, value in data["evidence"]["figures"].items():
+            out.print(f"  {safe(name)}: {safe(value)}")
+    decision = data["decision"]
+    if decision:
+        post = " (post)" if decision["post"] else ""
+        out.print(f"[bold]Decision[/] {decision['decision']}{post} by {safe(decision['login'])} "
+                  f"(Odoo uid {decision['uid']}) at {decision['decided_at']}"
+                  + (f": {safe(decision['note'])}" if decision["note"] else ""))
+    application = data["application"]
+    if application:
+        records = ", ".join(f"{r['model']} {r['id']} {safe(r['name'])}".strip() for r in application["records"])
+        adopted = " (adopted: found in Odoo by its idempotency key)" if application["adopted"] else ""
+        out.print(f"[bold]Application[/] {application['state']} at {application['applied_at']} by "
+                  f"{safe(application['written_by'])}: {records or 'no record'}{adopted}")
+        if application["error"]:
+            out.print(f"  [red]error:[/] {safe(application['error'])}")
+        for difference in application["differences"]:
+            out.print(f"  [yellow]Odoo changed:[/] {safe(difference)}")
+
+
+@app.command("approve")
+def approve_cmd(proposal_id: str = typer.Argument(..., help="the proposal's id (or a unique prefix)"),
+                user: str = typer.Option(..., "--user", help="the approver's Odoo login"),
+                post: bool = typer.Option(False, "--post", help="post the journal entry (default: create a draft)"),
+                note: str = typer.Option("", "--note", help="why, for the record")) -> None:
+    """Approve a proposal as the Odoo user LOGIN (password asked, never on the command line)."""
+    from ledgerpilot.odoo.approvals import agent_logins_from, approve, approver_connection
+
+    settings, store, audit = _open()
+    full_id = store.resolve_id(proposal_id)
+    connection = approver_connection(settings.odoo_connection(), user, _secret(user))
+    decision = approve(store, audit, connection, full_id, post=post, note=note,
+                       agent_logins=agent_logins_from(settings), approval_groups=settings.approval_groups)
+    console().print(f"approved {full_id[:12]} by {safe(decision.login)} (Odoo uid {decision.uid})"
+                    + (", to be posted" if decision.post else "") + "; `ledgerpilot proposals apply "
+                    f"{full_id[:12]}` writes it to Odoo")
+
+
+@app.command("reject")
+def reject_cmd(proposal_id: str = typer.Argument(..., help="the proposal's id (or a unique prefix)"),
+               user: str = typer.Option(..., "--user", help="the reviewer's Odoo login"),
+               note: str = typer.Option(..., "--note", help="why it is rejected")) -> None:
+    """Reject a proposal as the Odoo user LOGIN, with a note saying why."""
+    from ledgerpilot.odoo.approvals import agent_logins_from, approver_connection, reject
+
+    settings, store, audit = _open()
+    full_id = store.resolve_id(proposal_id)
+    connection = approver_connection(settings.odoo_connection(), user, _secret(user))
+    decision = reject(store, audit, connection, full_id, note=note, agent_logins=agent_logins_from(settings),
+                      approval_groups=settings.approval_groups)
+    console().print(f"rejected {full_id[:12]} by {safe(decision.login)} (Odoo uid {decision.uid})")
+
+
+@app.command("apply")
+def apply_cmd(proposal_id: str | None = typer.Argument(None, help="the proposal's id (or a unique prefix)"),
+              all_approved: bool = typer.Option(False, "--all-approved", help="apply every approved proposal"),
+              as_json: bool = JsonOpt) -> None:
+    """Write approved proposal(s) to Odoo, exactly once, and report what Odoo changed."""
+    from ledgerpilot.odoo.write_back import apply_proposal
+
+    if (proposal_id is None) == (not all_approved):
+        raise ProposalsUsageError("give either a proposal id or --all-approved (not both)")
+    settings, store, audit = _open()
+    ids = [store.resolve_id(proposal_id)] if proposal_id else [p.id for p in store.list(state="approved")]
+    results = []
+    if ids:
+        connection = settings.odoo_write_connection()
+        with connected_client(connection, settings.cache_dir, show_progress=not as_json) as (client, step):
+            client.pull_hook = pull_hook(audit, connection.user)
+            for index, full_id in enumerate(ids, start=1):
+                step(f"applying {full_id[:12]} ({index} of {len(ids)})", (index - 1) / len(ids))
+                results.append(apply_proposal(client, store, audit, full_id))
+    if as_json:
+        print_json([r.to_dict() for r in results])
+    else:
+        out = console()
+        if not results:
+            out.print("No approved proposal to apply.")
+        for result in results:
+            p = result.proposal
+            if result.ok:
+                records = ", ".join(f"{r.model} {r.id}{' ' + safe(r.name) if r.name else ''}" for r in result.records)
+                how = "adopted (already in Odoo, found by its idempotency key)" if result.adopted else "written"
+                out.print(f"{p.id[:12]} {p.kind}: applied, {how}: {records}")
+                for difference in result.differences:
+                    out.print(f"  [yellow]Odoo changed:[/] {safe(difference)}")
+            else:
+                out.print(f"{p.id[:12]} {p.kind}: [red]failed[/]: {safe(result.error)}")
+    if any(not r.ok for r in results):
+        raise typer.Exit(1)

@@ -1,0 +1,155 @@
+"""Approving and rejecting stored proposals, by a named Odoo user whose credentials Odoo checks.
+
+The approver is whoever logs in with the connection given: the login and password (or API key) are
+checked by Odoo itself (a fresh login on the same URL, database and transport as the configured
+connection), and the group the proposal needs is asked of Odoo as that user. Odoo 17 declares
+``res.users.has_group`` ``@api.model``, so over RPC it is ``has_group(group_xmlid)`` and answers for
+the logged-in user (Odoo 18+ made it a record method: ``has_group([uid], group_xmlid)``).
+
+Refused, each with a sentence naming who and why, and each refusal audited:
+- a proposal that is not ``proposed`` (already decided, applied or failed);
+- the agent's own logins (``LEDGERPILOT_ODOO_USER``, ``LEDGERPILOT_ODOO_WRITE_USER``): the agent can
+  never approve, not even its own proposals through another door;
+- the proposer (``Proposal.created_by``): nobody approves what they proposed;
+- wrong credentials (Odoo refused the login);
+- a user without the group the proposal's kind requires (``Settings.approval_groups``, else the
+  proposal's ``required_group``, by default ``account.group_account_manager``).
+
+The decision (who, Odoo user id, when, the ``post`` flag for journal entries, the note) is stored
+with the proposal in one transaction, and audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from pydantic import SecretStr
+
+from ledgerpilot.config import OdooConnection
+from ledgerpilot.domain.proposal import Proposal
+from ledgerpilot.errors import LedgerpilotError
+from ledgerpilot.memory.audit import AuditLog
+from ledgerpilot.memory.proposal_store import Decision, ProposalStore
+from ledgerpilot.odoo.errors import OdooAuthenticationError, OdooError
+
+#: Kinds whose payload creates journal entries: the only ones where ``post`` means something.
+ENTRY_KINDS = frozenset({"adjusting_entry", "accrual", "reversal"})
+#: The first Odoo version whose ``res.users.has_group`` is a record method.
+HAS_GROUP_RECORD_METHOD_FROM = 18
+
+
+class ApprovalRefused(LedgerpilotError):
+    """A decision was refused: wrong credentials, missing group, the agent or the proposer, wrong state."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, reason: str, login: str, proposal_id: str):
+        super().__init__(message)
+        self.reason = reason
+        self.login = login
+        self.proposal_id = proposal_id
+
+
+def approver_connection(base: OdooConnection, login: str, secret: str) -> OdooConnection:
+    """``base`` (URL, database, transport, TLS, timeout) logged in as ``login`` with ``secret``.
+
+    The secret is given as the password; Odoo accepts an API key wherever a password goes on
+    ``/jsonrpc`` and ``/xmlrpc``.
+    """
+    if not login:
+        raise ApprovalRefused("an approver's Odoo login is needed", reason="no_login", login="", proposal_id="")
+    if not secret:
+        raise ApprovalRefused(f"no password or API key given for {login!r}", reason="no_secret", login=login,
+                              proposal_id="")
+    return base.model_copy(update={"user": login, "password": SecretStr(secret), "api_key": None})
+
+
+def agent_logins_from(settings) -> set[str]:
+    """The logins the agent itself uses: they may never approve."""
+    return {login for login in (settings.odoo_user, settings.odoo_write_user) if login}
+
+
+def required_group_for(proposal: Proposal, approval_groups: Mapping[str, str] | None = None) -> str:
+    return (approval_groups or {}).get(proposal.kind) or proposal.required_group
+
+
+def approve(store: ProposalStore, audit: AuditLog, connection_for_approver: OdooConnection, proposal_id: str, *,
+            post: bool = False, note: str = "", agent_logins: Iterable[str],
+            approval_groups: Mapping[str, str] | None = None) -> Decision:
+    """Approve ``proposal_id`` as the user of ``connection_for_approver`` (checked against Odoo)."""
+    return _decide(store, audit, connection_for_approver, proposal_id, "approved", post=post, note=note,
+                   agent_logins=agent_logins, approval_groups=approval_groups)
+
+
+def reject(store: ProposalStore, audit: AuditLog, connection_for_approver: OdooConnection, proposal_id: str, *,
+           note: str, agent_logins: Iterable[str], approval_groups: Mapping[str, str] | None = None) -> Decision:
+    """Reject ``proposal_id``: the same checks as an approval, and a note saying why is required."""
+    return _decide(store, audit, connection_for_approver, proposal_id, "rejected", post=False, note=note,
+                   agent_logins=agent_logins, approval_groups=approval_groups)
+
+
+def _decide(store: ProposalStore, audit: AuditLog, connection: OdooConnection, proposal_id: str,
+            decision: Literal["approved", "rejected"], *, post: bool, note: str, agent_logins: Iterable[str],
+            approval_groups: Mapping[str, str] | None) -> Decision:
+    login = connection.user
+    verb = "approve" if decision == "approved" else "reject"
+    proposal = store.get(proposal_id)
+    group = required_group_for(proposal, approval_groups)
+
+    def refuse(reason: str, message: str) -> ApprovalRefused:
+        audit.record("refusal", actor=login or "?", subject=proposal.id,
+                     details={"decision": decision, "reason": reason, "message": message, "kind": proposal.kind,
+                              "required_group": group, "odoo_url": connection.url, "odoo_db": connection.db})
+        return ApprovalRefused(message, reason=reason, login=login, proposal_id=proposal.id)
+
+    what = f"proposal {proposal.id[:12]} ({proposal.kind}: {proposal.title})"
+    if proposal.state != "proposed":
+        raise refuse("not_proposed", f"{login} cannot {verb} {what}: it is already {proposal.state}; only a "
+                                     "proposal in state proposed can be decided")
+    if decision == "rejected" and not note.strip():
+        raise refuse("no_note", f"{login} cannot reject {what} without a note saying why")
+    if post and proposal.kind not in ENTRY_KINDS:
+        raise refuse("post_not_entry", f"--post applies only to journal entries; {what} is not one")
+    agents = {a.strip().lower() for a in agent_logins if a}
+    if login.strip().lower() in agents:
+        raise refuse("agent", f"{login} is a login the agent itself uses, and the agent can never approve or "
+                              f"reject: {what} needs a decision by a person with their own Odoo login")
+    if login.strip().lower() == proposal.created_by.strip().lower():
+        raise refuse("proposer", f"{login} proposed {what} and cannot also {verb} it: the approver must be "
+                                 "someone else")
+    uid, has = _check_in_odoo(connection, group, refuse)
+    if not has:
+        raise refuse("missing_group", f"{login} (Odoo user id {uid}) cannot {verb} {what}: Odoo says this user is "
+                                      f"not in the group {group}, which {proposal.kind} proposals require")
+    made = Decision(proposal_id=proposal.id, decision=decision, login=login, uid=uid, post=post, note=note,
+                    required_group=group)
+    store.decide(made)
+    audit.record("decision", actor=login, subject=proposal.id,
+                 details={**made.to_dict(), "kind": proposal.kind, "title": proposal.title,
+                          "idempotency_key": proposal.idempotency_key, "odoo_url": connection.url,
+                          "odoo_db": connection.db})
+    return made
+
+
+def _check_in_odoo(connection: OdooConnection, group: str, refuse) -> tuple[int, bool]:
+    """Log in as the approver (Odoo checks the credentials) and ask Odoo whether they hold ``group``."""
+    from ledgerpilot.odoo.connection import connect
+
+    try:
+        client = connect(connection)
+    except OdooAuthenticationError as exc:
+        raise refuse("wrong_credentials", f"Odoo refused the login of {connection.user!r} on database "
+                                          f"{connection.db!r} at {connection.url}: wrong login or password/API "
+                                          "key") from exc
+    try:
+        if client.major >= HAS_GROUP_RECORD_METHOD_FROM:
+            has = client.execute("res.users", "has_group", [client.uid], group)
+        else:
+            has = client.execute("res.users", "has_group", group)
+        return client.uid, bool(has)
+    except OdooError as exc:
+        raise refuse("group_check_failed", f"could not ask Odoo whether {connection.user} is in {group}: {exc}") \
+            from exc
+    finally:
+        client.close()
