@@ -145,6 +145,24 @@ class Settings(BaseSettings):
     close_match_high_confidence: float = Field(
         default=0.9, gt=0, le=1, description="bank matches at or above this confidence are 'high'")
 
+    anomaly_min_score: float = Field(
+        default=0.5, gt=0, le=1, description="anomaly findings whose combined risk (0-1) is at or above this "
+                                            "are alerts")
+    anomaly_detectors: list[str] | None = Field(
+        default=None, description="anomaly detectors to run, by name; unset: all of them")
+    anomaly_params: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="anomaly detector parameters overriding their defaults: "
+                                          "detector name -> parameter name -> value")
+    anomaly_ap_user: str | int | None = Field(
+        default=None, description="Odoo login or user id that anomaly alerts on bills and payments are assigned "
+                                  "to (the AP manager); unset: no assignee")
+    anomaly_inventory_user: str | int | None = Field(
+        default=None, description="Odoo login or user id that anomaly alerts on inventory valuation are assigned "
+                                  "to (the inventory accountant); unset: no assignee")
+    anomaly_gl_user: str | int | None = Field(
+        default=None, description="Odoo login or user id that anomaly alerts on journal entries and credit notes "
+                                  "are assigned to (the controller); unset: no assignee")
+
     approval_groups: dict[str, str] = Field(
         default_factory=dict, description="Odoo group (xml id) an approver needs, by proposal kind; kinds not "
                                           "listed need account.group_account_manager")

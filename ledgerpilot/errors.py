@@ -13,3 +13,9 @@ class ConfigError(LedgerpilotError):
     """A setting is missing or malformed."""
 
     exit_code = 2
+
+
+class UsageError(LedgerpilotError):
+    """A command was given a value it cannot use (a malformed date, an unknown choice)."""
+
+    exit_code = 2

@@ -93,6 +93,49 @@ MIGRATIONS: tuple[str, ...] = (
         error TEXT
     );
     """,
+    """
+    CREATE TABLE anomalies (
+        key TEXT PRIMARY KEY,
+        detector TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        score REAL NOT NULL,
+        risk REAL NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        last_scan_id TEXT NOT NULL,
+        proposal_ids TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX anomalies_last_seen ON anomalies(last_seen);
+    CREATE INDEX anomalies_pattern ON anomalies(detector, kind);
+    CREATE TABLE anomaly_dispositions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL REFERENCES anomalies(key),
+        disposition TEXT NOT NULL,
+        note TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        decided_at TEXT NOT NULL
+    );
+    CREATE INDEX anomaly_dispositions_key ON anomaly_dispositions(key);
+    CREATE TRIGGER anomaly_dispositions_no_update BEFORE UPDATE ON anomaly_dispositions
+        BEGIN SELECT RAISE(ABORT, 'dispositions are append-only: dispose again to change one'); END;
+    CREATE TRIGGER anomaly_dispositions_no_delete BEFORE DELETE ON anomaly_dispositions
+        BEGIN SELECT RAISE(ABORT, 'dispositions are append-only: dispose again to change one'); END;
+    CREATE TABLE anomaly_scans (
+        scan_id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        since TEXT,
+        today TEXT NOT NULL,
+        found INTEGER NOT NULL,
+        alerted INTEGER NOT NULL,
+        suppressed INTEGER NOT NULL,
+        new_proposals INTEGER NOT NULL
+    );
+    CREATE INDEX anomaly_scans_source ON anomaly_scans(source, started_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from ledgerpilot.channels.cli import (
+    anomalies_cmd,
     audit_cmd,
     budget_cmd,
     close_cmd,
@@ -41,6 +42,7 @@ app.add_typer(memory_cmd.app, name="memory")
 app.add_typer(proposals_cmd.app, name="proposals")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(close_cmd.app, name="close")
+app.add_typer(anomalies_cmd.app, name="anomalies")
 
 
 @app.command("version")

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json
+from ledgerpilot.channels.cli.console import connected_client, console, json_option, parse_day, print_json
 from ledgerpilot.channels.cli.render_budget import (
     budget_json,
     burn_json,
@@ -41,13 +41,6 @@ BudgetFileOpt = typer.Option(None, "--budget-file", help="budget file (CSV or YA
                                                          "budget module (default: LEDGERPILOT_BUDGET_FILE)")
 
 
-def parse_day(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BudgetUsageError(f"{option} {text!r} is not a date such as 2026-11-18") from None
 
 
 def budget_request(settings: Settings, *, period: str | None = None, account: str | None = None,

@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import console, json_option, print_json, progress_steps
+from ledgerpilot.channels.cli.console import console, json_option, parse_day, print_json, progress_steps
 from ledgerpilot.channels.cli.render_close import (
     render_checklist,
     render_run,
@@ -22,7 +22,8 @@ from ledgerpilot.channels.cli.render_close import (
     status_json,
 )
 from ledgerpilot.config import load_settings
-from ledgerpilot.domain.month import Month, MonthError
+from ledgerpilot.domain.month import Month
+from ledgerpilot.errors import UsageError
 
 app = typer.Typer(help="Month-end close: checks, bank matches, accruals, approvals, lock date, report.",
                   no_args_is_help=True)
@@ -46,13 +47,6 @@ def _close_config(settings):
     return config
 
 
-def _today(text: str | None) -> dt.date:
-    if text is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise MonthError(f"--today {text!r} is not a date such as 2026-11-26") from None
 
 
 @app.command("run")
@@ -64,7 +58,7 @@ def run(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt,
     from ledgerpilot.memory.proposal_store import ProposalStore
     from ledgerpilot.memory.state import StateDB
 
-    day = _today(today)
+    day = parse_day(today, "--today") or dt.date.today()
     month = _month(period, day)
     settings = load_settings()
     _close_config(settings)
@@ -102,7 +96,7 @@ def checks(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt, a
     from ledgerpilot.graphs.close_summary import checklist_summary
     from ledgerpilot.tools.close_review import check_month
 
-    day = _today(today)
+    day = parse_day(today, "--today") or dt.date.today()
     month = _month(period, day)
     settings = load_settings()
     config = _close_config(settings)
@@ -130,8 +124,8 @@ def matches(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt,
     from ledgerpilot.tools.reconciliation_data import load_reconciliation_data
 
     if level is not None and level not in ("high", "medium", "low"):
-        raise MonthError(f"--level {level!r} is not one of high, medium, low")
-    month = _month(period, _today(today))
+        raise UsageError(f"--level {level!r} is not one of high, medium, low")
+    month = _month(period, parse_day(today, "--today") or dt.date.today())
     settings = load_settings()
     with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, step):
         step(f"bank lines up to {month.end}")

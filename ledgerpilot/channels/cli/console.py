@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -22,6 +23,18 @@ def error_console() -> Console:
 def safe(text: Any) -> str:
     """Text from Odoo (partner names, labels) is data: never let it be read as Rich markup."""
     return escape(str(text))
+
+
+def parse_day(text: str | None, option: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` command-line value (None stays None); a :class:`UsageError` naming the option."""
+    from ledgerpilot.errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a date such as 2026-11-18") from None
 
 
 def print_json(data: Any) -> None:

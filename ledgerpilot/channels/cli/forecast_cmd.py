@@ -11,7 +11,7 @@ import typer
 
 from ledgerpilot.calc.cashflow.errors import ScenarioError, ThresholdCurrencyError
 from ledgerpilot.calc.cashflow.params import Scenario, parse_scenario
-from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json
+from ledgerpilot.channels.cli.console import connected_client, console, json_option, parse_day, print_json
 from ledgerpilot.channels.cli.render_forecast import (
     backtest_json,
     compare_json,
@@ -37,13 +37,6 @@ app = typer.Typer(help="13-week cash forecast with bands, scenarios, backtest an
 JsonOpt = json_option()
 
 
-def parse_day(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ForecastUsageError(f"{option} {text!r} is not a date such as 2026-11-18") from None
 
 
 def parse_scenarios(specs: list[str] | None) -> tuple[Scenario, ...]:

@@ -7,13 +7,21 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json, progress_steps
+from ledgerpilot.channels.cli.console import (
+    connected_client,
+    console,
+    json_option,
+    parse_day,
+    print_json,
+    progress_steps,
+)
 from ledgerpilot.channels.cli.forecast_cmd import write_chart
+from ledgerpilot.channels.cli.render_anomalies import demo_json, render_demo_anomalies
 from ledgerpilot.channels.cli.render_budget import DEMO_RISKS_SHOWN, budget_json, render_demo_budget
 from ledgerpilot.channels.cli.render_close import render_checklist
 from ledgerpilot.channels.cli.render_forecast import forecast_json, render_forecast
 from ledgerpilot.channels.cli.render_overview import render_overview
-from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt, _parse_today
+from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt
 from ledgerpilot.config import OdooConnection, load_settings
 from ledgerpilot.sandbox.demo import demo_connection, demo_data_dir, demo_today, ensure_demo_data
 from ledgerpilot.tools.overview import CompanyOverview, company_overview
@@ -38,7 +46,7 @@ def overview(as_json: bool = JsonOpt, as_of: Optional[str] = AsOfOpt) -> None:
     """Company overview of the configured Odoo: bank, ageing, open orders, volume."""
     settings = load_settings()
     connection = settings.odoo_connection()
-    day = _parse_today(as_of) or dt.date.today()
+    day = parse_day(as_of, "--as-of") or dt.date.today()
     _show(_overview_of(connection, day, settings.cache_dir, show_progress=not as_json), as_json)
 
 
@@ -47,11 +55,12 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
          rebuild: bool = typer.Option(False, "--rebuild", help="rebuild the demo company first")) -> None:
     """Run ledgerpilot against the built-in sandbox company, exactly as against a real Odoo: the overview,
     the cash forecast (chart in LEDGERPILOT_HOME/demo-forecast.png), the budget risks of the current
-    period with the proposals they call for, then the close readiness of the current month."""
+    period with the proposals they call for, the close readiness of the current month, then the riskiest
+    anomalies found in the books."""
     from ledgerpilot.sandbox.server.runner import running_sandbox
 
     settings = load_settings()
-    day = _parse_today(today)
+    day = parse_day(today, "--today")
     folder = demo_data_dir(settings.home, seed, scale, day)
     with progress_steps(not as_json) as step:
         ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building demo company: {stage}", f),
@@ -67,10 +76,12 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
         outcome = _demo_forecast(connection, settings, as_of, show_progress=not as_json)
         budget = _demo_budget(connection, settings, as_of, show_progress=not as_json)
         close = _demo_close(connection, settings, as_of, show_progress=not as_json)
+        anomalies = _demo_anomalies(connection, settings, as_of, show_progress=not as_json)
     chart = write_chart(outcome, settings.home / DEMO_CHART)
     if as_json:
         print_json({**result.model_dump(mode="json"), "forecast": forecast_json(outcome, chart),
-                    "budget": budget_json(budget, top=DEMO_RISKS_SHOWN), "close": close})
+                    "budget": budget_json(budget, top=DEMO_RISKS_SHOWN), "close": close,
+                    "anomalies": demo_json(anomalies)})
     else:
         console().print("")
         render_forecast(console(), outcome, chart)
@@ -80,6 +91,8 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
         render_checklist(console(), close["month"], result.company.name, close["checklist"], close["findings"])
         console().print("The whole close (bank matches, accruals, approvals, lock date, report): "
                         "`ledgerpilot close run --period YYYY-MM` against an Odoo (docs/close.md).")
+        console().print("")
+        render_demo_anomalies(console(), anomalies)
 
 
 DEMO_CHART = "demo-forecast.png"
@@ -98,6 +111,18 @@ def _demo_close(connection: OdooConnection, settings, as_of: dt.date, show_progr
         checklist = check_month(client, month, today=as_of, config=CloseConfig.from_settings(settings))
     return {"month": month.label, "checklist": checklist_summary(checklist),
             "findings": [f.model_dump(mode="json") for f in checklist.findings]}
+
+
+def _demo_anomalies(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):
+    """A full anomaly scan of the demo company (findings and proposals stored like any scan's). The alert
+    assignees configured for a real Odoo are not users of the demo company, so they are left out."""
+    from ledgerpilot.tools.anomaly_scan import scan_anomalies
+
+    demo_settings = settings.model_copy(update={"anomaly_ap_user": None, "anomaly_inventory_user": None,
+                                                "anomaly_gl_user": None})
+    with connected_client(connection, settings.cache_dir / "demo", show_progress) as (client, step):
+        return scan_anomalies(client, settings.home, today=as_of, settings=demo_settings,
+                              progress=lambda message: step(f"anomalies: {message}"))
 
 
 def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):

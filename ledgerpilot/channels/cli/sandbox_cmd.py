@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import console, progress_steps, safe
+from ledgerpilot.channels.cli.console import console, parse_day, progress_steps, safe
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.sandbox.demo import DEMO_DB, DEMO_USERS, demo_data_dir, ensure_demo_data
@@ -22,13 +22,6 @@ TodayOpt = typer.Option(None, "--today", help="the demo's 'today' (YYYY-MM-DD); 
 DataDirOpt = typer.Option(None, "--data-dir", help="folder of the sandbox database (default: under LEDGERPILOT_HOME)")
 
 
-def _parse_today(value: Optional[str]) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--today must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
 def resolve_data_dir(data_dir: Optional[Path], seed: int, scale: float, today: dt.date | None) -> tuple[Path, bool]:
@@ -43,7 +36,7 @@ def build(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = T
           data_dir: Optional[Path] = DataDirOpt,
           force: bool = typer.Option(False, "--force", help="rebuild even if the database exists")) -> None:
     """Build the demo company's database (and its ground truth) without serving it."""
-    day = _parse_today(today)
+    day = parse_day(today, "--today")
     folder, follow = resolve_data_dir(data_dir, seed, scale, day)
     with progress_steps() as step:
         ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f),
@@ -63,7 +56,7 @@ def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port 
     from ledgerpilot.sandbox.server.faults import FaultConfig
     from ledgerpilot.sandbox.server.runner import SandboxHandle, serve
 
-    day = _parse_today(today)
+    day = parse_day(today, "--today")
     folder, follow = resolve_data_dir(data_dir, seed, scale, day)
     fault_config = None
     if faults:
