@@ -35,6 +35,16 @@ Domain = Sequence[Any]
 PullHook = Callable[[str, str, int], None]
 
 
+def _paging(offset: int, limit: int | None, order: str | None) -> dict[str, Any]:
+    """The ``offset``/``limit``/``order`` keywords of a search, only those that were given."""
+    kwargs: dict[str, Any] = {"offset": offset} if offset else {}
+    if limit is not None:
+        kwargs["limit"] = limit
+    if order:
+        kwargs["order"] = order
+    return kwargs
+
+
 def version_major(version_info: Sequence[Any]) -> int:
     """The major version from ``server_version_info`` ([17, 0, ...] or ['saas~17', 2, ...])."""
     match = re.search(r"\d+", str(version_info[0]))
@@ -116,12 +126,8 @@ class OdooClient:
     def search(self, model: str, domain: Domain = (), *, offset: int = 0, limit: int | None = None,
                order: str | None = None, context: dict | None = None) -> list[int]:
         self.schema.check_domain(model, domain)
-        kwargs: dict[str, Any] = {"offset": offset} if offset else {}
-        if limit is not None:
-            kwargs["limit"] = limit
-        if order:
-            kwargs["order"] = order
-        ids = self._execute_kw(model, "search", [list(domain)], self._with_context(kwargs, context))
+        ids = self._execute_kw(model, "search", [list(domain)],
+                               self._with_context(_paging(offset, limit, order), context))
         self._pulled(model, "search", len(ids) if isinstance(ids, list) else 0)
         return ids
 
@@ -135,13 +141,7 @@ class OdooClient:
         """Rows as Odoo sends them. ``fields`` is required: reading every field fails on real Odoo."""
         fields = self._require_fields(model, fields, "search_read")
         self.schema.check_domain(model, domain)
-        kwargs: dict[str, Any] = {"fields": fields}
-        if offset:
-            kwargs["offset"] = offset
-        if limit is not None:
-            kwargs["limit"] = limit
-        if order:
-            kwargs["order"] = order
+        kwargs: dict[str, Any] = {"fields": fields, **_paging(offset, limit, order)}
         rows = self._execute_kw(model, "search_read", [list(domain)], self._with_context(kwargs, context))
         self._pulled(model, "search_read", len(rows) if isinstance(rows, list) else 0)
         return rows

@@ -185,19 +185,29 @@ def _delegate_create(env: Env, spec: ModelSpec, vals: dict[str, Any]) -> None:
         vals[link] = create(env, parent, [parent_vals], check_access=False)[0]
 
 
-def _insert(env: Env, spec: ModelSpec, vals: dict[str, Any]) -> int:
+def _split_values(env: Env, spec: ModelSpec, vals: dict[str, Any]
+                  ) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """``vals`` -> (column values converted for storage, x2many commands to apply after).
+
+    Delegated (related) values were moved to the parent record before; non-stored computed fields
+    (display_name, ...) are ignored, as Odoo ignores them.
+    """
     columns: dict[str, Any] = {}
     x2many: list[tuple[str, Any]] = []
     decimals = company_decimals(env)
     for name, value in vals.items():
         field = spec.fields[name]
         if field.related:
-            continue  # delegated values were moved to the parent above
+            continue
         if field.type in ("one2many", "many2many"):
             x2many.append((name, value))
         elif field.is_column:
             columns[name] = convert_scalar(spec.name, field, value, decimals)
-        # non-stored computed fields (display_name, ...) are ignored, as Odoo ignores them
+    return columns, x2many
+
+
+def _insert(env: Env, spec: ModelSpec, vals: dict[str, Any]) -> int:
+    columns, x2many = _split_values(env, spec, vals)
     for name in ("create_uid", "write_uid"):
         if name in spec.fields:
             columns[name] = env.uid
@@ -269,17 +279,7 @@ def write(env: Env, model: str, ids: list[int], vals: dict[str, Any], check_acce
             rules.store_private(env, record_id, private)
         rules.before_write(env, ids, vals)
         _delegate_write(env, spec, ids, vals)
-        columns: dict[str, Any] = {}
-        x2many: list[tuple[str, Any]] = []
-        decimals = company_decimals(env)
-        for name, value in vals.items():
-            field = spec.fields[name]
-            if field.related:
-                continue
-            if field.type in ("one2many", "many2many"):
-                x2many.append((name, value))
-            elif field.is_column:
-                columns[name] = convert_scalar(model, field, value, decimals)
+        columns, x2many = _split_values(env, spec, vals)
         _check_values(env, spec, columns, creating=False)
         update_rows(env, model, ids, columns)
         for name, value in x2many:

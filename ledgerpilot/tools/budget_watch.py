@@ -393,7 +393,9 @@ def run_budget(client, home: Path, request: BudgetRequest, *, today: dt.date | N
 # -------------------------------------------------------------------------------------- purchase orders
 
 
-class PoCheckOutcome(BaseModel):
+class _OutcomeHead(BaseModel):
+    """What every budget answer says about where it comes from."""
+
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     company: str
@@ -401,6 +403,9 @@ class PoCheckOutcome(BaseModel):
     as_of: dt.date
     period: str
     source_kind: str
+
+
+class PoCheckOutcome(_OutcomeHead):
     check: Any                                # calc.budget.PoCheck
 
 
@@ -430,14 +435,7 @@ def check_purchase_order(client, name: str, *, as_of: dt.date | None = None, bud
 # ------------------------------------------------------------------------------------------------ projects
 
 
-class BurnOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    company: str
-    currency: str
-    as_of: dt.date
-    period: str
-    source_kind: str
+class BurnOutcome(_OutcomeHead):
     burn: Any                                 # calc.budget.ProjectBurn
 
 

@@ -236,52 +236,59 @@ def _counterpart_lines(client, bank_lines: pd.DataFrame, journals: pd.DataFrame,
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _sale_lines(client, rates: pd.DataFrame, company_currency: str, digits: int) -> pd.DataFrame:
-    lines = client.extract("sale.order.line", SALE_LINE_FIELDS,
-                           [("state", "in", ["sale", "done"]), ("display_type", "=", False)])
-    orders = client.extract("sale.order", SALE_ORDER_FIELDS, [("state", "in", ["sale", "done"])])
+def _order_lines(client, rates: pd.DataFrame, company_currency: str, digits: int, *, model: str,
+                 line_fields: list[str], order_fields: list[str], states: list[str], partner: str,
+                 own: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Confirmed order lines of ``model`` (``sale.order``/``purchase.order``) with their order's facts.
+
+    The two models name the same facts differently (``order_partner_id`` vs ``partner_id``, delivered
+    vs received quantities); ``partner`` is the line's partner field and ``own`` maps each column only
+    one of them has to ``(source, field)``: "line" (as read), "line_day" or "order_day" (a date).
+    """
+    lines = client.extract(f"{model}.line", line_fields, [("state", "in", states), ("display_type", "=", False)])
+    orders = client.extract(model, order_fields, [("state", "in", states)])
     order = orders.set_index("id").reindex(lines["order_id_id"].to_numpy())
     date_order = _day(order["date_order"])
-    return pd.DataFrame({
+    columns = {
         "id": lines["id"],
         "order_id": lines["order_id_id"],
         "order_name": _text(order["name"]),
-        "partner_id": lines["order_partner_id_id"],
-        "partner_name": _text(lines["order_partner_id_name"]),
+        "partner_id": lines[f"{partner}_id"],
+        "partner_name": _text(lines[f"{partner}_name"]),
         "date_order": date_order,
-        "commitment_date": _day(order["commitment_date"]),
+    }
+    for column, (source, field) in own.items():
+        if source == "line_day":
+            columns[column] = _day(lines[field])
+        elif source == "order_day":
+            columns[column] = _day(order[field])
+        else:
+            columns[column] = lines[field]
+    columns.update({
         "payment_term_id": order["payment_term_id_id"].to_numpy(),
-        "product_uom_qty": lines["product_uom_qty"],
-        "qty_delivered": lines["qty_delivered"],
         "qty_invoiced": lines["qty_invoiced"],
         "price_total": _to_company(lines["price_total"], lines["currency_id_name"], date_order, rates,
                                    company_currency, digits),
         "currency": _text(lines["currency_id_name"]),
-    }).astype({"payment_term_id": "Int64"})
+    })
+    return pd.DataFrame(columns).astype({"payment_term_id": "Int64"})
+
+
+def _sale_lines(client, rates: pd.DataFrame, company_currency: str, digits: int) -> pd.DataFrame:
+    return _order_lines(client, rates, company_currency, digits, model="sale.order", line_fields=SALE_LINE_FIELDS,
+                        order_fields=SALE_ORDER_FIELDS, states=["sale", "done"], partner="order_partner_id",
+                        own={"commitment_date": ("order_day", "commitment_date"),
+                             "product_uom_qty": ("line", "product_uom_qty"),
+                             "qty_delivered": ("line", "qty_delivered")})
 
 
 def _purchase_lines(client, rates: pd.DataFrame, company_currency: str, digits: int) -> pd.DataFrame:
-    lines = client.extract("purchase.order.line", PURCHASE_LINE_FIELDS,
-                           [("state", "in", ["purchase", "done"]), ("display_type", "=", False)])
-    orders = client.extract("purchase.order", PURCHASE_ORDER_FIELDS, [("state", "in", ["purchase", "done"])])
-    order = orders.set_index("id").reindex(lines["order_id_id"].to_numpy())
-    date_order = _day(order["date_order"])
-    return pd.DataFrame({
-        "id": lines["id"],
-        "order_id": lines["order_id_id"],
-        "order_name": _text(order["name"]),
-        "partner_id": lines["partner_id_id"],
-        "partner_name": _text(lines["partner_id_name"]),
-        "date_order": date_order,
-        "date_planned": _day(lines["date_planned"]),
-        "payment_term_id": order["payment_term_id_id"].to_numpy(),
-        "product_qty": lines["product_qty"],
-        "qty_received": lines["qty_received"],
-        "qty_invoiced": lines["qty_invoiced"],
-        "price_total": _to_company(lines["price_total"], lines["currency_id_name"], date_order, rates,
-                                   company_currency, digits),
-        "currency": _text(lines["currency_id_name"]),
-    }).astype({"payment_term_id": "Int64"})
+    return _order_lines(client, rates, company_currency, digits, model="purchase.order",
+                        line_fields=PURCHASE_LINE_FIELDS, order_fields=PURCHASE_ORDER_FIELDS,
+                        states=["purchase", "done"], partner="partner_id",
+                        own={"date_planned": ("line_day", "date_planned"),
+                             "product_qty": ("line", "product_qty"),
+                             "qty_received": ("line", "qty_received")})
 
 
 def _sale_invoicing(client, moves: pd.DataFrame) -> pd.DataFrame:
