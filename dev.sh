@@ -27,6 +27,22 @@ setup() {
   fi
 }
 
+# the approval page's tests drive a real headless browser: Debian's chromium, installed when missing
+browser() {
+  if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    return
+  fi
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium (Debian package) for the browser tests" >&2
+    $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: the browser tests need Chromium; install it (Debian/Ubuntu: apt-get install chromium)" >&2
+    exit 2
+  fi
+}
+
 command="${1:-}"
 [ $# -gt 0 ] && shift
 case "$command" in
@@ -39,6 +55,7 @@ case "$command" in
     ;;
   test)
     setup
+    browser
     status=0
     "$VENV/bin/python" -m pytest -n 2 --dist loadfile -q "$@" || status=$?
     if [ "$status" -eq 5 ]; then

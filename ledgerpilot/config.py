@@ -163,6 +163,58 @@ class Settings(BaseSettings):
         default=None, description="Odoo login or user id that anomaly alerts on journal entries and credit notes "
                                   "are assigned to (the controller); unset: no assignee")
 
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint (https://api.openai.com/v1, an Azure OpenAI deployment's "
+                                  "/openai/v1, vLLM, Ollama's http://localhost:11434/v1, a llama.cpp server); unset: "
+                                  "offline mode")
+    llm_model: str | None = Field(default=None, description="model name the endpoint serves")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key of the endpoint (local servers: any)")
+    llm_timeout: float = Field(default=60.0, gt=0, description="seconds one model call may take")
+    llm_max_retries: int = Field(default=4, ge=0, le=10, description="retries of a call refused with 429 or 5xx")
+    llm_temperature: float = Field(default=0.0, ge=0, le=2)
+    llm_retry_wait_max: float = Field(default=8.0, ge=0, description="longest wait in seconds between retries")
+    agent_step_budget: int = Field(
+        default=6, ge=1, le=20, description="model rounds (tool calls then answer) one question may use")
+    discuss_channel: str = Field(default="finance", description="Discuss channel the bot watches")
+    discuss_poll_seconds: float = Field(default=5.0, gt=0, description="how often the bot looks for new messages")
+
+    web_host: str = Field(default="127.0.0.1", description="address the approval page and webhooks listen on")
+    web_port: int = Field(default=8750, ge=0, le=65535, description="port of the approval page and webhooks")
+    web_public_url: str | None = Field(
+        default=None, description="the approval page's address as people reach it (for links in the digest); "
+                                  "default http://WEB_HOST:WEB_PORT")
+    web_session_idle_minutes: float = Field(default=30.0, gt=0, description="a session unused this long ends")
+    web_session_max_hours: float = Field(default=8.0, gt=0, description="a session ends this long after sign-in")
+    web_apply_on_approve: bool = Field(
+        default=True, description="write a proposal to Odoo as soon as it is approved on the page (else "
+                                  "`proposals apply` or the schedule does)")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="shared secret of the HMAC-SHA256 signature on Odoo webhooks; unset: the webhook "
+                                  "receiver refuses every call")
+    webhook_max_age_seconds: int = Field(
+        default=300, ge=1, description="a webhook whose timestamp is older (or further in the future) is refused")
+
+    smtp_host: str | None = Field(default=None, description="SMTP server that sends the digest; unset: no sending")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="starttls (port 587), ssl (implicit TLS, port 465) or none (a local relay)")
+    smtp_user: str | None = Field(default=None, description="SMTP login, when the server needs one")
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    digest_from: str = Field(default="ledgerpilot@localhost", description="sender address of the digest")
+    digest_to: list[str] = Field(default_factory=list, description="recipients of the weekly digest")
+    digest_channel: str | None = Field(default=None, description="Discuss channel the digest is also posted to")
+
+    serve_digest_cron: str = Field(
+        default="mon 07:00", description="when serve sends the digest: a weekday and a time (server local time)")
+    serve_digest_interval_minutes: float | None = Field(
+        default=None, gt=0, description="send the digest every N minutes instead of weekly (trials)")
+    serve_budget_interval_minutes: float = Field(default=60.0, gt=0, description="how often serve watches budgets")
+    serve_anomaly_interval_minutes: float = Field(default=15.0, gt=0, description="how often serve scans for anomalies")
+    serve_jobs: list[str] | None = Field(
+        default=None, description="scheduled jobs serve runs (digest, budget_watch, anomaly_scan); unset: all")
+    serve_discuss: bool = Field(default=True, description="serve runs the Discuss bot")
+
     approval_groups: dict[str, str] = Field(
         default_factory=dict, description="Odoo group (xml id) an approver needs, by proposal kind; kinds not "
                                           "listed need account.group_account_manager")
@@ -179,6 +231,16 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+    @property
+    def web_url(self) -> str:
+        """Where people open the approval page."""
+        return (self.web_public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
+
+    @property
+    def llm_configured(self) -> bool:
+        """A model endpoint is set: the agent writes with it; otherwise it runs offline."""
+        return bool(self.llm_base_url and self.llm_model)
 
     @property
     def odoo_configured(self) -> bool:

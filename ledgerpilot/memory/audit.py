@@ -21,10 +21,10 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ledgerpilot.jsonsafe import json_safe
 from ledgerpilot.memory.state import StateDB
 
 GENESIS_HASH = "0" * 64
@@ -33,23 +33,9 @@ GENESIS_HASH = "0" * 64
 ACTIONS = ("pull", "proposal", "decision", "refusal", "write", "read_back", "apply", "llm_call", "tool_call")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
 def canonical(value: Any) -> str:
     """JSON with sorted keys and no spaces: the same content always gives the same text."""
-    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(json_safe(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, subject: str, details_json: str) -> str:
@@ -71,7 +57,7 @@ class AuditEntry:
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "at": self.at.isoformat(), "actor": self.actor, "action": self.action,
-                "subject": self.subject, "details": _jsonable(self.details), "prev_hash": self.prev_hash,
+                "subject": self.subject, "details": json_safe(self.details), "prev_hash": self.prev_hash,
                 "hash": self.hash}
 
 

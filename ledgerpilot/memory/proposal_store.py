@@ -135,16 +135,33 @@ class ProposalStore:
             raise ProposalNotFound(f"no proposal with id {proposal_id!r} in {self.db.path}")
         return Proposal.from_json(rows[0]["body"])
 
-    def list(self, *, state: str | None = None, run_id: str | None = None, kind: str | None = None) -> list[Proposal]:
-        """Proposals, oldest first, optionally only one state, run or kind."""
+    def list(self, *, state: str | None = None, run_id: str | None = None, kind: str | None = None,
+             newest_first: bool = False, limit: int | None = None, offset: int = 0) -> list[Proposal]:
+        """Proposals, oldest first (or newest first), optionally only one state, run or kind, one page."""
+        where, params = self._where(state=state, run_id=run_id, kind=kind)
+        order = "created_at DESC, rowid DESC" if newest_first else "created_at, rowid"
+        page = f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}" if limit is not None else ""
+        rows = self.db.query(f"SELECT body FROM proposals{where} ORDER BY {order}{page}", tuple(params))
+        return [Proposal.from_json(row["body"]) for row in rows]
+
+    def count(self, *, state: str | None = None, kind: str | None = None) -> int:
+        where, params = self._where(state=state, kind=kind)
+        return int(self.db.query(f"SELECT COUNT(*) AS n FROM proposals{where}", tuple(params))[0]["n"])
+
+    def kinds(self, *, state: str | None = None) -> list[str]:
+        """The kinds that occur (in ``state``), for filters."""
+        where, params = self._where(state=state)
+        return [row["kind"] for row in self.db.query(f"SELECT DISTINCT kind FROM proposals{where} ORDER BY kind",
+                                                     tuple(params))]
+
+    @staticmethod
+    def _where(**filters: str | None) -> tuple[str, list[str]]:
         clauses, params = [], []
-        for column, value in (("state", state), ("run_id", run_id), ("kind", kind)):
+        for column, value in filters.items():
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.db.query(f"SELECT body FROM proposals{where} ORDER BY created_at, rowid", tuple(params))
-        return [Proposal.from_json(row["body"]) for row in rows]
+        return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
     def set_state(self, proposal_id: str, target: str) -> Proposal:
         """Move a stored proposal to ``target`` if its life cycle allows it (atomic)."""

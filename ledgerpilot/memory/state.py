@@ -136,6 +136,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX anomaly_scans_source ON anomaly_scans(source, started_at);
     """,
+    """
+    CREATE TABLE discuss_cursors (
+        channel TEXT PRIMARY KEY,
+        last_message_id INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

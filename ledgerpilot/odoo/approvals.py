@@ -35,8 +35,6 @@ from ledgerpilot.odoo.errors import OdooAuthenticationError, OdooError
 
 #: Kinds whose payload creates journal entries: the only ones where ``post`` means something.
 ENTRY_KINDS = frozenset({"adjusting_entry", "accrual", "reversal"})
-#: The first Odoo version whose ``res.users.has_group`` is a record method.
-HAS_GROUP_RECORD_METHOD_FROM = 18
 
 
 class ApprovalRefused(LedgerpilotError):
@@ -143,13 +141,10 @@ def _check_in_odoo(connection: OdooConnection, group: str, refuse) -> tuple[int,
                                           f"{connection.db!r} at {connection.url}: wrong login or password/API "
                                           "key") from exc
     try:
-        if client.major >= HAS_GROUP_RECORD_METHOD_FROM:
-            has = client.execute("res.users", "has_group", [client.uid], group)
-        else:
-            has = client.execute("res.users", "has_group", group)
-        return client.uid, bool(has)
+        return client.uid, client.has_group(group)
     except OdooError as exc:
         raise refuse("group_check_failed", f"could not ask Odoo whether {connection.user} is in {group}: {exc}") \
             from exc
     finally:
         client.close()
+

@@ -17,6 +17,7 @@ can record every data pull without one entry per row.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -74,6 +75,8 @@ class OdooClient:
         self._groups: dict[str, bool] = {}
         self.last_sync = None  # SyncStats of the last incremental extract
         self.pull_hook: PullHook | None = None
+        # told of every call (model, method, seconds, error or None): metrics of a long-running process
+        self.call_hook: Callable[[str, str, float, Exception | None], None] | None = None
 
     # ------------------------------------------------------------------ identity
 
@@ -104,8 +107,17 @@ class OdooClient:
             self.rpc_count += 1
             return self._transport.execute_kw(model, method, args, kwargs)
 
-        return call_with_retry(self.retry, attempt, write=method not in READ_METHODS,
-                               relogin=self._relogin, label=f"{model}.{method}")
+        started = time.perf_counter()
+        try:
+            result = call_with_retry(self.retry, attempt, write=method not in READ_METHODS,
+                                     relogin=self._relogin, label=f"{model}.{method}")
+        except Exception as exc:
+            if self.call_hook is not None:
+                self.call_hook(model, method, time.perf_counter() - started, exc)
+            raise
+        if self.call_hook is not None:
+            self.call_hook(model, method, time.perf_counter() - started, None)
+        return result
 
     def _pulled(self, model: str, method: str, rows: int) -> None:
         if self.pull_hook is not None:

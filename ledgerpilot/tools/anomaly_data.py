@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -66,7 +67,7 @@ STOCK_MOVE_FIELDS = ("purchase_line_id", "product_id", "product_qty", "quantity"
 INVOICE_ORIGINS = {"out_invoice": "invoice", "out_receipt": "invoice", "in_invoice": "bill",
                    "in_receipt": "bill", "out_refund": "refund", "in_refund": "vendor_refund"}
 
-__all__ = ["HISTORY_MONTHS", "load_anomaly_data", "move_origins", "window_start"]
+__all__ = ["HISTORY_MONTHS", "Books", "load_anomaly_data", "move_origins", "read_books", "window_start"]
 
 
 def load_anomaly_data(client, *, today: dt.date, since: dt.datetime | None = None,
@@ -79,39 +80,58 @@ def load_anomaly_data(client, *, today: dt.date, since: dt.datetime | None = Non
     ``on_extract`` hears how many records each extraction read (all of them the first time; only
     the changed ones when the client keeps an incremental cache).
     """
+    return read_books(_Reader(client, on_extract), today=today, since=since, history_months=history_months,
+                      progress=progress).data
+
+
+@dataclass(frozen=True)
+class Books:
+    """The books as read, with what a long-running scanner needs to merge later changes into them:
+    the lookups the frames were built with and the raw frames the scope is worked out from."""
+
+    data: AnomalyData
+    start: dt.date
+    company_id: int
+    accounts: pd.DataFrame
+    journals: pd.DataFrame
+    exchange_journal: int | None
+    raw_lines: pd.DataFrame                 # id, move_id_id, write_date of every journal item
+    raw_payments: pd.DataFrame
+    raw_layers: pd.DataFrame | None
+    raw_orders: pd.DataFrame | None
+
+
+def read_books(reader: _Reader, *, today: dt.date, since: dt.datetime | None = None,
+               history_months: int = HISTORY_MONTHS, progress: Progress | None = None) -> Books:
+    """:func:`load_anomaly_data` through ``reader``, with the lookups and raw frames kept."""
     if history_months < 1:
         raise ValueError(f"history_months must be at least 1, not {history_months}")
     moment = _utc_naive(since) if since is not None else None
     step = progress or (lambda _stage: None)
     start = window_start(today, history_months)
-    reader = _Reader(client, on_extract)
     unavailable: dict[str, str] = {}
 
     step("company")
-    company = company_info(client)
+    company = company_info(reader.client)
     companies = _companies(reader)
     users = _users(reader)
     step("accounts and journals")
     accounts = reader.extract("account.account", ("code", "account_type"), [], incremental=False)
     journals = reader.extract("account.journal", ("code", "type"), [], incremental=False)
     step("journal entries")
-    raw_moves = reader.extract("account.move", MOVE_FIELDS + MOVE_SOURCE_FIELDS,
-                               [("state", "in", list(KEPT_STATES)), ("date", ">=", start.isoformat())])
+    raw_moves = reader.extract("account.move", MOVE_FIELDS + MOVE_SOURCE_FIELDS, move_domain(start))
     step("journal items")
-    raw_lines = reader.extract("account.move.line", LINE_FIELDS,
-                               [("parent_state", "in", list(KEPT_STATES)), ("date", ">=", start.isoformat())])
+    raw_lines = reader.extract("account.move.line", LINE_FIELDS, line_domain(start))
     step("payments")
-    raw_payments = reader.extract("account.payment", PAYMENT_FIELDS,
-                                  [("state", "not in", list(CANCELLED)), ("date", ">=", start.isoformat())])
+    raw_payments = reader.extract("account.payment", PAYMENT_FIELDS, payment_domain(start))
     step("reconciliations")
-    raw_partials = reader.extract("account.partial.reconcile", PARTIAL_FIELDS, [("max_date", ">=", start.isoformat())])
+    raw_partials = reader.extract("account.partial.reconcile", PARTIAL_FIELDS, partial_domain(start))
 
     exchange_moves, exchange_journal = _exchange_sources(reader, raw_partials, company.id)
     moves = _moves(raw_moves, journals, users, exchange_moves, exchange_journal)
     lines = _lines(raw_lines, accounts, moves)
     payments = _payments(raw_payments, company.currency)
-    partials = conform("partials", raw_partials.rename(columns={
-        "debit_move_id_id": "debit_move_line_id", "credit_move_id_id": "credit_move_line_id"}))
+    partials = _partials(raw_partials)
 
     step("purchase orders")
     purchase_lines, raw_orders = _purchase_lines(reader, start, company.currency, unavailable)
@@ -121,11 +141,38 @@ def load_anomaly_data(client, *, today: dt.date, since: dt.datetime | None = Non
     scope = None
     if moment is not None:
         scope = _scope(moment, raw_moves, raw_lines, raw_payments, raw_layers, raw_orders)
-    return AnomalyData(
+    data = AnomalyData(
         company_name=company.name, currency=company.currency, digits=company.currency_digits, today=today,
         moves=moves, lines=lines, payments=payments, partials=partials, purchase_lines=purchase_lines,
         valuation_layers=layers, receipts=receipts, companies=companies, users=users, scope=scope,
         unavailable=unavailable)
+    return Books(data=data, start=start, company_id=company.id, accounts=accounts, journals=journals,
+                 exchange_journal=exchange_journal,
+                 raw_lines=raw_lines[["id", "move_id_id", "write_date"]].copy(), raw_payments=raw_payments,
+                 raw_layers=raw_layers, raw_orders=raw_orders)
+
+
+def move_domain(start: dt.date) -> list:
+    """The journal entries read: posted or draft, dated in the window."""
+    return [("state", "in", list(KEPT_STATES)), ("date", ">=", start.isoformat())]
+
+
+def line_domain(start: dt.date) -> list:
+    """The journal items read: those of the entries of :func:`move_domain`."""
+    return [("parent_state", "in", list(KEPT_STATES)), ("date", ">=", start.isoformat())]
+
+
+def payment_domain(start: dt.date) -> list:
+    return [("state", "not in", list(CANCELLED)), ("date", ">=", start.isoformat())]
+
+
+def partial_domain(start: dt.date) -> list:
+    return [("max_date", ">=", start.isoformat())]
+
+
+def _partials(raw: pd.DataFrame) -> pd.DataFrame:
+    return conform("partials", raw.rename(columns={"debit_move_id_id": "debit_move_line_id",
+                                                   "credit_move_id_id": "credit_move_line_id"}))
 
 
 def window_start(today: dt.date, history_months: int) -> dt.date:
@@ -280,15 +327,29 @@ def _payments(raw: pd.DataFrame, company_currency: str) -> pd.DataFrame:
 
 def _purchase_lines(reader: _Reader, start: dt.date, company_currency: str,
                     unavailable: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    raw = read_purchases(reader, start, unavailable)
+    if raw is None:
+        return empty_frame("purchase_lines"), None
+    return purchase_frames(*raw, company_currency)
+
+
+def read_purchases(reader: _Reader, start: dt.date,
+                   unavailable: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The raw purchase orders and order lines of the window (``None`` without Purchase)."""
     if not reader.client.has_model("purchase.order.line"):
         unavailable["purchase_lines"] = "the Purchase app is not installed: no purchase orders to compare with"
-        return empty_frame("purchase_lines"), None
+        return None
     orders = reader.extract("purchase.order", ORDER_FIELDS,
                             [("state", "!=", "cancel"), ("date_order", ">=", start.isoformat())])
     domain: list[Any] = [("state", "!=", "cancel"), ("order_id.date_order", ">=", start.isoformat())]
     if "display_type" in reader.client.fields_get("purchase.order.line"):
         domain.append(("display_type", "=", False))
-    lines = reader.extract("purchase.order.line", ORDER_LINE_FIELDS, domain)
+    return orders, reader.extract("purchase.order.line", ORDER_LINE_FIELDS, domain)
+
+
+def purchase_frames(orders: pd.DataFrame, lines: pd.DataFrame,
+                    company_currency: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``purchase_lines`` frame, and the write dates of orders and lines (for the scope)."""
     order = orders.set_index("id").reindex(lines["order_id_id"].astype("float64"))
     rate = order["currency_rate"].to_numpy(dtype=float, na_value=np.nan)
     in_company_currency = order["currency_id_name"].astype(object).eq(company_currency).to_numpy()
@@ -313,20 +374,32 @@ def _purchase_lines(reader: _Reader, start: dt.date, company_currency: str,
 
 def _stock(reader: _Reader, start: dt.date,
            unavailable: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    raw = read_stock(reader, start, unavailable)
+    if raw is None:
+        return empty_frame("valuation_layers"), empty_frame("receipts"), None
+    return (*stock_frames(*raw), raw[0])
+
+
+def read_stock(reader: _Reader, start: dt.date,
+               unavailable: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
+    """The raw valuation layers of the window and the done stock moves of purchase lines (``None``
+    without inventory valuation; no stock moves without the purchase-stock link)."""
     if not reader.client.has_model("stock.valuation.layer"):
         reason = "inventory valuation (stock_account) is not installed: no valuation layers or receipts"
         unavailable["valuation_layers"] = reason
         unavailable["receipts"] = reason
-        return empty_frame("valuation_layers"), empty_frame("receipts"), None
+        return None
     layers = reader.extract("stock.valuation.layer", LAYER_FIELDS, [("create_date", ">=", start.isoformat())])
-    purchase_link = "purchase_line_id" in reader.client.fields_get("stock.move")
-    if purchase_link:
-        moves = reader.extract("stock.move", STOCK_MOVE_FIELDS,
-                               [("purchase_line_id", "!=", False), ("state", "=", "done"),
-                                ("date", ">=", start.isoformat())])
-    else:
+    if "purchase_line_id" not in reader.client.fields_get("stock.move"):
         unavailable["receipts"] = "purchase receipts are not linked to stock moves (purchase_stock is not installed)"
-        moves = None
+        return layers, None
+    return layers, reader.extract("stock.move", STOCK_MOVE_FIELDS,
+                                  [("purchase_line_id", "!=", False), ("state", "=", "done"),
+                                   ("date", ">=", start.isoformat())])
+
+
+def stock_frames(layers: pd.DataFrame, moves: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``valuation_layers`` and ``receipts`` frames from the raw layers and stock moves."""
     if moves is not None and len(moves):
         by_move = moves.set_index("id")["purchase_line_id_id"]
         purchase_line = by_move.reindex(layers["stock_move_id_id"].astype("float64")).to_numpy()
@@ -345,7 +418,7 @@ def _stock(reader: _Reader, start: dt.date,
         "value": layers["value"], "stock_move_id": layers["stock_move_id_id"], "purchase_line_id": purchase_line,
         "description": layers["description"], "account_move_id": layers["account_move_id_id"],
     })
-    return conform("valuation_layers", frame), receipts, layers
+    return conform("valuation_layers", frame), receipts
 
 
 # ----------------------------------------------------------------------------------- incremental scope

@@ -291,14 +291,42 @@ def _user_id(setting: str, value: Any, users) -> int | None:
 # --------------------------------------------------------------------------------------------- the scan
 
 
+#: ``(since, progress, config) -> (books, scan result, timings)``: how a scan reads and scans the books
+#: (:func:`scan_anomalies` reads them through the gateway; a long-running scanner keeps them in memory)
+Scanner = Callable[[dt.datetime | None, Progress, Any], tuple[Any, Any, dict[str, float]]]
+
+
+def _read_and_scan(client, today: dt.date) -> Scanner:
+    def scanner(moment, step, config):
+        from ledgerpilot.calc.anomalies.scan import run_scan
+        from ledgerpilot.tools.anomaly_data import load_anomaly_data
+
+        clock = time.perf_counter()
+        data = load_anomaly_data(client, today=today, since=moment, progress=step)
+        timings = {"extraction": time.perf_counter() - clock}
+        step("running the anomaly detectors")
+        clock = time.perf_counter()
+        result = run_scan(data, config)
+        timings["detection"] = time.perf_counter() - clock
+        return data, result, timings
+    return scanner
+
+
 def scan_anomalies(client, home: Path, *, today: dt.date, since: dt.datetime | dt.date | str | None = None,
                    min_score: float | None = None, progress: Progress | None = None, settings: Any = None,
                    use_memory: bool = True) -> ScanOutcome:
     """Scan the books of ``client`` for anomalies; see the module docstring for the steps."""
+    return scan_with(_read_and_scan(client, today), client, home, today=today, since=since, min_score=min_score,
+                     progress=progress, settings=settings, use_memory=use_memory)
+
+
+def scan_with(scanner: Scanner, client, home: Path, *, today: dt.date,
+              since: dt.datetime | dt.date | str | None = None, min_score: float | None = None,
+              progress: Progress | None = None, settings: Any = None, use_memory: bool = True) -> ScanOutcome:
+    """:func:`scan_anomalies` with the books read and scanned by ``scanner``: dispositions, the
+    store, the memory of past cases, alert proposals and the audit are the same whoever reads them."""
     from ledgerpilot.calc.anomalies.config import AnomalyConfig
-    from ledgerpilot.calc.anomalies.scan import run_scan
     from ledgerpilot.config import load_settings
-    from ledgerpilot.tools.anomaly_data import load_anomaly_data
 
     step = progress or (lambda _message: None)
     settings = settings if settings is not None else load_settings()
@@ -318,15 +346,9 @@ def scan_anomalies(client, home: Path, *, today: dt.date, since: dt.datetime | d
         store = AnomalyStore(db)
         moment, since_note = resolve_since(since, store, source)
 
-        clock = time.perf_counter()
-        data = load_anomaly_data(client, today=today, since=moment, progress=step)
-        timings["extraction"] = time.perf_counter() - clock
+        data, result, read_timings = scanner(moment, step, config)
+        timings.update(read_timings)
         assignees = alert_settings(settings, data.users)      # a login this Odoo does not know fails here
-
-        step("running the anomaly detectors")
-        clock = time.perf_counter()
-        result = run_scan(data, config)
-        timings["detection"] = time.perf_counter() - clock
 
         step("applying the reviewers' dispositions")
         pairs = [(scored.anomaly, scored.risk) for scored in result.anomalies]

@@ -90,69 +90,119 @@ def _prior_hours(params: Mapping[str, float]) -> np.ndarray:
     return prior / prior.sum()
 
 
-def _earlier_counts(keys: list[pd.Series], onehot: np.ndarray) -> np.ndarray:
-    """For each row, the counts of each column over the earlier rows of its group (rows are in time order)."""
-    frame = pd.DataFrame(onehot)
-    return (frame.groupby(keys, sort=False).cumsum().to_numpy() - onehot)
+class _Earlier:
+    """Sums of some values over the earlier rows (rows are in time order) of any group, at any row.
+
+    One stable sort by group and a running sum within each group answer "how much of each value
+    did the rows of group ``k`` before row ``p`` hold" for any (row, group) pairs at once, by binary
+    search. A group's sums depend on its own rows only, so building this over only some groups
+    gives the same numbers for them: judging a few entries costs a few look-ups.
+    """
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray, rows: np.ndarray | None = None) -> None:
+        """``rows``: the positions (in time order) of ``keys`` and ``values``, when they are a subset."""
+        self.groups = pd.Index(pd.unique(keys))
+        codes = self.groups.get_indexer(keys).astype("int64")
+        order = np.argsort(codes, kind="stable")
+        positions = order if rows is None else np.asarray(rows, dtype="int64")[order]
+        self.span = int(positions.max()) + 1 if len(positions) else 1
+        sorted_codes = codes[order]
+        self.sorted = sorted_codes * self.span + positions
+        values = values.reshape(len(keys), -1)[order]
+        # per group, a leading zero then the running sum of its rows: group g's block starts at start_g + g
+        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(keys) else np.zeros(0, int)
+        ends = np.r_[starts[1:], len(keys)]
+        self.sums = np.zeros((len(keys) + len(starts), values.shape[1]))
+        for group, (start, end) in enumerate(zip(starts, ends)):
+            self.sums[start + group + 1:end + group + 1] = np.cumsum(values[start:end], axis=0)
+
+    def at(self, positions: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """For each row position, the sums (one column per value) over the earlier rows of group ``keys``."""
+        codes = self.groups.get_indexer(keys).astype("int64")
+        known = codes >= 0
+        code = np.where(known, codes, 0)
+        before = np.searchsorted(self.sorted, code * self.span + positions, side="left")
+        picked = self.sums[np.minimum(before + code, len(self.sums) - 1)] if len(self.sums) else \
+            np.zeros((len(positions), 1))
+        return np.where(known[:, None], picked, 0.0)
 
 
-def _window(counts: np.ndarray, hours: np.ndarray, width: int) -> np.ndarray:
-    """Sum of ``counts`` over the hours within ``width`` of each row's hour (wrapping at midnight)."""
-    rows = np.arange(len(hours))
-    total = np.zeros(len(hours), dtype="float64")
-    for shift in range(-width, width + 1):
-        total += counts[rows, (hours + shift) % 24]
-    return total
+_JUDGED = ["id", "create_date", "journal_id", "origin", "date", "create_uid"]
 
 
-def judge(data: AnomalyData, params: Mapping[str, float]) -> pd.DataFrame:
-    """Every entry with its three shares and scores (``odd``, ``weekend``, ``user``), in time order."""
-    moves = data.moves[data.moves["create_date"].notna() & data.moves["journal_id"].notna()]
-    moves = moves.sort_values(["create_date", "id"], kind="mergesort").reset_index(drop=True)
+def judge(data: AnomalyData, params: Mapping[str, float], focus: pd.Index | None = None) -> pd.DataFrame:
+    """Every entry with its three shares and scores (``odd``, ``weekend``, ``user``), in time order.
+
+    With ``focus`` (entry ids) only those entries are judged and returned, with the same results:
+    every habit is a sum over the earlier entries of a group, looked up per entry (:class:`_Earlier`).
+    """
+    usable = (data.moves["create_date"].notna() & data.moves["journal_id"].notna()).to_numpy()
+    rows = np.flatnonzero(usable)
+    created_at = data.moves["create_date"].to_numpy()[rows]
+    order = np.lexsort((data.moves["id"].to_numpy(dtype="int64", na_value=-1)[rows], created_at))
+    rows = rows[order]
+    moves = data.moves.iloc[rows][_JUDGED].assign(row=rows).reset_index(drop=True)
     if moves.empty:
-        return moves.assign(odd_score=[], weekend_score=[], user_score=[])
-    journal = moves["journal_id"].astype("int64")
-    earlier_in_journal = moves.groupby(journal, sort=False).cumcount().to_numpy().astype("float64")
-
-    # odd hours: company counts shrink the default, journal counts shrink the company's
+        return data.moves.iloc[:0].assign(odd_score=[], weekend_score=[], user_score=[])
+    journal = moves["journal_id"].to_numpy(dtype="int64")
+    created_at = created_at[order]
     width = int(params["hour_window"])
     weight = float(params["prior_weight"])
     hours = moves["create_date"].dt.hour.to_numpy()
-    onehot = np.zeros((len(moves), 24), dtype="float64")
-    onehot[np.arange(len(moves)), hours] = 1.0
     generated = moves["origin"].isin(GENERATED).to_numpy()
     # a batch (entries of one journal created in the same second) is one event of its hour, however
     # many entries it wrote: the 600 entries of an inventory import do not make every other hour odd
-    batch = moves.groupby([journal, moves["create_date"]], sort=False)["id"].transform("size").to_numpy()
+    second = np.concatenate([[0], np.cumsum(created_at[1:] != created_at[:-1])])   # rows are in time order
+    journals, journal_code = np.unique(journal, return_inverse=True)
+    same_batch = second * len(journals) + journal_code
+    batch = np.bincount(same_batch)[same_batch]
     weight_of = 1.0 / batch
-    weighted = onehot * weight_of[:, None]
-    journal_hours = _window(_earlier_counts([journal], weighted), hours, width)
-    journal_events = moves.assign(w=weight_of).groupby(journal, sort=False)["w"].cumsum().to_numpy() - weight_of
     # the company's working hours are learnt from what people typed, not from batch runs
     by_people = (~generated).astype("float64") * weight_of
-    people_hours = onehot * by_people[:, None]
-    company_hours = _window(np.cumsum(people_hours, axis=0) - people_hours, hours, width)
-    earlier_by_people = np.cumsum(by_people) - by_people
+    dated_all = (moves["date"].dt.dayofweek >= 5).to_numpy()
+    created_all = (moves["create_date"].dt.dayofweek >= 5).to_numpy()
+    users_all = moves["create_uid"].fillna(-1).to_numpy(dtype="int64")
+
+    pos = np.arange(len(moves)) if focus is None else np.flatnonzero(moves["id"].isin(focus).to_numpy())
+    # the journal habits need only the journals of the entries judged
+    rows = None if focus is None else np.flatnonzero(np.isin(journal, np.unique(journal[pos])))
+    sub = slice(None) if rows is None else rows
+    in_journal = _Earlier(journal[sub], np.column_stack([np.ones(len(moves)), weight_of, dated_all, created_all])[sub],
+                          rows)
+    by_journal_hour = _Earlier((journal * 24 + hours)[sub], weight_of[sub], rows)
+    by_journal_user = _Earlier((journal * (1 << 32) + users_all)[sub], np.ones(len(moves))[sub], rows)
+    by_hour = _Earlier(hours, by_people)
+    people_before = np.concatenate([[0.0], np.cumsum(by_people)])
+
+    j, h = journal[pos], hours[pos]
+    counts = in_journal.at(pos, j)
+    earlier_in_journal, journal_events = counts[:, 0], counts[:, 1]
+    company_hours = np.zeros(len(pos))
+    journal_hours = np.zeros(len(pos))
+    for shift in range(-width, width + 1):
+        hour = (h + shift) % 24
+        company_hours += by_hour.at(pos, hour)[:, 0]
+        journal_hours += by_journal_hour.at(pos, j * 24 + hour)[:, 0]
+    earlier_by_people = people_before[pos]
+    generated = generated[pos]
+
+    # odd hours: company counts shrink the default, journal counts shrink the company's
     prior = _prior_hours(params)
-    prior_window = sum(prior[(hours + shift) % 24] for shift in range(-width, width + 1))
+    prior_window = sum(prior[(h + shift) % 24] for shift in range(-width, width + 1))
     company_share = (company_hours + weight * prior_window) / (earlier_by_people + weight)
     flat_window = (2 * width + 1) / 24
     base = np.where(generated, flat_window, company_share)
     odd_share = (journal_hours + weight * base) / (journal_events + weight)
 
     # weekends: dated and created, each against the journal's earlier entries (prior 2 days in 7)
-    dated = (moves["date"].dt.dayofweek >= 5).to_numpy()
-    created = (moves["create_date"].dt.dayofweek >= 5).to_numpy()
-    flags = np.column_stack([dated, created]).astype("float64")
-    earlier_weekends = _earlier_counts([journal], flags)
+    dated, created = dated_all[pos], created_all[pos]
     weekend_prior = 2.0 / 7.0
     weekend_weight = weight / 5
-    dated_share = (earlier_weekends[:, 0] + weekend_weight * weekend_prior) / (earlier_in_journal + weekend_weight)
-    created_share = (earlier_weekends[:, 1] + weekend_weight * weekend_prior) / (earlier_in_journal + weekend_weight)
+    dated_share = (counts[:, 2] + weekend_weight * weekend_prior) / (earlier_in_journal + weekend_weight)
+    created_share = (counts[:, 3] + weekend_weight * weekend_prior) / (earlier_in_journal + weekend_weight)
 
     # users: the share of the journal's earlier entries created by this user (Laplace)
-    user = moves["create_uid"]
-    by_user = moves.groupby([journal, user.fillna(-1).astype("int64")], sort=False).cumcount().to_numpy()
+    by_user = by_journal_user.at(pos, j * (1 << 32) + users_all[pos])[:, 0]
     user_share = (by_user + 1.0) / (earlier_in_journal + 2.0)
 
     enough = earlier_in_journal >= params["min_history"]
@@ -161,13 +211,14 @@ def judge(data: AnomalyData, params: Mapping[str, float]) -> pd.DataFrame:
     created_score = np.where(created & enough, rarity_score(created_share, limit_weekend), 0.0)
     both = (dated_score > 0) & (created_score > 0)
     weekend_score = np.minimum(np.maximum(dated_score, created_score) + np.where(both, 0.1, 0.0), MAX_SCORE)
-    return moves.assign(
-        hour=hours, journal_history=earlier_in_journal.astype("int64"),
+    has_user = users_all[pos] >= 0
+    return data.moves.iloc[moves["row"].to_numpy()[pos]].reset_index(drop=True).assign(
+        hour=h, journal_history=earlier_in_journal.astype("int64"),
         odd_share=odd_share, odd_score=rarity_score(odd_share, params["odd_share"]),
         dated_weekend=dated, created_weekend=created, dated_share=dated_share, created_share=created_share,
         weekend_score=weekend_score,
-        user_entries=by_user, user_share=user_share,
-        user_score=np.where(enough & user.notna().to_numpy(), rarity_score(user_share, params["user_share"]), 0.0),
+        user_entries=by_user.astype("int64"), user_share=user_share,
+        user_score=np.where(enough & has_user, rarity_score(user_share, params["user_share"]), 0.0),
     )
 
 
@@ -201,7 +252,16 @@ def _signals(row, who: str, journal: str) -> dict[str, str]:
 
 
 def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
-    judged = judge(data, params)
+    return findings(data, judge(data, params), params)
+
+
+def run_for(data: AnomalyData, params: Mapping[str, float], move_ids: pd.Index) -> list[Anomaly]:
+    """The findings :func:`run` reports about the entries ``move_ids``, working out only their journals' habits."""
+    return findings(data, judge(data, params, focus=move_ids), params)
+
+
+def findings(data: AnomalyData, judged: pd.DataFrame, params: Mapping[str, float]) -> list[Anomaly]:
+    """The judged entries (from :func:`judge`) with a raised signal, as findings."""
     if judged.empty:
         return []
     strongest = judged[["odd_score", "weekend_score", "user_score"]].to_numpy()

@@ -24,6 +24,7 @@ accounts nothing else touches.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,16 +52,22 @@ _DECADES = 2.0
 
 
 
-def _sides(data: AnomalyData) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per entry and account: the debited accounts and the credited ones (amount in minor units, first item id)."""
-    lines = data.lines[data.lines["balance"].notna() & (data.lines["balance"] != 0)
-                       & data.lines["account_id"].notna() & data.lines["move_id"].isin(data.moves["id"])]
+def _sides(data: AnomalyData, move_ids: pd.Index | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per entry and account: the debited accounts and the credited ones (amount in minor units, first
+    item id); only for the entries ``move_ids`` when given."""
+    return sides(data.lines, data.moves["id"] if move_ids is None else move_ids, data.digits)
+
+
+def sides(lines: pd.DataFrame, move_ids: pd.Series | pd.Index, digits: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_sides` over the items of ``lines`` that belong to the entries ``move_ids``."""
+    lines = lines[lines["balance"].notna() & (lines["balance"] != 0)
+                  & lines["account_id"].notna() & lines["move_id"].isin(move_ids)]
     frame = pd.DataFrame({
         "move_id": lines["move_id"].astype("int64").to_numpy(),
         "account_id": lines["account_id"].astype("int64").to_numpy(),
         "account_code": lines["account_code"].to_numpy(),
         "line_id": lines["id"].astype("int64").to_numpy(),
-        "minor": to_minor(lines["balance"], data.digits).to_numpy(),
+        "minor": to_minor(lines["balance"], digits).to_numpy(),
     })
     debit = frame["minor"] > 0
     grouped = []
@@ -71,16 +78,56 @@ def _sides(data: AnomalyData) -> tuple[pd.DataFrame, pd.DataFrame]:
     return grouped[0], grouped[1]
 
 
-def pair_rates(data: AnomalyData) -> pd.DataFrame:
-    """Every (entry, debit account, credit account) with its support and smoothed rates."""
-    debits, credits = _sides(data)
+@dataclass(frozen=True)
+class PairCounts:
+    """How many entries hold each (debit account, credit account) pair, debit each account and credit
+    each account: the baseline of this detector. Counts add up over entries, so a long-running
+    scanner keeps them current by removing the old version of each changed entry and adding the new
+    one (:meth:`updated`) instead of recounting a million items."""
+
+    pairs: pd.Series       # (account_id_d, account_id_c) -> entries
+    debit_uses: pd.Series  # account_id -> entries debiting it
+    credit_uses: pd.Series  # account_id -> entries crediting it
+
+    @classmethod
+    def of(cls, lines: pd.DataFrame, move_ids: pd.Series | pd.Index, digits: int) -> PairCounts:
+        """The counts over the entries ``move_ids`` (their items in ``lines``)."""
+        debits, credits = sides(lines, move_ids, digits)
+        pairs = debits.merge(credits, on="move_id", suffixes=("_d", "_c"))
+        pairs = pairs[pairs["account_id_d"] != pairs["account_id_c"]]
+        return cls(pairs=pairs.groupby(["account_id_d", "account_id_c"]).size().astype("int64"),
+                   debit_uses=debits.groupby("account_id").size().astype("int64"),
+                   credit_uses=credits.groupby("account_id").size().astype("int64"))
+
+    def updated(self, removed: PairCounts, added: PairCounts) -> PairCounts:
+        """These counts without the entries of ``removed`` and with those of ``added``."""
+        def change(base: pd.Series, minus: pd.Series, plus: pd.Series) -> pd.Series:
+            out = base.sub(minus, fill_value=0).add(plus, fill_value=0).astype("int64")
+            return out[out > 0]
+        return PairCounts(pairs=change(self.pairs, removed.pairs, added.pairs),
+                          debit_uses=change(self.debit_uses, removed.debit_uses, added.debit_uses),
+                          credit_uses=change(self.credit_uses, removed.credit_uses, added.credit_uses))
+
+
+def pair_rates(data: AnomalyData, counts: PairCounts | None = None, move_ids: pd.Index | None = None) -> pd.DataFrame:
+    """Every (entry, debit account, credit account) with its support and smoothed rates.
+
+    With ``counts`` (the counts over all of ``data``'s entries) only the entries ``move_ids`` are
+    read and judged against them: the same rates as over all entries, at the cost of a few.
+    """
+    debits, credits = _sides(data, move_ids if counts is not None else None)
     pairs = debits.merge(credits, on="move_id", suffixes=("_d", "_c"))
     pairs = pairs[pairs["account_id_d"] != pairs["account_id_c"]]
     if pairs.empty:
         return pairs.assign(support=[], rate=[])
-    support = pairs.groupby(["account_id_d", "account_id_c"], sort=False)["move_id"].transform("size") - 1
-    uses_d = debits.groupby("account_id").size()
-    uses_c = credits.groupby("account_id").size()
+    if counts is None:
+        support = pairs.groupby(["account_id_d", "account_id_c"], sort=False)["move_id"].transform("size") - 1
+        uses_d = debits.groupby("account_id").size()
+        uses_c = credits.groupby("account_id").size()
+    else:
+        keys = pd.MultiIndex.from_arrays([pairs["account_id_d"].to_numpy(), pairs["account_id_c"].to_numpy()])
+        support = pd.Series(counts.pairs.reindex(keys, fill_value=1).to_numpy() - 1, index=pairs.index)
+        uses_d, uses_c = counts.debit_uses, counts.credit_uses
     n_d = pairs["account_id_d"].map(uses_d).to_numpy() - 1
     n_c = pairs["account_id_c"].map(uses_c).to_numpy() - 1
     rate_d = (support + 1) / (n_d + 2)
@@ -90,7 +137,17 @@ def pair_rates(data: AnomalyData) -> pd.DataFrame:
 
 
 def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
-    pairs = pair_rates(data)
+    return findings(data, pair_rates(data), params)
+
+
+def run_for(data: AnomalyData, params: Mapping[str, float], counts: PairCounts, move_ids: pd.Index) -> list[Anomaly]:
+    """The findings about the entries ``move_ids`` only, judged against ``counts`` (which must be the
+    counts over every entry of ``data``): the findings :func:`run` reports for them."""
+    return findings(data, pair_rates(data, counts, move_ids), params)
+
+
+def findings(data: AnomalyData, pairs: pd.DataFrame, params: Mapping[str, float]) -> list[Anomaly]:
+    """The rare pairs among ``pairs`` (from :func:`pair_rates`) as findings, one per entry."""
     if pairs.empty:
         return []
     limit = params["max_rate"]
@@ -105,8 +162,9 @@ def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
     counts = rare.groupby("move_id").size()
     labels = rare["account_code_d"].astype(str) + " / " + rare["account_code_c"].astype(str)
     others = labels.groupby(rare["move_id"].to_numpy()).agg(list)
+    moves = data.moves[data.moves["id"].isin(rare["move_id"])]
     top = rare.drop_duplicates("move_id").merge(
-        data.moves.drop_duplicates("id").assign(move_id=lambda m: m["id"].astype("int64")), on="move_id")
+        moves.drop_duplicates("id").assign(move_id=lambda m: m["id"].astype("int64")), on="move_id")
     top = top.sort_values(["score", "move_id"], ascending=[False, True])
     out: list[Anomaly] = []
     for row in top.itertuples(index=False):

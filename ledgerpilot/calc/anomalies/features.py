@@ -13,6 +13,8 @@ per entry or line), so a million items take a few seconds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -150,3 +152,171 @@ def _user_in_journal_rarity(journal: pd.Series, user: pd.Series) -> np.ndarray:
     pair = frame.groupby(["j", "u"], dropna=False, sort=False)["j"].transform("size").to_numpy()
     per_journal = frame.groupby("j", dropna=False, sort=False)["j"].transform("size").to_numpy()
     return -np.log(pair / per_journal)
+
+
+# ------------------------------------------------------------------------------ frozen encoders
+
+_MISSING = -1          # the key of a missing id, hour or weekday in the count tables
+
+
+@dataclass(frozen=True)
+class FeatureEncoders:
+    """What :func:`entry_features` learns from all the entries, kept so that a few entries can be
+    encoded later without reading the others again (a long-running scanner's scoped scans).
+
+    Count tables for the rarity features, each account's hash key, and the centre and spread of the
+    log amounts of each partner-and-origin group and of each kind of entry (journal + set of
+    accounts). Encoding an entry against them gives the features a full computation over the same
+    books gives it; against books that have changed since, the features of a rescan, less the
+    effect of the change on the shares and medians (see :func:`encode_entries`).
+    """
+
+    entries: int
+    account_keys: pd.Series        # account id -> hash key (uint64)
+    account_entries: pd.Series     # account id -> entries using it
+    account_sets: pd.Series        # set signature (uint64) -> entries using exactly that set
+    counts: dict[str, pd.Series]   # axis -> value -> entries
+    partner_groups: pd.DataFrame   # "partner|origin" -> median, mad, size
+    kind_groups: pd.DataFrame      # "signature|journal" -> median, mad
+
+
+def _account_key(accounts: np.ndarray) -> np.ndarray:
+    """A fixed random 64-bit key per account id (splitmix64 of the id): sets of accounts hash the
+    same whatever other accounts the books hold."""
+    with np.errstate(over="ignore"):
+        z = accounts.astype(np.uint64) + np.uint64(_HASH_SEED) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def _entry_lines(data: AnomalyData, index: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """Per entry of ``index``: total debit, item count, set signature; and the distinct (move, account) pairs."""
+    lines = data.lines
+    if len(index) < len(data.moves):
+        lines = lines[lines["move_id"].isin(index)]
+    line_move = lines["move_id"].astype("int64").to_numpy()
+    balance = lines["balance"].fillna(0.0).to_numpy()
+    debit = pd.Series(np.where(balance > 0, balance, 0.0)).groupby(line_move).sum()
+    count = pd.Series(np.ones(len(line_move))).groupby(line_move).sum()
+    pairs = pd.DataFrame({"move": line_move, "account": lines["account_id"].fillna(-1).astype("int64").to_numpy()})
+    pairs = pairs.drop_duplicates()
+    with np.errstate(over="ignore"):
+        signature = pd.Series(_account_key(pairs["account"].to_numpy())).groupby(pairs["move"].to_numpy()).sum()
+    return (debit.reindex(index, fill_value=0.0).to_numpy(), count.reindex(index, fill_value=0.0).to_numpy(),
+            signature.reindex(index, fill_value=0).to_numpy(dtype=np.uint64), pairs)
+
+
+def _axes(moves: pd.DataFrame) -> dict[str, pd.Series]:
+    """The categorical axes of the rarity features, missing values as a key of their own."""
+    created = moves["create_date"]
+    return {
+        "partner": moves["partner_id"].astype("float64").fillna(_MISSING),
+        "hour": created.dt.hour.astype("float64").fillna(_MISSING),
+        "weekday": created.dt.weekday.astype("float64").fillna(_MISSING),
+        "date_weekday": moves["date"].dt.weekday.astype("float64").fillna(_MISSING),
+        "journal": moves["journal_id"].astype("float64").fillna(_MISSING),
+        "user_journal": (moves["journal_id"].astype("float64").fillna(_MISSING) * 1e7
+                         + moves["create_uid"].astype("float64").fillna(_MISSING)),
+    }
+
+
+def _group_keys(moves: pd.DataFrame, signature: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    partner_key = moves["partner_id"].astype("string").fillna("-") + "|" + moves["origin"].fillna("unknown")
+    kind_key = (pd.Series(signature.astype(np.uint64)).astype("string") + "|"
+                + moves["journal_id"].astype("string").fillna("-").reset_index(drop=True))
+    return partner_key.reset_index(drop=True), kind_key
+
+
+def _group_stats(values: np.ndarray, keys: pd.Series) -> pd.DataFrame:
+    frame = pd.DataFrame({"v": values, "g": keys.to_numpy()})
+    grouped = frame.groupby("g", dropna=False, sort=False)["v"]
+    median = grouped.transform("median").to_numpy()
+    mad = pd.Series(np.abs(values - median)).groupby(frame["g"].to_numpy(), dropna=False, sort=False).median()
+    return pd.DataFrame({"median": grouped.median(), "mad": mad, "size": grouped.size()})
+
+
+def fit_encoders(data: AnomalyData) -> FeatureEncoders:
+    """The count tables, account keys and group centres of every entry of ``data``."""
+    moves = data.moves
+    index = pd.Index(moves["id"].astype("int64").to_numpy(), name="move_id")
+    size, _count, signature, pairs = _entry_lines(data, index)
+    log_amount = np.log1p(np.abs(size))
+    partner_key, kind_key = _group_keys(moves, signature)
+    accounts = pairs["account"].drop_duplicates().sort_values()
+    return FeatureEncoders(
+        entries=len(index),
+        account_keys=pd.Series(_account_key(accounts.to_numpy()), index=accounts.to_numpy()),
+        account_entries=pairs.groupby("account").size(),
+        account_sets=pd.Series(signature).value_counts(),
+        counts={axis: values.value_counts() for axis, values in _axes(moves).items()},
+        partner_groups=_group_stats(log_amount, partner_key),
+        kind_groups=_group_stats(log_amount, kind_key),
+    )
+
+
+def encode_entries(data: AnomalyData, encoders: FeatureEncoders, move_ids: pd.Index) -> pd.DataFrame:
+    """The features of the entries ``move_ids`` of ``data`` (index ``move_id``), against ``encoders``.
+
+    A value the encoders never saw (a new partner, a new set of accounts) counts as seen once: the
+    entry itself. The shares are those of the books the encoders were fitted on; a long-running
+    scanner refits them once the entries changed since make up a noticeable share of the books.
+    """
+    moves = data.moves[data.moves["id"].isin(move_ids)]
+    index = pd.Index(moves["id"].astype("int64").to_numpy(), name="move_id")
+    if not len(index):
+        return pd.DataFrame({name: pd.Series([], dtype="float64") for name in FEATURES},
+                            index=pd.Index([], dtype="int64", name="move_id"))
+    total = max(encoders.entries, 1)
+    size, line_count, signature, pairs = _entry_lines(data, index)
+    log_amount = np.log1p(np.abs(size))
+
+    def rarity(counts: pd.Series, keys: pd.Series | np.ndarray) -> np.ndarray:
+        seen = pd.Series(keys).map(counts).fillna(0).to_numpy(dtype="float64")
+        return -np.log(np.maximum(seen, 1.0) / total)
+
+    account_set_rarity = rarity(encoders.account_sets, signature)
+    line_rarity = rarity(encoders.account_entries, pairs["account"].to_numpy())
+    rarest = pd.Series(line_rarity).groupby(pairs["move"].to_numpy()).max()
+    rarest_account = rarest.reindex(index, fill_value=0.0).to_numpy()
+
+    partner_key, kind_key = _group_keys(moves, signature)
+
+    def robust_z(stats: pd.DataFrame, keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        found = stats.reindex(keys.to_numpy())
+        median = found["median"].to_numpy(dtype="float64")
+        mad = found["mad"].to_numpy(dtype="float64")
+        unseen = np.isnan(median)
+        median = np.where(unseen, log_amount, median)   # a group of one: the entry is its own centre
+        z = np.abs(log_amount - median) / (1.4826 * np.where(unseen, 0.0, mad) + 0.1)
+        sizes = found["size"].to_numpy(dtype="float64") if "size" in found else np.ones(len(keys))
+        return z, np.nan_to_num(sizes, nan=1.0)
+
+    z_partner, partner_size = robust_z(encoders.partner_groups, partner_key)
+    z_kind, _ = robust_z(encoders.kind_groups, kind_key)
+    partner = moves["partner_id"]
+    enough = partner_size >= 5
+    amount_z = np.minimum(np.where(enough & partner.notna().to_numpy(), z_partner, z_kind), 50.0)
+
+    whole = np.abs(size)
+    roundness = sum(((whole >= step) & (np.abs(whole / step - np.round(whole / step)) * step < 0.005)).astype(float)
+                    for step in (100.0, 1000.0, 10000.0))
+    axes = _axes(moves)
+    counts = encoders.counts
+    journal_seen = np.maximum(axes["journal"].map(counts["journal"]).fillna(0).to_numpy(dtype="float64"), 1.0)
+    pair_seen = np.maximum(axes["user_journal"].map(counts["user_journal"]).fillna(0).to_numpy(dtype="float64"), 1.0)
+    features = pd.DataFrame({
+        "log_amount": log_amount,
+        "amount_z": amount_z,
+        "roundness": roundness,
+        "line_count": line_count,
+        "account_set_rarity": account_set_rarity,
+        "rarest_account": rarest_account,
+        "partner_rarity": rarity(counts["partner"], axes["partner"].to_numpy()),
+        "user_journal_rarity": -np.log(np.minimum(pair_seen / journal_seen, 1.0)),
+        "hour_rarity": rarity(counts["hour"], axes["hour"].to_numpy()),
+        "weekday_rarity": rarity(counts["weekday"], axes["weekday"].to_numpy()),
+        "date_weekday_rarity": rarity(counts["date_weekday"], axes["date_weekday"].to_numpy()),
+        "journal_rarity": rarity(counts["journal"], axes["journal"].to_numpy()),
+    }, index=index)
+    return features.astype("float64")

@@ -301,6 +301,7 @@ def opening_entries(data: AnomalyData) -> pd.Index:
     if moves.empty:
         return pd.Index([], dtype="int64")
     first = moves.loc[moves["date"] == moves["date"].min(), "id"]
-    equity = data.lines["account_type"].astype("string").str.startswith("equity").fillna(False).astype(bool)
-    touching = data.lines.loc[equity & data.lines["move_id"].isin(first), "move_id"]
+    lines = data.lines[data.lines["move_id"].isin(first)]
+    equity = lines["account_type"].astype("string").str.startswith("equity").fillna(False).astype(bool)
+    touching = lines.loc[equity, "move_id"]
     return pd.Index(touching.dropna().astype("int64").unique())

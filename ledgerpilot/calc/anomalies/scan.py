@@ -5,29 +5,42 @@ or empty is skipped and the result says why), scores every journal entry (rules 
 see :mod:`~ledgerpilot.calc.anomalies.scoring`), and ranks the findings by risk. In an incremental
 scan (``data.scope`` set) detectors still see the whole history — baselines need it — and the
 model is fitted on the entries outside the scope; only the findings that cite a record in scope,
-and the entries in scope, are reported.
+and the entries in scope, are reported. Detectors read only the part of the books that decides
+their findings about the scope (:mod:`~ledgerpilot.calc.anomalies.scoped`).
+
+A long-running scanner passes ``keep_baselines=True`` to a full scan and gets
+:class:`~ledgerpilot.calc.anomalies.scoped.ScanBaselines` in the result (the account-pair counts,
+the feature encoders, the fitted forest and the findings); given back with ``baselines=`` to a
+scoped scan, they spare it the baselines over all history: the scan then reads the few entries in
+scope and the books of their partners and journals.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ledgerpilot.calc.anomalies.config import AnomalyConfig
+from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.detector import Detector
 from ledgerpilot.calc.anomalies.detectors import enabled_detectors
-from ledgerpilot.calc.anomalies.features import entry_features
+from ledgerpilot.calc.anomalies.features import encode_entries, entry_features, fit_encoders
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope
+from ledgerpilot.calc.anomalies.scoped import BookCuts, ScanBaselines, run_scoped
 from ledgerpilot.calc.anomalies.scoring import (
+    DIRECT_MODELS,
     MIN_FIT_ROWS,
     EntryLinks,
     combine,
     entry_scores,
-    fit_and_score,
+    feature_matrix,
+    fit_model,
     rule_scores,
+    score_model,
 )
 from ledgerpilot.domain.anomaly import Anomaly
 
@@ -93,6 +106,7 @@ class ScanResult:
     scope: Scope | None = None
     found_before_scope: int = 0           # findings of every detector before keeping those in scope
     counts: dict[str, int] = field(default_factory=dict)  # detector -> findings reported
+    baselines: ScanBaselines | None = None  # what a later scoped scan can reuse (when asked for)
 
     @property
     def above_threshold(self) -> list[ScoredAnomaly]:
@@ -116,20 +130,28 @@ def skip_reason(detector: Detector, data: AnomalyData) -> str | None:
     return None
 
 
-def run_detectors(data: AnomalyData, config: AnomalyConfig) -> tuple[list[Anomaly], dict[str, str],
-                                                                      dict[str, float], tuple[str, ...]]:
-    """Every enabled detector on ``data``: all findings, the skipped detectors, timings, those run."""
+def run_detectors(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines | None = None
+                  ) -> tuple[list[Anomaly], dict[str, str], dict[str, float], tuple[str, ...]]:
+    """Every enabled detector on ``data``: all findings, the skipped detectors, timings, those run.
+
+    With a scope, each detector reports only its findings that cite a record in scope, reading only
+    the part of the books that decides them (see :mod:`~ledgerpilot.calc.anomalies.scoped`).
+    """
     found: list[Anomaly] = []
     skipped: dict[str, str] = {}
     timings: dict[str, float] = {}
     ran: list[str] = []
+    cuts = BookCuts(data) if data.scope is not None else None
     for detector in enabled_detectors(config):
         reason = skip_reason(detector, data)
         if reason is not None:
             skipped[detector.name] = reason
             continue
         started = time.perf_counter()
-        results = detector(data, config.overrides_for(detector.name))
+        if data.scope is None:
+            results = detector(data, config.overrides_for(detector.name))
+        else:
+            results = run_scoped(detector, data, config.overrides_for(detector.name), baselines, cuts)
         timings[f"detector:{detector.name}"] = time.perf_counter() - started
         for item in results:
             if not isinstance(item, Anomaly):
@@ -139,15 +161,23 @@ def run_detectors(data: AnomalyData, config: AnomalyConfig) -> tuple[list[Anomal
     return found, skipped, timings, tuple(ran)
 
 
-def run_scan(data: AnomalyData, config: AnomalyConfig | None = None) -> ScanResult:
-    """Run the enabled detectors on ``data``, score every entry and rank the findings by risk."""
+def run_scan(data: AnomalyData, config: AnomalyConfig | None = None, *, baselines: ScanBaselines | None = None,
+             keep_baselines: bool = False) -> ScanResult:
+    """Run the enabled detectors on ``data``, score every entry and rank the findings by risk.
+
+    ``keep_baselines`` (a full scan) puts in the result the baselines a later scoped scan can reuse;
+    ``baselines`` (a scoped scan, ``data.scope`` set) are those, kept current by the caller. The
+    result of a scoped scan with baselines carries them updated with its findings.
+    """
     config = config or AnomalyConfig()
+    if data.scope is not None and baselines is not None:
+        return _scoped_scan(data, config, baselines)
     started = time.perf_counter()
     found, skipped, timings, ran = run_detectors(data, config)
 
     scope = data.scope
     links = EntryLinks(data)
-    reported = [a for a in found if scope is None or scope.touches(a)]
+    reported = found if scope is None else list(found)   # scoped detectors report only what is in scope
 
     step = time.perf_counter()
     features = entry_features(data)
@@ -162,12 +192,76 @@ def run_scan(data: AnomalyData, config: AnomalyConfig | None = None) -> ScanResu
         history = outside if len(outside) >= MIN_FIT_ROWS else None
         primaries = {move for a in reported for move in links.moves_of(a.primary)}
         scored_moves = pd.Index(sorted(set(scope.move_ids) | primaries), dtype="int64")
-    model = fit_and_score(features, config, history=history, score=scored_moves)
+    matrix = feature_matrix(features)
+    fitted = fit_model(features, config, history, matrix)
+    model = score_model(fitted, features, config, scored_moves, matrix)
     timings["model"] = time.perf_counter() - step
+
+    kept = None
+    if keep_baselines and scope is None:
+        step = time.perf_counter()
+        kept = ScanBaselines(pair_counts=PairCounts.of(data.lines, data.moves["id"], data.digits),
+                             encoders=fit_encoders(data), model=fitted, findings=tuple(found),
+                             entries=len(data.moves))
+        timings["baselines"] = time.perf_counter() - step
 
     step = time.perf_counter()
     rules = rule_scores(found, links)          # every finding counts as evidence, in scope or not
     move_ids = features.index if scored_moves is None else features.index[features.index.isin(scored_moves)]
+    result = _ranked(data, config, reported, links, rules, model, move_ids, timings, step, started)
+    return dataclasses.replace(result, skipped=skipped, detectors_run=ran, found_before_scope=len(found),
+                               counts=_counts(ran, result.anomalies), baselines=kept)
+
+
+def _scoped_scan(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines) -> ScanResult:
+    """A scoped scan against ``baselines``: the detectors on the scope, the entries in scope and the
+    primary entries of the findings encoded and scored with the kept encoders and forest."""
+    started = time.perf_counter()
+    scope = data.scope
+    found, skipped, timings, ran = run_detectors(data, config, baselines)
+    links = EntryLinks(data)
+
+    step = time.perf_counter()
+    primaries = {move for a in found for move in links.moves_of(a.primary)}
+    scored_moves = pd.Index(sorted(set(scope.move_ids) | primaries), dtype="int64")
+    features = encode_entries(data, baselines.encoders, scored_moves)
+    timings["features"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    model = score_model(baselines.model, features, config)
+    timings["model"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    evidence = list(found) + _evidence_for(data, baselines.findings, scope, scored_moves)
+    rules = rule_scores(evidence, links)
+    result = _ranked(data, config, found, links, rules, model, features.index, timings, step, started)
+    return dataclasses.replace(result, skipped=skipped, detectors_run=ran, found_before_scope=len(found),
+                               counts=_counts(ran, result.anomalies),
+                               baselines=baselines.with_findings(scope, found))
+
+
+def _evidence_for(data: AnomalyData, findings: Sequence[Anomaly], scope: Scope, moves: pd.Index) -> list[Anomaly]:
+    """The earlier findings outside ``scope`` that may cite one of the entries ``moves`` (their
+    entries, those entries' items or payments): evidence the scoped detectors did not recompute."""
+    lines = data.lines
+    items = frozenset(lines.loc[lines["move_id"].isin(moves), "id"].astype("int64").tolist())
+    payments = data.payments
+    paid = frozenset(payments.loc[payments["move_id"].isin(moves), "id"].astype("int64").tolist())
+    wanted = {"account.move": frozenset(moves.tolist()), "account.move.line": items, "account.payment": paid}
+    out = []
+    for anomaly in findings:
+        if scope.touches(anomaly):
+            continue
+        if any(ref.id in wanted.get(ref.model, ()) for position, ref in enumerate(anomaly.records)
+               if position == 0 or ref.model in DIRECT_MODELS):
+            out.append(anomaly)
+    return out
+
+
+def _ranked(data: AnomalyData, config: AnomalyConfig, reported: Sequence[Anomaly], links: EntryLinks,
+            rules: pd.Series, model, move_ids: pd.Index, timings: dict[str, float], step: float,
+            started: float) -> ScanResult:
+    scope = data.scope
     table = entry_scores(move_ids, rules, model, config.model_weight)
     risk_of = pd.Series(table["risk"].to_numpy(), index=table["move_id"].to_numpy())
     model_of = pd.Series(table["model_score"].to_numpy(), index=table["move_id"].to_numpy())
@@ -177,13 +271,15 @@ def run_scan(data: AnomalyData, config: AnomalyConfig | None = None) -> ScanResu
         table = table[table["move_id"].isin(scope.move_ids)].reset_index(drop=True)
     timings["scoring"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
+    return ScanResult(anomalies=scored, entry_scores=table, skipped={}, timings=timings,
+                      min_score=config.min_score, model_fitted_on=model.fitted_on, scope=scope)
 
+
+def _counts(ran: Sequence[str], scored: Sequence[ScoredAnomaly]) -> dict[str, int]:
     counts: dict[str, int] = {name: 0 for name in ran}
     for item in scored:
         counts[item.detector] = counts.get(item.detector, 0) + 1
-    return ScanResult(anomalies=scored, entry_scores=table, skipped=skipped, timings=timings,
-                      min_score=config.min_score, detectors_run=ran, model_fitted_on=model.fitted_on,
-                      scope=scope, found_before_scope=len(found), counts=counts)
+    return counts
 
 
 def _score(anomaly: Anomaly, links: EntryLinks, risk_of: pd.Series, model_of: pd.Series,

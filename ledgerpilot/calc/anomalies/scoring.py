@@ -58,6 +58,62 @@ class ModelScores:
     fitted_on: int             # entries the forest was fitted on (0: too few, the model abstained)
 
 
+@dataclass(frozen=True)
+class FittedModel:
+    """A fitted IsolationForest and the sorted isolation scores of the rows it learnt from (the
+    distribution model scores are calibrated on). Kept between scans by a long-running scanner, so
+    a scoped scan scores its few entries without fitting again."""
+
+    forest: IsolationForest
+    fitted: np.ndarray          # isolation scores of the fitted rows, ascending
+    fitted_on: int
+
+
+def feature_matrix(features: pd.DataFrame) -> np.ndarray:
+    """The model's input: the :data:`FEATURES` columns, with missing and infinite values bounded."""
+    return np.nan_to_num(features.loc[:, list(FEATURES)].to_numpy(dtype="float64", na_value=0.0),
+                         nan=0.0, posinf=50.0, neginf=-50.0)
+
+
+def fit_model(features: pd.DataFrame, config: AnomalyConfig, history: pd.Index | None = None,
+              matrix: np.ndarray | None = None) -> FittedModel | None:
+    """The forest fitted on ``history`` (default: every entry), at most ``config.model_fit_rows`` of
+    them drawn with ``config.model_seed``; ``None`` when there are fewer than :data:`MIN_FIT_ROWS`."""
+    index = features.index
+    matrix = feature_matrix(features) if matrix is None else matrix
+    rows = np.arange(len(index)) if history is None else np.flatnonzero(index.isin(history))
+    if len(rows) < MIN_FIT_ROWS:
+        return None
+    if len(rows) > config.model_fit_rows:
+        rows = np.sort(np.random.default_rng(config.model_seed).choice(rows, config.model_fit_rows, replace=False))
+    forest = IsolationForest(n_estimators=config.model_trees, max_samples=min(TREE_SAMPLES, len(rows)),
+                             random_state=config.model_seed, n_jobs=1)
+    forest.fit(matrix[rows])
+    fitted = np.sort(-forest.score_samples(matrix[rows]))   # the paper's anomaly score s(x) in (0, 1)
+    return FittedModel(forest=forest, fitted=fitted, fitted_on=len(rows))
+
+
+def score_model(model: FittedModel | None, features: pd.DataFrame, config: AnomalyConfig,
+                score: pd.Index | None = None, matrix: np.ndarray | None = None) -> ModelScores:
+    """``model``'s view of the ``score`` rows of ``features`` (default: all); zeros without a model."""
+    index = features.index
+    wanted = index if score is None else index[index.isin(score)]
+    if model is None:
+        zeros = pd.Series(np.zeros(len(wanted)), index=wanted, dtype="float64")
+        return ModelScores(isolation=zeros, model_score=zeros.copy(), fitted_on=0)
+    if len(wanted):
+        rows = index.get_indexer(wanted)
+        chosen = matrix[rows] if matrix is not None else feature_matrix(features.iloc[rows])
+        isolation = -model.forest.score_samples(chosen)
+    else:
+        isolation = np.zeros(0)
+    share_below = np.searchsorted(model.fitted, isolation, side="right") / len(model.fitted)
+    tail = config.model_tail
+    scores = np.clip((share_below - (1.0 - tail)) / tail, 0.0, 1.0)
+    return ModelScores(isolation=pd.Series(isolation, index=wanted, dtype="float64"),
+                       model_score=pd.Series(scores, index=wanted, dtype="float64"), fitted_on=model.fitted_on)
+
+
 def fit_and_score(features: pd.DataFrame, config: AnomalyConfig, history: pd.Index | None = None,
                   score: pd.Index | None = None) -> ModelScores:
     """Fit an IsolationForest on ``history`` (default: every entry) and score the ``score`` rows (default: all).
@@ -67,26 +123,8 @@ def fit_and_score(features: pd.DataFrame, config: AnomalyConfig, history: pd.Ind
     the fitted rows, so scoring only some entries (an incremental scan) gives them the same scores
     as a full scan would.
     """
-    index = features.index
-    wanted = index if score is None else index[index.isin(score)]
-    matrix = np.nan_to_num(features.loc[:, list(FEATURES)].to_numpy(dtype="float64", na_value=0.0),
-                           nan=0.0, posinf=50.0, neginf=-50.0)
-    rows = np.arange(len(index)) if history is None else np.flatnonzero(index.isin(history))
-    if len(rows) < MIN_FIT_ROWS:
-        zeros = pd.Series(np.zeros(len(wanted)), index=wanted, dtype="float64")
-        return ModelScores(isolation=zeros, model_score=zeros.copy(), fitted_on=0)
-    if len(rows) > config.model_fit_rows:
-        rows = np.sort(np.random.default_rng(config.model_seed).choice(rows, config.model_fit_rows, replace=False))
-    forest = IsolationForest(n_estimators=config.model_trees, max_samples=min(TREE_SAMPLES, len(rows)),
-                             random_state=config.model_seed, n_jobs=1)
-    forest.fit(matrix[rows])
-    fitted = np.sort(-forest.score_samples(matrix[rows]))   # the paper's anomaly score s(x) in (0, 1)
-    isolation = -forest.score_samples(matrix[index.get_indexer(wanted)]) if len(wanted) else np.zeros(0)
-    share_below = np.searchsorted(fitted, isolation, side="right") / len(fitted)
-    tail = config.model_tail
-    model = np.clip((share_below - (1.0 - tail)) / tail, 0.0, 1.0)
-    return ModelScores(isolation=pd.Series(isolation, index=wanted, dtype="float64"),
-                       model_score=pd.Series(model, index=wanted, dtype="float64"), fitted_on=len(rows))
+    matrix = feature_matrix(features)
+    return score_model(fit_model(features, config, history, matrix), features, config, score, matrix)
 
 
 def noisy_or(scores: Iterable[float]) -> float:
@@ -112,19 +150,39 @@ class EntryLinks:
     """
 
     def __init__(self, data: AnomalyData) -> None:
-        self._moves = frozenset(data.moves["id"].dropna().astype("int64").tolist())
-        self._by_model: dict[str, dict[int, tuple[int, ...]]] = {
-            "account.move.line": _single(data.lines, "id", "move_id"),
-            "account.payment": _single(data.payments, "id", "move_id"),
-            "stock.valuation.layer": _single(data.valuation_layers, "id", "account_move_id"),
-            "purchase.order": _order_bills(data),
-        }
+        self._data = data
+        self._moves: pd.Index | None = None
+        # built on first use: a scoped scan resolves a few records and should not index a million items
+        self._by_model: dict[str, pd.Series | dict[int, tuple[int, ...]]] = {}
+
+    def _lookup(self, model: str) -> pd.Series | dict[int, tuple[int, ...]] | None:
+        if model not in self._by_model:
+            data = self._data
+            if model == "account.move.line":
+                self._by_model[model] = _single(data.lines, "id", "move_id")
+            elif model == "account.payment":
+                self._by_model[model] = _single(data.payments, "id", "move_id")
+            elif model == "stock.valuation.layer":
+                self._by_model[model] = _single(data.valuation_layers, "id", "account_move_id")
+            elif model == "purchase.order":
+                self._by_model[model] = _order_bills(data)
+            else:
+                return None
+        return self._by_model[model]
 
     def moves_of(self, ref: RecordRef) -> tuple[int, ...]:
         """The entries ``ref`` stands for (empty when it has none in the books read)."""
         if ref.model == "account.move":
+            if self._moves is None:
+                self._moves = pd.Index(self._data.moves["id"].dropna().astype("int64").to_numpy())
             return (ref.id,) if ref.id in self._moves else ()
-        return self._by_model.get(ref.model, {}).get(ref.id, ())
+        lookup = self._lookup(ref.model)
+        if lookup is None:
+            return ()
+        if isinstance(lookup, dict):
+            return lookup.get(ref.id, ())
+        found = lookup.get(ref.id)
+        return () if found is None else (int(found),)
 
     def cited_moves(self, records: Sequence[RecordRef]) -> tuple[int, ...]:
         """The entries a finding citing ``records`` (primary first) is evidence against.
@@ -143,9 +201,11 @@ class EntryLinks:
         return tuple(seen)
 
 
-def _single(frame: pd.DataFrame, key: str, value: str) -> dict[int, tuple[int, ...]]:
+def _single(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """``key`` -> ``value`` for the rows that have both (the first row of a repeated key)."""
     pairs = frame.loc[frame[key].notna() & frame[value].notna(), [key, value]]
-    return {int(k): (int(v),) for k, v in zip(pairs[key].to_numpy(), pairs[value].to_numpy())}
+    series = pd.Series(pairs[value].to_numpy(dtype="int64"), index=pairs[key].to_numpy(dtype="int64"))
+    return series[~series.index.duplicated(keep="last")]
 
 
 def _order_bills(data: AnomalyData) -> dict[int, tuple[int, ...]]:

@@ -14,13 +14,17 @@ from ledgerpilot.channels.cli import (
     anomalies_cmd,
     audit_cmd,
     budget_cmd,
+    chat_cmd,
     close_cmd,
+    digest_cmd,
+    discuss_cmd,
     eval_cmd,
     forecast_cmd,
     memory_cmd,
     overview_cmd,
     proposals_cmd,
     sandbox_cmd,
+    serve_cmd,
 )
 from ledgerpilot.channels.cli.console import error_console, safe
 from ledgerpilot.errors import LedgerpilotError
@@ -43,6 +47,10 @@ app.add_typer(proposals_cmd.app, name="proposals")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(close_cmd.app, name="close")
 app.add_typer(anomalies_cmd.app, name="anomalies")
+app.command("chat")(chat_cmd.chat)
+app.command("discuss")(discuss_cmd.discuss)
+app.command("digest")(digest_cmd.digest)
+app.command("serve")(serve_cmd.serve)
 
 
 @app.command("version")

@@ -1,4 +1,5 @@
-"""``ledgerpilot eval ...``: score ledgerpilot's models on real books, beside simple baselines."""
+"""``ledgerpilot eval ...``: score ledgerpilot's models on real books, beside simple baselines, and the agent's
+answers to a set of CFO and controller questions."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import typer
 from rich.table import Table
 
 from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json, safe
+from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.evals.payment_delays import PaymentDelayEvaluation
 
-app = typer.Typer(help="Evaluate ledgerpilot's models on your books (walk-forward, beside baselines).",
+app = typer.Typer(help="Evaluate ledgerpilot's models on your books (walk-forward, beside baselines) and the "
+                       "agent's answers.",
                   no_args_is_help=True)
 
 KIND_CHOICES = {"receivable": ("receivable",), "payable": ("payable",), "all": ("receivable", "payable")}
@@ -103,3 +106,139 @@ def payment_delays(
         print_json(result.model_dump(mode="json") | {"best": result.best})
     else:
         render_evaluation(result)
+
+
+# ------------------------------------------------------------------------------------------------ agent
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def render_agent_eval(report) -> None:
+    """The agent eval for people: the scores against their goals, per category, then every miss."""
+    out = console()
+    who = "offline (router + templates)" if report.mode == "offline" else f"model {safe(report.model)}"
+    out.print(f"[bold]Agent answers[/] on {safe(report.source)} as of {report.today}: {report.questions} "
+              f"questions, {who}" + (f", {report.skipped} skipped" if report.skipped else ""))
+    table = Table()
+    for column in ("measure", "result", "goal"):
+        table.add_column(column, justify="right" if column != "measure" else "left")
+    goals = report.goals
+    table.add_row("routing accuracy", _pct(report.routing_accuracy), f">= {goals['routing_accuracy']:.0%}")
+    table.add_row("argument accuracy", _pct(report.argument_accuracy), "")
+    table.add_row("fact accuracy", _pct(report.fact_accuracy), "")
+    table.add_row("name mentions", _pct(report.mention_accuracy), "")
+    table.add_row(f"grounding ({report.numbers_checked:,} numbers)", _pct(report.grounding_share),
+                  f">= {goals['grounding_share']:.0%}")
+    table.add_row("answers fully grounded", _pct(report.grounded_answers_share), "")
+    table.add_row("tokens per question", f"{report.tokens_per_question:,.0f}", "")
+    table.add_row("overhead p50 / p95 / max", f"{report.overhead_p50:.3f} / {report.overhead_p95:.3f} / "
+                  f"{report.overhead_max:.3f} s", "")
+    out.print(table)
+    categories = Table(title="by category")
+    for column in ("category", "questions", "routing", "facts"):
+        categories.add_column(column, justify="left" if column == "category" else "right")
+    for row in report.categories:
+        categories.add_row(safe(row.category), str(row.questions), _pct(row.routing_accuracy), _pct(row.fact_accuracy))
+    out.print(categories)
+    missed = [r for r in report.results if r.scored and r.misses]
+    if missed:
+        out.print("[bold]Misses[/]")
+        for result in missed:
+            for miss in result.misses:
+                out.print(f"  {safe(result.id)}  {miss.kind}: {safe(miss.detail)}  [dim]({safe(miss.where)})[/]")
+    if report.misses_by_module:
+        out.print("Misses by module: " + "; ".join(f"{safe(where)} {count}"
+                                                   for where, count in report.misses_by_module.items()))
+    verdict = "[green]goals met[/]" if report.passed else "[red]goals NOT met[/]"
+    out.print(f"{verdict} (exit code {0 if report.passed else 1})")
+
+
+def _split_ids(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@app.command("agent")
+def agent(
+    demo: bool = typer.Option(True, "--demo/--odoo", help="the built-in demo company (started like `ledgerpilot "
+                              "demo`) or the configured Odoo"),
+    seed: int = SeedOpt,
+    scale: float = ScaleOpt,
+    today: str | None = TodayOpt,
+    as_of: str | None = typer.Option(None, "--as-of", help="--odoo: ask as on this date (YYYY-MM-DD); default: "
+                                   "today"),
+    llm_base_url: str | None = typer.Option(None, "--llm-base-url", help="OpenAI-compatible endpoint to "
+                                          "evaluate (overrides LEDGERPILOT_LLM_BASE_URL)"),
+    llm_model: str | None = typer.Option(None, "--llm-model", help="model name the endpoint serves"),
+    llm_api_key: str | None = typer.Option(None, "--llm-api-key", help="API key of the endpoint"),
+    offline: bool = typer.Option(False, "--offline", help="evaluate offline mode even if a model is configured"),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="only the first N questions"),
+    only: list[str] = typer.Option([], "--only", help="only these question ids (repeat the option or separate "
+                                   "ids with commas); earlier questions of a follow-up's thread run too"),
+    questions_file: Path | None = typer.Option(None, "--questions", help="another question file (format: "
+                                             "docs/agent-evals.md)"),
+    as_json: bool = json_option(),
+) -> None:
+    """Ask the agent the eval questions and score routing, arguments, facts, grounding, tokens and overhead.
+
+    Offline unless a model is configured (settings or the --llm options). Exit code 1 when routing accuracy is
+    under 90% or any number in an answer is not traceable to a tool result."""
+    from ledgerpilot.evals.agent import load_questions
+
+    overrides = {name: value for name, value in (("llm_base_url", llm_base_url), ("llm_model", llm_model),
+                                                 ("llm_api_key", llm_api_key)) if value is not None}
+    settings = load_settings(**overrides)
+    if (llm_base_url or llm_model) and not settings.llm_configured:
+        raise ConfigError("a model needs both --llm-base-url and --llm-model (or LEDGERPILOT_LLM_BASE_URL and "
+                          "LEDGERPILOT_LLM_MODEL)")
+    questions = load_questions(questions_file)
+    ids = _split_ids(only)
+    questions.select(ids, limit)          # unknown ids are a usage error before anything starts
+    run = {"questions": questions, "only": ids, "limit": limit, "offline": offline}
+    if demo:
+        report = _agent_eval_on_demo(settings, seed, scale, _date_option(today, "--today"), not as_json, run)
+    else:
+        report = _agent_eval_on_odoo(settings, _date_option(as_of, "--as-of") or dt.date.today(), not as_json, run)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        render_agent_eval(report)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+def _agent_eval_on(connection, settings, as_of: dt.date, source: str, cache_dir: Path, show_progress: bool,
+                   run: dict):
+    from ledgerpilot.evals.agent import evaluate_on_books
+    from ledgerpilot.memory.audit import AuditLog
+
+    audit = AuditLog.in_home(settings.home)
+    try:
+        with connected_client(connection, cache_dir, show_progress) as (client, step):
+            return evaluate_on_books(client, settings, today=as_of, source=source, audit=audit,
+                                     progress=lambda message, fraction: step(message, fraction), **run)
+    finally:
+        audit.db.close()
+
+
+def _agent_eval_on_demo(settings, seed: int, scale: float, day: dt.date | None, show_progress: bool, run: dict):
+    from ledgerpilot.channels.cli.console import progress_steps
+    from ledgerpilot.sandbox.demo import demo_connection, demo_data_dir, demo_today, ensure_demo_data
+    from ledgerpilot.sandbox.server.runner import running_sandbox
+
+    folder = demo_data_dir(settings.home, seed, scale, day)
+    with progress_steps(show_progress) as step:
+        ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building demo company: {stage}", f),
+                         follow_calendar=day is None)
+    as_of = demo_today(folder)
+    with running_sandbox(folder) as handle:
+        return _agent_eval_on(demo_connection(handle.url, "readonly"), settings, as_of,
+                              f"the demo company (seed {seed}, scale {scale:g})", settings.cache_dir / "demo",
+                              show_progress, run)
+
+
+def _agent_eval_on_odoo(settings, as_of: dt.date, show_progress: bool, run: dict):
+    connection = settings.odoo_connection()
+    return _agent_eval_on(connection, settings, as_of, f"{connection.url} (database {connection.db})",
+                          settings.cache_dir, show_progress, run)

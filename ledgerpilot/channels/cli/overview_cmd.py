@@ -55,8 +55,8 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
          rebuild: bool = typer.Option(False, "--rebuild", help="rebuild the demo company first")) -> None:
     """Run ledgerpilot against the built-in sandbox company, exactly as against a real Odoo: the overview,
     the cash forecast (chart in LEDGERPILOT_HOME/demo-forecast.png), the budget risks of the current
-    period with the proposals they call for, the close readiness of the current month, then the riskiest
-    anomalies found in the books."""
+    period with the proposals they call for, the close readiness of the current month, the riskiest
+    anomalies found in the books, and finally the weekly digest written to a file."""
     from ledgerpilot.sandbox.server.runner import running_sandbox
 
     settings = load_settings()
@@ -77,11 +77,16 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
         budget = _demo_budget(connection, settings, as_of, show_progress=not as_json)
         close = _demo_close(connection, settings, as_of, show_progress=not as_json)
         anomalies = _demo_anomalies(connection, settings, as_of, show_progress=not as_json)
+        digest = _demo_digest(connection, settings, as_of, show_progress=not as_json)
     chart = write_chart(outcome, settings.home / DEMO_CHART)
+    approval_url = settings.web_url + "/proposals"
     if as_json:
         print_json({**result.model_dump(mode="json"), "forecast": forecast_json(outcome, chart),
                     "budget": budget_json(budget, top=DEMO_RISKS_SHOWN), "close": close,
-                    "anomalies": demo_json(anomalies)})
+                    "anomalies": demo_json(anomalies),
+                    "digest": {"html": str(digest.saved.html), "eml": str(digest.saved.eml),
+                               "grounding_share": digest.digest.grounding_share},
+                    "approval_page": approval_url})
     else:
         console().print("")
         render_forecast(console(), outcome, chart)
@@ -93,6 +98,11 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
                         "`ledgerpilot close run --period YYYY-MM` against an Odoo (docs/close.md).")
         console().print("")
         render_demo_anomalies(console(), anomalies)
+        console().print("")
+        console().print(f"[bold]Weekly digest[/] written to {digest.saved.html} (open it in a browser; the e-mail "
+                        f"itself is {digest.saved.eml.name}; `ledgerpilot digest --send` mails it).")
+        console().print(f"[bold]Approval page[/]: `ledgerpilot serve --demo` serves it at {approval_url} "
+                        f"({digest.digest.pending_count} proposals waiting; sign in as controller/controller).")
 
 
 DEMO_CHART = "demo-forecast.png"
@@ -123,6 +133,17 @@ def _demo_anomalies(connection: OdooConnection, settings, as_of: dt.date, show_p
     with connected_client(connection, settings.cache_dir / "demo", show_progress) as (client, step):
         return scan_anomalies(client, settings.home, today=as_of, settings=demo_settings,
                               progress=lambda message: step(f"anomalies: {message}"))
+
+
+def _demo_digest(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):
+    """The weekly digest of the demo company, written offline to LEDGERPILOT_HOME/digests/ (not sent)."""
+    from ledgerpilot.agent.agent import open_agent
+    from ledgerpilot.channels.digest.run import make_digest
+
+    with connected_client(connection, settings.cache_dir / "demo", show_progress) as (client, step):
+        step("writing the weekly digest")
+        with open_agent(client, settings, today=as_of, offline=True) as agent:
+            return make_digest(agent, settings, out=settings.home / "digests")
 
 
 def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):

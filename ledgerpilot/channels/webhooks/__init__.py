@@ -1,0 +1,1 @@
+"""Odoo automation-rule webhooks: signed, replay-protected, validated, and turned into idempotent checks."""
