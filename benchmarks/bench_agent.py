@@ -137,7 +137,9 @@ served by the sandbox in the benchmark's process and read through the gateway as
 offline mode: the router with the offline embedding model, answers from the templates). The
 {warm.questions} questions of `ledgerpilot/evals/agent_questions.yaml` are asked twice on one context: a
 cold pass (loads the books, the model, the forecast, the anomaly scan) and a warm pass in new
-conversation threads, which is what the goals are measured on. `ledgerpilot eval agent` computes the
+conversation threads, which is what the goals are measured on: the tool results then come from the
+context's cache, as they do for a long-running bot within the cache's lifetime (15 minutes), so the
+warm overhead is routing, argument reading, the graph, the templates and the grounding check. `ledgerpilot eval agent` computes the
 same scores (docs/agent-evals.md).
 
 | measure (warm pass) | result | goal |
