@@ -306,23 +306,36 @@ def find_duration_days(text: str) -> int | None:
     return _duration_days(match) if match else None
 
 
-_DOWN_WORDS = (r"drops?|dropped|falls?|fell|declines?|decreases?|down|lower|shrinks?|slumps?|dips?|lose|cut|miss"
-               r"|minus")
+_DOWN_WORDS = (r"drops?|dropped|falls?|fell|declines?|decreases?|down|lower|shrinks?|shrinking|slumps?|dips?|lose"
+               r"|cut|miss|minus|falling|dropping|declining|decreasing")
 _UP_WORDS = r"rises?|grows?|increases?|up|higher|jumps?|climbs?|improves?|plus|gain|beat|boost"
 _PERCENT = re.compile(r"(?P<sign>[-+])?\s*(?P<value>\d+(?:\.\d+)?)\s*(?:%|percent\b|pct\b|per cent\b)", re.IGNORECASE)
 
 
+_FRACTION = re.compile(r"\bby\s+(?:a|one)?\s*(?P<part>half|third|quarter|fifth|tenth)\b|\b(?P<verb>halve[sd]?|double[sd]?)\b",
+                       re.IGNORECASE)
+_FRACTION_PERCENT = {"half": 50.0, "third": round(100 / 3, 2), "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
+
+
 def find_percent_change(text: str) -> float | None:
-    """A signed change in percent: "sales drop 10%" -> -10.0, "revenue up 5 percent" -> 5.0."""
+    """A signed change in percent: "sales drop 10%" -> -10.0, "revenue up 5 percent" -> 5.0, "revenue
+    shrinking by a quarter" -> -25.0, "sales halve" -> -50.0."""
     clean = without_references(text)
     match = _PERCENT.search(clean)
-    if not match:
-        return None
-    value = float(match.group("value"))
-    if match.group("sign") == "-":
-        return -value
-    if match.group("sign") == "+":
-        return value
+    if match is not None:
+        value = float(match.group("value"))
+        if match.group("sign") == "-":
+            return -value
+        if match.group("sign") == "+":
+            return value
+    else:
+        match = _FRACTION.search(clean)
+        if match is None:
+            return None
+        verb = (match.group("verb") or "").lower()
+        if verb:
+            return -50.0 if verb.startswith("halve") else 100.0
+        value = _FRACTION_PERCENT[match.group("part").lower()]
     window = clean[max(0, match.start() - 40):match.end() + 25].lower()
     downs = [m.start() for m in re.finditer(rf"\b(?:{_DOWN_WORDS})\b", window)]
     ups = [m.start() for m in re.finditer(rf"\b(?:{_UP_WORDS})\b", window)]
@@ -342,8 +355,10 @@ class ScenarioMention:
     missing: tuple[str, ...] = ()
 
 
-_DELAY_WORDS = re.compile(r"\b(?:collections?|receipts?|customers?|receivables?|cash[- ]in|inflows?|payments? from"
-                          r"|dso|they)\b[^.?!]{0,60}?\b(?:slips?|slipped|slip|delay(?:ed|s)?|late|later"
+_DELAY_WORDS = re.compile(r"\b(?:clients?|debtors?|buyers?)\b[^.?!]{0,40}?\b(?:extra|longer|more|later)\b"
+                          r"[^.?!]{0,30}?\bto pay\b|"
+                          r"\b(?:collections?|receipts?|customers?|clients?|debtors?|receivables?|cash[- ]in|inflows?"
+                          r"|payments? from|dso|they)\b[^.?!]{0,60}?\b(?:slips?|slipped|slip|delay(?:ed|s)?|late|later"
                           r"|slow(?:er|s| down)?|lag|push(?:ed)?|stretch(?:es|ed)?|extend(?:s|ed)?|increases?|worsens?)\b"
                           r"|\b(?:delay(?:ed)?|slow(?:er)?|late)\s+"
                           r"(?:collections?|receipts?|customer payments?|payments)\b"

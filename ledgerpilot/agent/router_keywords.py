@@ -102,8 +102,10 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
     _rule(r"projects?", project_burndown=1.0),
     _rule(r"burn", project_burndown=0.6, cash_forecast=0.2),
     # month-end close
-    _rule(r"ready to close|close status|close readiness|close checklist|close tasks?|month end close|period end close",
-          close_status=1.6),
+    _rule(r"ready to close|close status|close readiness|close checklist|close tasks?|month end close|period end close"
+          r"|sign (?:off|out) (?:on )?(?:the )?(?:books|month|period|quarter|year|accounts|january|february|march|april"
+          r"|may|june|july|august|september|october|november|december)",
+          close_status=1.8),
     _rule(r"month end|period end|year end|checklist|lock(?:ing)? (?:the )?(?:books|period|date|month|january|february"
           r"|march|april|may|june|july|august|september|october|november|december)|lock date",
           close_status=1.2),
@@ -124,6 +126,7 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
           r"|approval queue|review queue|sign ?off|awaiting review|waiting for (?:me|review|a decision)"
           r"|need a decision",
           pending_proposals=1.6),
+    _rule(r"proposals? (?:are |is )?(?:still )?(?:waiting|pending|open|outstanding|queued)", pending_proposals=1.8),
     _rule(r"proposals?|proposed|approve|approvals?|pending", pending_proposals=1.0),
 )
 

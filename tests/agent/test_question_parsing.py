@@ -215,3 +215,24 @@ def test_users_by_login_or_name(demo_names):
     assert demo_names.user("assign to Chloe Controller") == "controller"
     assert demo_names.user("for the clerk") == "clerk"
     assert demo_names.user("for nobody in particular") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("model revenue shrinking by a quarter", -25.0),
+    ("what if sales fall by a third", -33.33),
+    ("sales grow by half", 50.0),
+    ("what if our revenue halves", -50.0),
+    ("orders double next quarter", 100.0),
+    ("sales drop 10%", -10.0),
+])
+def test_percent_changes_in_words(text, expected):
+    assert find_percent_change(text) == expected
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("suppose clients take an extra 45 days to pay", 45),
+    ("what if debtors take two weeks longer to pay", 14),
+])
+def test_clients_taking_longer_to_pay_is_a_collection_delay(text, days):
+    scenario = find_scenario(text)
+    assert scenario is not None and scenario.arguments == {"kind": "delay_collections", "days": days}

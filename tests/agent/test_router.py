@@ -495,3 +495,14 @@ def test_detector_and_proposal_kind_names_exist():
 
     assert {name for _, name in router_module._DETECTORS} <= set(DETECTORS)
     assert {kind for _, kind in router_module._PROPOSAL_KINDS} <= set(get_args(ProposalKind))
+
+
+@pytest.mark.parametrize(("question", "tool", "arguments"), [
+    ("Can we sign off the books for October 2026?", "close_status", {"month": "2026-10"}),
+    ("Are we ready to sign off November?", "close_status", {"month": "2026-11"}),
+    ("Which lock date proposals are waiting?", "pending_proposals", {"kind": "lock_date"}),
+    ("Model revenue shrinking by a quarter.", "cash_scenario", {"kind": "sales_change", "percent": -25.0}),
+])
+def test_sign_off_waiting_proposals_and_fractions(router, question, tool, arguments):
+    plan = router.route(question, today=TODAY)
+    assert plan.calls[0].tool == tool and plan.calls[0].arguments == arguments
