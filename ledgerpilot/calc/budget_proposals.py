@@ -25,12 +25,12 @@ is cited in the summary and the body ("Last time (2026-03) ... was resolved: ...
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from ledgerpilot.calc.budget_results import BudgetLineStatus, BudgetReport, OrderCommitment
+from ledgerpilot.calc.chatter import paragraphs_html
 from ledgerpilot.domain.proposal import Evidence, OdooCall, Proposal, RecordRef
 
 CREATED_BY = "ledgerpilot:budget"
@@ -133,10 +133,6 @@ def _records(report: BudgetReport, line: BudgetLineStatus, *extra: RecordRef) ->
     return tuple(unique)
 
 
-def _html(paragraphs: Sequence[str]) -> str:
-    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
-
-
 def _with_memory(text: str, memory: str | None) -> str:
     return text if memory is None else f"{text} {memory}."
 
@@ -145,7 +141,7 @@ def _activity(values_for: RecordRef, report: BudgetReport, line: BudgetLineStatu
               paragraphs: Sequence[str], deadline_days: int, user_id: int | None) -> dict[str, Any]:
     values: dict[str, Any] = {
         "res_model": values_for.model, "res_id": values_for.id, "activity_type_id": TODO_ACTIVITY,
-        "summary": summary, "note": _html(paragraphs),
+        "summary": summary, "note": paragraphs_html(paragraphs),
         "date_deadline": report.as_of + dt.timedelta(days=deadline_days)}
     if user_id is not None:
         values["user_id"] = user_id
@@ -156,7 +152,7 @@ def _note(report: BudgetReport, line: BudgetLineStatus, run_id: str, memory: str
     target = _record(report, line)
     drift = (line.drift_pct or 0.0) * 100
     title = f"Budget note: {_label(line)} drifting {drift:.1f}%"
-    body = _html([f"{_label(line)}: a small drift ({drift:.1f}%).", line.reason, memory or ""])
+    body = paragraphs_html([f"{_label(line)}: a small drift ({drift:.1f}%).", line.reason, memory or ""])
     return Proposal(
         kind="note", title=title, summary=_with_memory(line.reason, memory),
         payload=OdooCall(model=target.model, method="message_post", args=([target.id],),

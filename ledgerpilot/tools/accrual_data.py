@@ -61,7 +61,7 @@ def load_accrual_data(client, month: Month, *, today: dt.date, progress: Progres
     labels = {int(i): f"{c} {n}" for i, c, n in zip(accounts["id"], accounts["code"].fillna(""),
                                                      accounts["name"].fillna(""))}
     journals = client.extract("account.journal", ["code", "name", "type", "sequence", "default_account_id"])
-    journal = _misc_journal(client, journals, company.id, journal_code)
+    journal = misc_journal(client, journals, company.id, journal_code)
     accrued = _accrued_account(client, accounts, company.id, accrued_account_code)
     if journal is None:
         skipped.append("no general journal found for adjusting entries")
@@ -89,7 +89,7 @@ def load_accrual_data(client, month: Month, *, today: dt.date, progress: Progres
 
 # ----------------------------------------------------------------------------------- company settings
 
-def _misc_journal(client, journals: pd.DataFrame, company_id: int,
+def misc_journal(client, journals: pd.DataFrame, company_id: int,
                   code: str | None) -> tuple[int, str] | None:
     if code is not None:
         found = journals[journals["code"] == code]

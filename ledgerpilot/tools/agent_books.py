@@ -95,9 +95,10 @@ def threshold_level(ctx: ToolContext, value: float | None) -> Decimal | None:
 
 def open_items(ctx: ToolContext, kind: LedgerKind) -> pd.DataFrame:
     """Open receivable or payable journal items on ``ctx.today``, as the overview's ageing reads them."""
-    from ledgerpilot.tools.overview import _open_items
+    from ledgerpilot.tools.overview import open_items as read_open_items
 
-    return ctx.memo(("open_items", kind, ctx.today), lambda: _open_items(ctx.client, ACCOUNT_TYPES[kind], ctx.today))
+    return ctx.memo(("open_items", kind, ctx.today),
+                    lambda: read_open_items(ctx.client, ACCOUNT_TYPES[kind], ctx.today))
 
 
 # ------------------------------------------------------------------------------------------ citations

@@ -248,12 +248,13 @@ def pending_proposals(ctx: ToolContext, args: PendingProposalsArgs) -> ToolOutpu
 
     kind = _kind(args.kind)
     with StateDB.in_home(ctx.home) as db:
-        waiting = ProposalStore(db).list(state="proposed", kind=kind)[::-1]   # the store lists oldest first
-    shown = waiting[:args.limit]
+        store = ProposalStore(db)
+        pending_count = store.count(state="proposed", kind=kind)
+        shown = store.list(state="proposed", kind=kind, newest_first=True, limit=args.limit)
     cited: dict[tuple[str, int], Citation] = {}
     for proposal in shown:
         _cite_refs(ctx, proposal.evidence.records, cited, 2)
-    data = {"kind": kind, "pending_count": len(waiting), "shown_count": len(shown),
+    data = {"kind": kind, "pending_count": pending_count, "shown_count": len(shown),
             "proposals": [{"id": p.id[:12], "kind": p.kind, "title": p.title, "summary": _short(p.summary),
                            "amount": key_amount(p), "created_at": p.created_at, "created_by": p.created_by,
                            "required_group": p.required_group} for p in shown]}

@@ -19,8 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerpilot.calc.anomalies.alerts import NOTE_SUBTYPE, _activity, _html
+from ledgerpilot.calc.anomalies.alerts import NOTE_SUBTYPE, activity_values
 from ledgerpilot.calc.budget_proposals import TODO_ACTIVITY
+from ledgerpilot.calc.chatter import paragraphs_html
 from ledgerpilot.calc.close.accrual_entries import EntryLine, entry_call
 from ledgerpilot.domain.money import minor_to_decimal, quantize
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP, Evidence, OdooCall, Proposal, RecordRef
@@ -210,7 +211,7 @@ def propose_activity(ctx: ToolContext, args: ActivityArgs) -> ToolOutput:
     summary = _plain(args.summary, 200)
     note = args.note.strip()
     deadline = ctx.today + dt.timedelta(days=args.due_in_days)
-    values = {**_activity(target, summary, [note] if note else [summary], deadline, user.id if user else None),
+    values = {**activity_values(target, summary, [note] if note else [summary], deadline, user.id if user else None),
               "activity_type_id": TODO_ACTIVITY}
     who = f" for {user.name}" if user else ""
     proposal = Proposal(
@@ -238,7 +239,7 @@ def propose_note(ctx: ToolContext, args: NoteArgs) -> ToolOutput:
         kind="note", title=_plain(f"Note on {_ref_words(target)}: {text}", TITLE_LENGTH),
         summary=_plain(text, 2000),
         payload=OdooCall(model=target.model, method="message_post", args=([target.id],),
-                         kwargs={"body": _html(paragraphs), "message_type": "comment",
+                         kwargs={"body": paragraphs_html(paragraphs), "message_type": "comment",
                                  "subtype_xmlid": NOTE_SUBTYPE, "body_is_html": True}),
         evidence=Evidence(records=(target,), figures={"reason": text, "asked_by": ctx.actor}),
         run_id=ctx.run_id, created_by=AGENT_LOGIN, required_group=_required_group(ctx, "note"))

@@ -85,13 +85,13 @@ def journal(client, text: str | None, company_id: int) -> dict[str, Any]:
     entries use (as the close does)."""
     import pandas as pd
 
-    from ledgerpilot.tools.accrual_data import _misc_journal
+    from ledgerpilot.tools.accrual_data import misc_journal
 
     rows = client.search_read("account.journal", [], ["code", "name", "type", "sequence", "company_id"])
     rows = [row for row in rows if _m2o_id(row.get("company_id")) in (None, company_id)]
     if text is None or not text.strip():
         frame = pd.DataFrame(rows, columns=["id", "code", "name", "type", "sequence"])
-        chosen = _misc_journal(client, frame, company_id, None)
+        chosen = misc_journal(client, frame, company_id, None)
         if chosen is None:
             raise ToolError("the company has no general journal for adjusting entries; name the journal to use")
         return {"id": chosen[0], "name": chosen[1],

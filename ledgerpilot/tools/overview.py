@@ -52,7 +52,7 @@ def company_info(client) -> CompanyInfo:
                        currency_digits=int(currency["decimal_places"]))
 
 
-def _open_items(client, account_type: str, as_of: dt.date):
+def open_items(client, account_type: str, as_of: dt.date):
     domain = [("parent_state", "=", "posted"), ("account_type", "=", account_type),
               ("reconciled", "=", False), ("amount_residual", "!=", 0), ("date", "<=", as_of.isoformat())]
     return client.extract("account.move.line", OPEN_ITEM_FIELDS, domain)
@@ -75,9 +75,9 @@ def company_overview(client, as_of: dt.date, progress: Progress | None = None) -
     bank = bank_position(bank_groups, as_of, cur, digits)
 
     step("open receivables")
-    receivables = ageing(_open_items(client, "asset_receivable", as_of), as_of, "receivable", cur, digits)
+    receivables = ageing(open_items(client, "asset_receivable", as_of), as_of, "receivable", cur, digits)
     step("open payables")
-    payables = ageing(_open_items(client, "liability_payable", as_of), as_of, "payable", cur, digits)
+    payables = ageing(open_items(client, "liability_payable", as_of), as_of, "payable", cur, digits)
 
     open_sales = open_purchases = None
     if client.has_model("sale.order.line"):

@@ -89,10 +89,10 @@ def test_ageing_buckets_carry_their_bounds_as_figures(ctx):
 
 
 def test_more_partners_on_request_from_the_same_items(ctx, client):
-    from ledgerpilot.tools.overview import _open_items
+    from ledgerpilot.tools.overview import open_items
 
     result = ok(ctx, "receivables_ageing", {"top": 8})
-    expected = ageing(_open_items(client, "asset_receivable", DEMO_TODAY), DEMO_TODAY, "receivable", "EUR", 2, top=8)
+    expected = ageing(open_items(client, "asset_receivable", DEMO_TODAY), DEMO_TODAY, "receivable", "EUR", 2, top=8)
     assert [p["customer"] for p in result.data["top_customers"]] == [p.partner_name for p in expected.top_partners]
     assert len(result.data["top_customers"]) == 8
 

@@ -24,13 +24,13 @@ rescan proposes exactly the same payload and the store's idempotency keeps it si
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from ledgerpilot.calc.chatter import paragraphs_html
 from ledgerpilot.domain.anomaly import Anomaly
 from ledgerpilot.domain.proposal import Evidence, OdooCall, Proposal, RecordRef
 
@@ -150,14 +150,10 @@ def _paragraphs(alert: Alert, currency: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def _html(paragraphs: Sequence[str]) -> str:
-    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
-
-
-def _activity(target: RecordRef, summary: str, paragraphs: Sequence[str], deadline: dt.date,
+def activity_values(target: RecordRef, summary: str, paragraphs: Sequence[str], deadline: dt.date,
               user_id: int | None) -> dict[str, Any]:
     values: dict[str, Any] = {"res_model": target.model, "res_id": target.id, "activity_type_id": EXCEPTION_ACTIVITY,
-                              "summary": summary[:250], "note": _html(paragraphs), "date_deadline": deadline}
+                              "summary": summary[:250], "note": paragraphs_html(paragraphs), "date_deadline": deadline}
     if user_id is not None:
         values["user_id"] = int(user_id)
     return values
@@ -180,12 +176,12 @@ def alert_proposals(alert: Alert, *, settings: AlertSettings, run_id: str, curre
         kind="activity", title=f"Activity for {who}: {summary}"[:300],
         summary=f"{anomaly.reason} (risk {alert.risk:.2f})" + (f" {alert.last_time}" if alert.last_time else ""),
         payload=OdooCall(model="mail.activity", method="create",
-                         args=(_activity(target, summary, paragraphs, deadline, user_id),)),
+                         args=(activity_values(target, summary, paragraphs, deadline, user_id),)),
         evidence=evidence, run_id=run_id, created_by=CREATED_BY)
     note = Proposal(
         kind="note", title=f"Note on {_ref_words(target)}: {anomaly.title}"[:300], summary=anomaly.reason,
         payload=OdooCall(model=target.model, method="message_post", args=([target.id],),
-                         kwargs={"body": _html(["Possible anomaly found by ledgerpilot.", *paragraphs]),
+                         kwargs={"body": paragraphs_html(["Possible anomaly found by ledgerpilot.", *paragraphs]),
                                  "message_type": "comment", "subtype_xmlid": NOTE_SUBTYPE, "body_is_html": True}),
         evidence=evidence, run_id=run_id, created_by=CREATED_BY)
     proposals = [activity, note]
@@ -199,7 +195,7 @@ def alert_proposals(alert: Alert, *, settings: AlertSettings, run_id: str, curre
             summary=(f"{hold_summary}. A hold asks the AP manager not to pay this bill until the duplicate is "
                      "cleared; nothing in Odoo is blocked."),
             payload=OdooCall(model="mail.activity", method="create",
-                             args=(_activity(target, hold_summary,
+                             args=(activity_values(target, hold_summary,
                                              [f"{hold_summary}.", *paragraphs,
                                               "Mark this activity done once the bill is cleared (or cancelled)."],
                                              alert.first_seen, settings.ap_user_id),)),
