@@ -282,6 +282,9 @@ def find_mentions(text: str, quoted: Iterable[str] = ()) -> list[NumberMention]:
 # -- what the results say ------------------------------------------------------------------------------------------
 
 _EXACT_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+#: figures of a company's books stay below 10^18; a larger "number" is an identifier that happens to read
+#: like one (a proposal's hex id prefix "8e1234567890" is 8 x 10^1234567890, beyond Decimal arithmetic)
+_LARGEST_EXPONENT = 18
 _NOT_WORDS = {"eur", "usd", "gbp", "chf", "jpy", "k", "m", "mn", "bn", "b", "thousand", "million", "billion",
               "percent", "pct", "pp", "mio"}
 
@@ -302,7 +305,7 @@ def _number_or_none(value: Any) -> Decimal | None:
             return None
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() else None
+    return number if number.is_finite() and number.adjusted() < _LARGEST_EXPONENT else None
 
 
 _HAS_DIGIT = re.compile(r"\d")

@@ -318,3 +318,14 @@ def test_tools_with_arguments_render_to_traceable_answers(tool_context, client):
         report = check_numbers(text, [real])
         assert report.ok, (name, text, report.failures)
         assert not text.startswith(f"The {name.replace('_', ' ')}:"), (name, "the template failed")
+
+
+def test_hex_ids_and_huge_values_are_not_figures():
+    """A proposal id prefix such as "8e1234567890" reads like a number in exponent form; it is an id."""
+    from ledgerpilot.agent.grounding import quotable_numbers
+    from ledgerpilot.tools.toolkit import ToolResult
+
+    result = ToolResult(tool="pending_proposals", ok=True,
+                        data={"proposals": [{"id": "8e1234567890", "amount": "250.00"}], "big": 10 ** 30})
+    assert quotable_numbers([result]) == [Decimal("250.00")]
+    assert check_numbers("One proposal of 250.00 EUR (id 8e1234567890).", [result]).ok
