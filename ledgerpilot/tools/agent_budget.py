@@ -19,6 +19,7 @@ from ledgerpilot.tools.budget_watch import (
     AT_RISK_TIERS,
     MEMORY_FOLDER,
     BudgetRequest,
+    budget_request,
     load_period_data,
     parse_period,
     run_budget,
@@ -63,10 +64,8 @@ def _ratio(value: float | None) -> float | None:
 def _budget_request(ctx: ToolContext, period: str | None) -> BudgetRequest:
     """The request `ledgerpilot budget` makes, with the exceptions memory used only where it already exists
     (the agent reads and updates a memory; it does not start one)."""
-    settings = ctx.settings
-    return BudgetRequest(period=period, as_of=ctx.today, budget_file=getattr(settings, "budget_file", None),
-                         note_drift=settings.budget_note_drift, high_overspend=settings.budget_high_overspend,
-                         use_memory=(Path(ctx.home) / MEMORY_FOLDER).is_dir())
+    return budget_request(ctx.settings, period=period, as_of=ctx.today,
+                          use_memory=(Path(ctx.home) / MEMORY_FOLDER).is_dir())
 
 
 def _line(line: Any, similar: Any = ()) -> dict[str, Any]:

@@ -4,7 +4,6 @@ the exceptions memory and the incremental scan of a duplicate bill entered throu
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 
 import pytest
 
@@ -24,6 +23,7 @@ from ledgerpilot.tools.anomaly_scan import (
     show_anomaly,
 )
 from tests.conftest import DEMO_TODAY
+from tests.tools.bill_entry import enter_duplicate_bill
 
 #: Kinds that depend on the real clock at the moment a test enters a bill (create_date is the real time).
 CLOCK_KINDS = {"posting_at_odd_hour", "posting_on_weekend"}
@@ -35,36 +35,6 @@ def _settings(home, **values) -> Settings:
 
 def _scan(client, home, settings, **kwargs):
     return scan_anomalies(client, home, today=DEMO_TODAY, settings=settings, **kwargs)
-
-
-def _enter_duplicate(client, partner_name: str | None = None, *, same_reference: bool) -> tuple[int, int]:
-    """Enter (as the clerk who usually does) a second copy of a typical recent bill two days after it;
-    (new id, original id)."""
-    bills = client.search_read("account.move", [("move_type", "=", "in_invoice"), ("state", "=", "posted")],
-                               ["id", "ref", "partner_id", "amount_total", "journal_id", "invoice_date"], order="id")
-    by_partner: dict[str, list[dict]] = {}
-    for bill in bills:
-        by_partner.setdefault(bill["partner_id"][1], []).append(bill)
-    name = partner_name or max(by_partner, key=lambda key: len(by_partner[key]))
-    group = by_partner[name]
-    usual = statistics.median(bill["amount_total"] for bill in group)
-    original = min(group[-12:], key=lambda bill: abs(bill["amount_total"] - usual))
-    lines = client.search_read("account.move.line", [("move_id", "=", original["id"])],
-                               ["account_id", "name", "quantity", "price_unit", "debit", "credit", "display_type",
-                                "tax_ids", "product_id"])
-    products = [[0, 0, {"account_id": line["account_id"][0], "name": line["name"], "quantity": line["quantity"],
-                        "price_unit": line["price_unit"], "product_id": line["product_id"] and line["product_id"][0],
-                        "tax_ids": [[6, 0, line["tax_ids"]]]}] for line in lines if line["display_type"] == "product"]
-    others = [[0, 0, {"account_id": line["account_id"][0], "name": line["name"], "debit": line["debit"],
-                      "credit": line["credit"], "display_type": line["display_type"]}]
-              for line in lines if line["display_type"] != "product"]
-    ref = original["ref"] if same_reference else f"{original['ref']}-B"
-    day = (dt.date.fromisoformat(original["invoice_date"]) + dt.timedelta(days=2)).isoformat()
-    new = client.create("account.move", {
-        "move_type": "in_invoice", "partner_id": original["partner_id"][0], "ref": ref, "invoice_date": day,
-        "date": day, "journal_id": original["journal_id"][0], "invoice_line_ids": products, "line_ids": others})
-    client.call("account.move", "action_post", [new])
-    return int(new), int(original["id"])
 
 
 @pytest.fixture()
@@ -116,7 +86,7 @@ def test_rescans_do_not_duplicate_and_a_false_positive_silences_its_pattern(odoo
     assert {p.id for p in detail.proposals} == set(same_amount.proposal_ids)
 
     # a new bill of the same vendor and amount, different reference: the same pattern, so no alert
-    new_id, _original = _enter_duplicate(clerk, same_amount.anomaly.partner, same_reference=False)
+    new_id, _original = enter_duplicate_bill(clerk, same_amount.anomaly.partner, same_reference=False)
     later = _scan(client, home, settings, since="last")
     about_new = [i for i in later.items if i.anomaly.kind == "duplicate_bill_same_amount"]
     assert about_new and all(new_id in i.anomaly.record_ids("account.move") for i in about_new)
@@ -153,7 +123,7 @@ def test_incremental_scan_finds_the_new_duplicate_and_says_what_happened_last_ti
     assert nothing.scope_counts == {"moves": 0, "payments": 0, "layers": 0, "orders": 0}
     assert nothing.items == () and nothing.new_proposals == 0
 
-    new_id, original_id = _enter_duplicate(clerk, same_reference=True)
+    new_id, original_id = enter_duplicate_bill(clerk, same_reference=True)
     found = _scan(client, home, settings, since="last")
     assert found.scope_counts["moves"] == 1 and found.since is not None
     assert all(new_id in item.anomaly.record_ids("account.move") for item in found.items)

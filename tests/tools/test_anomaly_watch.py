@@ -19,7 +19,7 @@ from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.tools.anomaly_data import load_anomaly_data
 from ledgerpilot.tools.anomaly_watch import AnomalyWatch, BooksMirror
 from tests.conftest import DEMO_TODAY
-from tests.tools.test_anomaly_scan import _enter_duplicate
+from tests.tools.bill_entry import enter_duplicate_bill
 
 
 @pytest.fixture()
@@ -58,7 +58,7 @@ def test_the_books_in_memory_equal_a_fresh_read_after_creates_writes_and_deletes
     mirror = BooksMirror(admin, today=DEMO_TODAY)
     _assert_same_books(mirror.data, load_anomaly_data(admin, today=DEMO_TODAY))
 
-    duplicate, original = _enter_duplicate(clerk, same_reference=True)
+    duplicate, original = enter_duplicate_bill(clerk, same_reference=True)
     entry = _round_entry(controller)
     admin.write("account.move", [original], {"ref": "renamed after the fact"})
     drafts = admin.search("account.move", [("state", "=", "draft"), ("move_type", "=", "entry")], limit=1)
@@ -86,8 +86,8 @@ def test_a_scoped_scan_finds_what_a_full_rescan_finds_about_the_changes(people, 
     assert first.since is None and watch.last_result.scope is None and watch.baselines is not None
 
     since = _utcnow() - dt.timedelta(seconds=1)
-    duplicate, _ = _enter_duplicate(clerk, same_reference=True)
-    variant, _ = _enter_duplicate(clerk, same_reference=False)
+    duplicate, _ = enter_duplicate_bill(clerk, same_reference=True)
+    variant, _ = enter_duplicate_bill(clerk, same_reference=False)
     entry = _round_entry(controller)
     second = watch.scan(since=since)
     scoped = watch.last_result

@@ -25,7 +25,7 @@ from ledgerpilot.config import OdooConnection, Settings, load_settings
 from ledgerpilot.tools.budget_watch import (
     BudgetOutcome,
     BudgetRequest,
-    BudgetUsageError,
+    budget_request,
     check_purchase_order,
     parse_period,
     project_burndown,
@@ -41,23 +41,6 @@ BudgetFileOpt = typer.Option(None, "--budget-file", help="budget file (CSV or YA
                                                          "budget module (default: LEDGERPILOT_BUDGET_FILE)")
 
 
-
-
-def budget_request(settings: Settings, *, period: str | None = None, account: str | None = None,
-                   as_of: dt.date | None = None, budget_file: Path | None = None,
-                   use_memory: bool = True) -> BudgetRequest:
-    """The request of a run, the configured thresholds and budget file filled in."""
-    if period is not None:
-        parse_period(period)   # a malformed period is a usage error before connecting
-    if settings.budget_high_overspend <= settings.budget_note_drift:
-        raise BudgetUsageError(f"LEDGERPILOT_BUDGET_HIGH_OVERSPEND ({settings.budget_high_overspend}) must be above "
-                               f"LEDGERPILOT_BUDGET_NOTE_DRIFT ({settings.budget_note_drift})")
-    chosen_account: str | int | None = None
-    if account is not None:
-        chosen_account = int(account) if account.strip().isdigit() else account.strip()
-    return BudgetRequest(period=period, account=chosen_account, as_of=as_of,
-                         budget_file=budget_file or settings.budget_file, note_drift=settings.budget_note_drift,
-                         high_overspend=settings.budget_high_overspend, use_memory=use_memory)
 
 
 def budget_with(connection: OdooConnection, settings: Settings, request: BudgetRequest, *, cache_dir: Path,

@@ -161,7 +161,8 @@ def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_pr
 
 def _demo_budget(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):
     """The budget status of the demo company's current period, with the configured thresholds."""
-    from ledgerpilot.channels.cli.budget_cmd import budget_request, budget_with
+    from ledgerpilot.channels.cli.budget_cmd import budget_with
+    from ledgerpilot.tools.budget_watch import budget_request
 
     request = budget_request(settings, as_of=as_of)
     return budget_with(connection, settings, request, cache_dir=settings.cache_dir / "demo",

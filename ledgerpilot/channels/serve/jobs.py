@@ -84,8 +84,7 @@ def run_digest(job: JobContext) -> str:
 
 
 def run_budget_watch(job: JobContext) -> str:
-    from ledgerpilot.channels.cli.budget_cmd import budget_request
-    from ledgerpilot.tools.budget_watch import run_budget
+    from ledgerpilot.tools.budget_watch import budget_request, run_budget
 
     day = job.today()
     with job.client() as client:

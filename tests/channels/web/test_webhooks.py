@@ -21,7 +21,7 @@ from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from tests.channels.web.conftest import ServedApp
 from tests.conftest import DEMO_TODAY
-from tests.tools.test_anomaly_scan import _enter_duplicate
+from tests.tools.bill_entry import enter_duplicate_bill
 
 SECRET = "s3cret-for-tests-only"
 
@@ -90,7 +90,7 @@ def test_forged_replayed_and_malformed_calls_are_refused(receiver):
 def test_a_posted_duplicate_bill_is_checked_once(receiver, fresh_sandbox):
     served, state, worker, runs, _audit = receiver
     with connect(demo_connection(fresh_sandbox.url, "clerk")) as clerk:
-        duplicate, _original = _enter_duplicate(clerk, same_reference=True)
+        duplicate, _original = enter_duplicate_bill(clerk, same_reference=True)
     body = _body("account.move", duplicate)
     assert _post(served, body, nonce="first-delivery-0001").status_code == 202
     again = _post(served, body, nonce="second-delivery-002")      # Odoo (or a relay) sent the same event again
