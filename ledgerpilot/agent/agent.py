@@ -42,6 +42,9 @@ class Answer(BaseModel):
     question: str
     text: str
     mode: Literal["offline", "llm"]
+    #: answer (read tools answered), propose (a proposal was asked for), act (a request to act, refused),
+    #: outside (not in the books), chitchat (small talk)
+    kind: str = "answer"
     citations: tuple[Citation, ...] = ()
     tool_results: tuple[ToolResult, ...] = ()
     grounding: GroundingReport | None = None   # the check of the numbers in the text
@@ -64,7 +67,8 @@ class Answer(BaseModel):
         grounding = self.grounding
         usage = self.usage
         return {
-            "question": self.question, "text": self.text, "mode": self.mode, "source": self.source,
+            "question": self.question, "text": self.text, "mode": self.mode, "kind": self.kind,
+            "source": self.source,
             "citations": [c.model_dump() for c in self.citations],
             "tools": [{"tool": r.tool, "arguments": r.arguments, "ok": r.ok, "error": r.error, "seconds": r.seconds}
                       for r in self.tool_results],
@@ -118,7 +122,7 @@ class Agent:
         if router is None:
             from ledgerpilot.agent.router import OfflineRouter
 
-            router = OfflineRouter()
+            router = OfflineRouter(cache_dir=getattr(ctx.settings, "cache_dir", None))
         self.ctx = ctx
         self.llm = llm
         self.router = router
@@ -161,7 +165,11 @@ class Agent:
                       total_tokens=int(u.get("total_tokens", 0)))
         model_seconds = timed.seconds if timed is not None else 0.0
         wall = time.perf_counter() - started
-        answer = Answer(question=question, text=text, mode=self.mode, citations=citations, tool_results=results,
+        kind = state.get("plan_kind") if self.llm is None or state.get("llm_failed") or \
+            state.get("request_kind") in ("act", "outside", "chitchat") else (
+            "propose" if state.get("request_kind") == "propose" else "answer")
+        answer = Answer(question=question, text=text, mode=self.mode, kind=kind or "answer", citations=citations,
+                        tool_results=results,
                         grounding=grounding, source=state.get("source") or "template", usage=usage,
                         steps=int(state.get("steps") or 0), overhead_seconds=round(max(wall - model_seconds, 0.0), 4),
                         model_seconds=round(model_seconds, 4), thread_id=thread_id, run_id=run_id,
@@ -203,7 +211,8 @@ class Agent:
         grounding = answer.grounding
         audit.record("chat_question", actor=asker or self.ctx.actor, subject=f"{THREAD_PREFIX}{answer.thread_id}",
                      details={"thread": answer.thread_id, "asker": asker, "run_id": answer.run_id,
-                              "tools": answer.tools_called, "ok": [r.ok for r in answer.tool_results],
+                              "kind": answer.kind, "tools": answer.tools_called,
+                              "ok": [r.ok for r in answer.tool_results],
                               "mode": answer.mode, "source": answer.source, "steps": answer.steps,
                               "grounding_share": None if grounding is None else grounding.share,
                               "tokens": 0 if answer.usage is None else answer.usage.total_tokens,

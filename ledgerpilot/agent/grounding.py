@@ -2,10 +2,11 @@
 
 The rule (docs/grounding.md explains it at length):
 
-* **Quotable figures** are the numeric values in the data of successful tool results: JSON numbers and
-  strings that are exactly a number (``"1234.50"``). Numbers inside other strings — partner names,
+* **Quotable figures** are the numeric values in the figure fields of successful tool results: JSON numbers
+  and strings that are exactly a number (``"1234.50"``). Numbers inside other strings — partner names,
   labels, reasons, record names — are never quotable: that is where planted text such as "report cash
-  as 10M" would hide.
+  as 10M" would hide. Nor is any value of a text field (``TEXT_KEYS``: names, partners, references,
+  labels, reasons, codes...), even one that is only digits: a partner named "999999999" is text.
 * **A number mention** in the text is a figure as people write it: sign, thousands separators
   (``1,234,567.89``; ``1 234 567,89`` and ``1.234.567,89`` where unambiguous), decimals, a scale
   (``K``, ``M``, ``bn``, ``thousand``, ``million``, ``billion``), a percent sign or word; currency
@@ -16,7 +17,7 @@ The rule (docs/grounding.md explains it at length):
 * **Not mentions**: dates and times in their common forms; record-like identifiers (digits glued to
   letters, slashes, ``#`` or underscores, or joined to words by a dash: ``INV/2026/00042``, ``P00012``,
   ``v1``, ``13-week``); web links and e-mail addresses; list markers at the start of a line
-  (``1. ``); and Odoo or tool text quoted verbatim from the results (a partner named "Studio 54" quoted
+  (``1. ``); an account code after the word "account" (``account 600000``); and Odoo or tool text quoted verbatim from the results (a partner named "Studio 54" quoted
   as it is). A year or a day counts as a date only inside a date pattern: a bare ``2026`` is a number.
   A number that carries a scale or a currency (``10M-ish``, ``10-million``, ``EUR1,234``,
   ``1.2M/month``, "ten million") is always a figure, whatever it is glued to.
@@ -104,6 +105,7 @@ _OTHER_IGNORED = (
     r"\b(?:https?://|www\.)[^\s<>()\[\]]+",                                  # a bare link
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",                                         # an e-mail address
     r"^[ \t]*(?:[-*+][ \t]+)?\d{1,3}[.)](?=[ \t])",                      # a list marker: "1. ", "2) "
+    r"\b(?:[Aa]ccounts?|[Aa]cct\.?|account code)\s+\d{3,10}\b(?![.,]\d)",       # an account code: "account 600000"
 )
 _IGNORED = re.compile("|".join(f"(?:{p})" for p in _DATE_PATTERNS + _OTHER_IGNORED), re.MULTILINE)
 
@@ -311,9 +313,28 @@ def _number_or_none(value: Any) -> Decimal | None:
 _HAS_DIGIT = re.compile(r"\d")
 
 
+#: keys whose values are text from Odoo or from people, never a figure, even when the text is only digits (a
+#: partner named "999999999", a reference "2026", an account code): numbers count only from figure fields
+TEXT_KEYS = frozenset({
+    "name", "partner", "customer", "vendor", "supplier", "record", "invoice", "bill", "order",
+    "reference", "ref", "label", "title", "reason", "description", "summary", "text", "note", "explanation",
+    "analytic_account", "position", "budget_name", "owner", "department", "project", "company", "account", "journal",
+    "code", "login", "user", "proposed_by", "requested_by", "subject", "message", "detector", "kind", "state",
+    "status", "currency", "source", "trend", "move", "partner_name", "display_name", "email",
+    "phone", "vat", "street", "city", "zip", "memo", "narration", "payment_reference", "origin", "url"})
+_TEXT_SUFFIXES = ("_name", "_ref", "_reference", "_label", "_title", "_text", "_note", "_description", "_code",
+                  "_login", "_url")
+
+
+def _is_text_key(key: Any) -> bool:
+    return isinstance(key, str) and (key in TEXT_KEYS or key.endswith(_TEXT_SUFFIXES))
+
+
 def _collect(results: Sequence[Any]) -> tuple[list[Decimal], list[str]]:
-    """One pass over the results: the quotable figures (ok results' numeric values, in order, without repeats)
-    and the texts that hold digits (strings of ok results' data, cited record names, errors of failed results)."""
+    """One pass over the results: the quotable figures (numeric values of figure fields in ok results, in
+    order, without repeats) and the texts that hold digits (strings of ok results' data -- every value of a
+    text field among them (a text field's own value; a mapping under it keeps its own keys) --, cited record
+    names, errors of failed results)."""
     numbers: list[Decimal] = []
     seen: set[Decimal] = set()
     texts: list[str] = []
@@ -323,15 +344,18 @@ def _collect(results: Sequence[Any]) -> tuple[list[Decimal], list[str]]:
             if isinstance(error, str) and _HAS_DIGIT.search(error):
                 texts.append(error)
             continue
-        stack: list[Any] = [getattr(result, "data", None) or {}]
+        stack: list[tuple[bool, Any]] = [(False, getattr(result, "data", None) or {})]
         while stack:
-            value = stack.pop()
+            as_text, value = stack.pop()
             if isinstance(value, dict):
-                stack.extend(reversed(list(value.values())))
+                stack.extend(reversed([(_is_text_key(k), v) for k, v in value.items()]))
             elif isinstance(value, (list, tuple)):
-                stack.extend(reversed(value))
+                stack.extend(reversed([(as_text, v) for v in value]))
             elif isinstance(value, str) and not _HAS_DIGIT.search(value):
                 continue
+            elif as_text:
+                if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
+                    texts.append(str(value))
             else:
                 number = _number_or_none(value)
                 if number is not None:

@@ -50,6 +50,8 @@ _SUMMARY = re.compile(r"\b(?:to|about|saying|re:?)\s+(?P<what>(?!me\b|him\b|her\
                       r"(?=\s*(?:,|\.|;|$|\bassign|\bdue\b|\bwithin\b|\bby\b|\bin \d))", re.IGNORECASE)
 _NOTE_TEXT = re.compile(r"(?::\s*|\b(?:saying|that says|reading|with the text|with text|text)\s+)(?P<text>.+)$",
                         re.IGNORECASE | re.DOTALL)
+#: the activity's summary written after a colon: "a to-do on INV/2026/00042 for clerk: call the customer"
+_AFTER_COLON = re.compile(r":\s*(?P<what>[^\n]{3,200}?)\s*(?=[.!?](?:\s|$)|,\s*(?:due|assign|by|within)\b|$)")
 _QUOTED = re.compile(r"[\"“](?P<text>[^\"”]+)[\"”]")
 _NUMBER_WORDS_DUE = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
                      "fourteen": 14}
@@ -112,8 +114,9 @@ def _activity_plan(question: str, today: dt.date, names: NameIndex | None) -> Ro
                                                      "INV/2026/00042 or a partner's name)")])
     position = question.upper().find(record.upper())
     after = question[position + len(record):] if position >= 0 else question
+    colon = _AFTER_COLON.search(after)
     summary_match = _SUMMARY.search(after) or _SUMMARY.search(question)
-    summary = summary_match.group("what").strip() if summary_match else ""
+    summary = colon.group("what").strip() if colon else summary_match.group("what").strip() if summary_match else ""
     if len(summary) < 3:
         summary = f"Follow up on {record}"
     summary = summary[:1].upper() + summary[1:]
@@ -122,6 +125,8 @@ def _activity_plan(question: str, today: dt.date, names: NameIndex | None) -> Ro
         who = assign.group("who")
         login = names.user(who) if names is not None else None
         arguments["assign_to"] = login or who.split()[0].strip(".,")
+    elif names is not None and (login := names.user(question)) is not None:
+        arguments["assign_to"] = login          # "a to-do for clerk", "remind Chloe Controller to ..."
     if due := _DUE.search(question):
         count = due.group("count")
         number = int(count) if count.isdigit() else _NUMBER_WORDS_DUE[count.lower()]

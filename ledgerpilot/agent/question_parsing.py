@@ -239,8 +239,12 @@ _WEEKS = re.compile(r"\b(?:next|coming|over|for|within|in|the)\s+(?:the\s+)?(?:n
                     r"|\b(?P<count2>\d+)[- ]?(?:weeks?|wk)\b"
                     r"(?=[- ](?:forecast|view|outlook|horizon|projection|window|cash))",
                     re.IGNORECASE)
-_MONTHS_AHEAD = re.compile(r"\b(?:next|coming|over|for|within)\s+(?:the\s+)?(?:next\s+)?" + _COUNT + r"\s+months?\b",
-                           re.IGNORECASE)
+_MONTHS_AHEAD = re.compile(r"\b(?:next|coming|over|for|within)\s+(?:the\s+)?(?:next\s+)?" + _COUNT + r"\s+months?\b"
+                           r"|\b(?:about\s+|around\s+)?" + _COUNT.replace("(?P<count>", "(?P<count2>") +
+                           r"\s+months?\s+(?:out|ahead|from now|forward)\b", re.IGNORECASE)
+#: "(26 weeks)", "26 weeks out", "8 weeks ahead": a horizon written on its own
+_WEEKS_ALONE = re.compile(r"\(\s*(?P<count>\d+)\s*(?:weeks?|wks?)\s*\)|\b(?P<count2>\d+)\s+weeks?\s+"
+                          r"(?:out|ahead|from now|forward)\b", re.IGNORECASE)
 _QUARTER_AHEAD = re.compile(r"\b(?:next|coming)\s+quarter\b|\bthis\s+quarter\b", re.IGNORECASE)
 MAX_WEEKS = 26
 
@@ -248,10 +252,12 @@ MAX_WEEKS = 26
 def find_weeks(text: str) -> int | None:
     """The forecast horizon in weeks: "next 8 weeks", "an 8-week view", "over the next 3 months" (13)."""
     clean = without_references(text)
+    if match := _WEEKS_ALONE.search(clean):
+        return int(match.group("count") or match.group("count2"))
     if match := _WEEKS.search(clean):
         return _count(match.group("count") or match.group("count2"))
     if match := _MONTHS_AHEAD.search(clean):
-        return max(1, round(_count(match.group("count")) * 52 / 12))
+        return max(1, round(_count(match.group("count") or match.group("count2")) * 52 / 12))
     return None
 
 
@@ -276,9 +282,15 @@ def _is_percent_or_days(text: str, end: int) -> bool:
     return bool(re.match(r"\s*(?:%|percent|days?|weeks?)", text[end:], re.IGNORECASE))
 
 
-_TOP = re.compile(r"\b(?:top|first|biggest|largest|worst|riskiest|highest)\s+" + _COUNT + r"\b"
-                  r"|\b(?P<count2>\d+|" + "|".join(k for k in _NUMBER_WORDS if " " not in k and k not in ("a", "an")) +
-                  r")\s+(?:biggest|largest|worst|riskiest|highest|most)\b", re.IGNORECASE)
+_PLAIN_COUNT = r"\d+|" + "|".join(k for k in _NUMBER_WORDS if " " not in k and k not in ("a", "an", "couple"))
+#: what a list counts: "the 10 clients", "5 suppliers", "3 customers who ..."
+_LISTED = (r"clients|customers|suppliers|vendors|debtors|creditors|payers|anomalies|entries|items|invoices|bills"
+           r"|proposals|lines|accounts|partners|budget lines|findings|flags|alerts|companies|names|ones")
+_TOP = re.compile(r"\b(?:top|first|biggest|largest|worst|riskiest|highest|slowest|latest)\s+" + _COUNT + r"\b"
+                  r"|\b(?P<count2>" + _PLAIN_COUNT + r")\s+(?:biggest|largest|worst|riskiest|highest|most|slowest"
+                  r"|latest|oldest|riskiest)\b"
+                  r"|\b(?P<count3>" + _PLAIN_COUNT + r")\s+(?:\w+\s+)?(?:" + _LISTED + r")\b(?!\s+(?:ago|old))",
+                  re.IGNORECASE)
 
 
 def find_top(text: str) -> int | None:
@@ -286,7 +298,7 @@ def find_top(text: str) -> int | None:
     match = _TOP.search(without_references(text))
     if not match:
         return None
-    value = match.group("count") or match.group("count2")
+    value = match.group("count") or match.group("count2") or match.group("count3")
     return _count(value) if value and value.lower() not in ("a", "an") else None
 
 
@@ -307,12 +319,22 @@ def find_duration_days(text: str) -> int | None:
 
 
 _DOWN_WORDS = (r"drops?|dropped|falls?|fell|declines?|decreases?|down|lower|shrinks?|shrinking|slumps?|dips?|lose"
-               r"|cut|miss|minus|falling|dropping|declining|decreasing")
+               r"|cut|miss|minus|falling|dropping|declining|decreasing|gone|lost|less|wiped|loses|losing|halved"
+               r"|tanks?|tanked|collapses?|collapsed|crash(?:es|ed)?|plunges?|plunged|reduced?|reduction")
 _UP_WORDS = r"rises?|grows?|increases?|up|higher|jumps?|climbs?|improves?|plus|gain|beat|boost"
 _PERCENT = re.compile(r"(?P<sign>[-+])?\s*(?P<value>\d+(?:\.\d+)?)\s*(?:%|percent\b|pct\b|per cent\b)", re.IGNORECASE)
 
 
-_FRACTION = re.compile(r"\bby\s+(?:a|one)?\s*(?P<part>half|third|quarter|fifth|tenth)\b|\b(?P<verb>halve[sd]?|double[sd]?)\b",
+_PARTS = r"half|third|quarter|fifth|tenth"
+_CHANGE = rf"{_DOWN_WORDS}|rises?|grows?|increases?|up|higher|more|jumps?|climbs?|off"
+#: a fraction as a change: "by a third", "a quarter down", "down a quarter", "half of it gone", "sales halve";
+#: "a quarter" alone is a period ("next quarter"), never a change
+_FRACTION = re.compile(rf"\bby\s+(?:a|one)?\s*(?P<part>{_PARTS})\b"
+                       rf"|\b(?:a|one)\s+(?P<part2>{_PARTS})\s+(?:of\s+(?:it|them|that|sales|revenue|turnover)\s+)?"
+                       rf"(?:{_CHANGE})\b"
+                       rf"|\b(?:{_CHANGE})\s+(?:by\s+)?(?:a|one)\s+(?P<part3>{_PARTS})\b"
+                       rf"|\b(?P<part4>half)\s+(?:of\s+)?(?:it|them|that|sales|revenue|turnover)\b"
+                       r"|\b(?P<verb>halve[sd]?|double[sd]?)\b",
                        re.IGNORECASE)
 _FRACTION_PERCENT = {"half": 50.0, "third": round(100 / 3, 2), "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
 
@@ -335,7 +357,8 @@ def find_percent_change(text: str) -> float | None:
         verb = (match.group("verb") or "").lower()
         if verb:
             return -50.0 if verb.startswith("halve") else 100.0
-        value = _FRACTION_PERCENT[match.group("part").lower()]
+        part = match.group("part") or match.group("part2") or match.group("part3") or match.group("part4")
+        value = _FRACTION_PERCENT[part.lower()]
     window = clean[max(0, match.start() - 40):match.end() + 25].lower()
     downs = [m.start() for m in re.finditer(rf"\b(?:{_DOWN_WORDS})\b", window)]
     ups = [m.start() for m in re.finditer(rf"\b(?:{_UP_WORDS})\b", window)]
@@ -343,6 +366,15 @@ def find_percent_change(text: str) -> float | None:
     if downs and (not ups or min(abs(d - centre) for d in downs) <= min(abs(u - centre) for u in ups)):
         return -value
     return value
+
+
+def percent_direction_stated(text: str) -> bool:
+    """Whether a change in ``text`` says its direction ("drop 10%", "+5%", "up by a third") rather than only
+    its size ("and by a third?", "what about 20%?"): a follow-up without one keeps the earlier sign."""
+    clean = without_references(text)
+    if re.search(r"(?<![\w.])[-+]\s*\d", clean):
+        return True
+    return bool(re.search(rf"\b(?:{_DOWN_WORDS}|{_UP_WORDS}|halve[sd]?|double[sd]?)\b", clean, re.IGNORECASE))
 
 
 @dataclass(frozen=True)
@@ -376,9 +408,23 @@ _DEFER_WORDS = re.compile(r"\b(?:postpone[sd]?|defer(?:red|s)?|delay(?:ed|s)?|pu
                           r"reschedule[sd]?|hold(?:\s+off)?)\b", re.IGNORECASE)
 
 
+_DURATION_WORDS = _COUNT.replace("(?P<count>", "(?:") + r"[\s-]+(?:days?|weeks?|months?)\b"
+#: one party paying later: "30 days late", "another 30 days", "drags their feet 2 weeks", "slips by a month"
+_LATE_BY = re.compile(_DURATION_WORDS + r"\s+(?:late|later|longer|extra|more|behind|overdue|past due)\b"
+                      r"|\b(?:another|an extra|extra|additional|a further)\s+" + _DURATION_WORDS +
+                      r"|\b(?:drag\w*(?: their| its| his| her)? feet|slips?|slipping|slipped|delay\w*|stretch\w*"
+                      r"|pays? late|pays? later)\b[^.?!]{0,30}?" + _DURATION_WORDS,
+                      re.IGNORECASE)
+#: every customer, not one: "if all customers pay later", "collections slip"
+_EVERY_CUSTOMER = re.compile(r"\b(?:every|all|each|any)\s+(?:single\s+|of (?:our|the)\s+)?(?:customers?|clients?|debtors?)\b"
+                             r"|\bcollections?\b|\b(?:our|the)\s+(?:customers|clients|debtors)\b|\beveryone\b"
+                             r"|\breceipts\b|\breceivables\b", re.IGNORECASE)
+
+
 def find_scenario(text: str, names: NameIndex | None = None) -> ScenarioMention | None:
-    """The what-if in the question: collections slipping N days, a customer not paying, sales
-    changing by x%, or a purchase order deferred by N weeks. ``None`` when no what-if is described."""
+    """The what-if in the question: collections slipping N days, one customer paying N days later, a
+    customer not paying, sales changing by x%, or a purchase order deferred by N weeks. ``None`` when no
+    what-if is described."""
     clean = without_references(text)
     orders = [r for r in find_references(text) if r.kind == "purchase_order"]
     if orders and _DEFER_WORDS.search(text):
@@ -398,8 +444,14 @@ def find_scenario(text: str, names: NameIndex | None = None) -> ScenarioMention 
     percent = find_percent_change(clean)
     if percent is not None and _SALES_WORDS.search(clean):
         return ScenarioMention("sales_change", {"kind": "sales_change", "percent": percent})
-    if _DELAY_WORDS.search(clean):
+    if _DELAY_WORDS.search(clean) or _LATE_BY.search(clean):
         days = find_duration_days(clean)
+        lookup = names.customer(text) if names is not None else NameLookup()
+        if lookup.match is not None and not _EVERY_CUSTOMER.search(clean):
+            arguments = {"kind": "delay_customer", "customer": lookup.match.name}
+            if days is None:
+                return ScenarioMention("delay_customer", arguments, (f"how many days later {lookup.match.name} pays",))
+            return ScenarioMention("delay_customer", {**arguments, "days": days})
         if days is None:
             return ScenarioMention("delay_collections", {"kind": "delay_collections"},
                                    ("how many days or weeks collections slip",))
@@ -483,6 +535,7 @@ class NameIndex:
     projects: tuple[str, ...] = ()
     purchase_orders: tuple[str, ...] = ()            # open ones (OPEN_ORDERS)
     users: tuple[tuple[str, str], ...] = ()          # (login, name)
+    departments: tuple[str, ...] = ()                # analytic accounts that are not a project's
     _forms: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     MEMO_KEY = ("agent", "name_index")
@@ -495,7 +548,8 @@ class NameIndex:
     @classmethod
     def read(cls, client) -> NameIndex:
         """Read the names from Odoo: partners with a customer or supplier rank, projects, open purchase
-        orders and internal users (models that are not installed are left empty)."""
+        orders, internal users and the analytic accounts that are not a project's (departments, cost
+        centres); models that are not installed are left empty."""
         partners = client.search_read("res.partner", ["|", ("customer_rank", ">", 0), ("supplier_rank", ">", 0)],
                                       ["name", "customer_rank", "supplier_rank"], order="id asc")
         customers = tuple(p["name"] for p in partners if p.get("name") and (p.get("customer_rank") or 0) > 0)
@@ -512,7 +566,13 @@ class NameIndex:
             users = tuple((r["login"], r.get("name") or r["login"])
                           for r in client.search_read("res.users", [("share", "=", False)], ["login", "name"],
                                                       order="id asc") if r.get("login"))
-        return cls(customers, vendors, projects, purchase_orders, users)
+        departments: tuple[str, ...] = ()
+        if client.has_model("account.analytic.account"):
+            taken = {name.casefold() for name in projects}
+            departments = tuple(r["name"] for r in client.search_read("account.analytic.account", [], ["name"],
+                                                                      order="id asc")
+                                if r.get("name") and r["name"].casefold() not in taken)
+        return cls(customers, vendors, projects, purchase_orders, users, departments)
 
     # -------------------------------------------------------------------------------- lookups
 
@@ -529,6 +589,15 @@ class NameIndex:
 
     def project(self, text: str) -> NameLookup:
         return self._lookup(text, "project", self.projects)
+
+    def department(self, text: str) -> NameLookup:
+        """A department (an analytic account that is not a project's) named in ``text``."""
+        return self._lookup(text, "department", self.departments)
+
+    def all_names(self) -> tuple[str, ...]:
+        """Every name the books know (partners, projects, departments, users): spelling never changes them."""
+        return (*self.customers, *self.vendors, *self.projects, *self.departments,
+                *(name for pair in self.users for name in pair))
 
     def user(self, text: str) -> str | None:
         """The login of a user named in ``text`` by login ("controller") or by name ("Chloe Controller")."""

@@ -1,50 +1,45 @@
-"""The offline router: which tools answer a question, with which arguments, without a language model.
+"""The offline router: what a message asks for and which tools answer it, with which arguments, without an LLM.
 
-With no LLM configured, every question still reaches the right capability. The router scores each
-read tool two ways and adds the scores:
+With no LLM configured, every question still reaches the right capability, and every request to act
+gets a plain refusal. A message goes through five steps, each predictable on its own
+(docs/offline-mode.md walks through them):
 
-- **keywords**: weighted terms and phrases (``router_keywords.KEYWORD_RULES``). Phrases claim their words, longest
-  first, so "lowest cash" counts for the forecast and not also as "cash" for the cash position, and
-  "close to" never counts as the month-end close;
-- **similarity**: the cosine of the question to example questions per tool (``router_examples.yaml``)
-  under the same offline sentence-embedding model as the exceptions memory. The examples are
-  embedded once per process and cached (keyed by the file's hash and the model), so a warm router
-  answers in a few milliseconds.
+1. **Spelling** (:mod:`~ledgerpilot.agent.spelling`): shorthand expanded, misspelt finance words put
+   right ("payabels" -> "payables"); names in the books and record references are never touched.
+2. **Kind of request** (:mod:`~ledgerpilot.agent.requests`): an explicit request for a proposal, a
+   request to act (refused: ledgerpilot reads and proposes, a person approves), something outside
+   the books or small talk (no tool), or a question.
+3. **Intent** (:mod:`~ledgerpilot.agent.intents`): a classifier over the bundled sentence model and the
+   message's words, learned from the phrasings in ``intents.yaml``, gives each read tool a
+   probability. A few facts the grammar finds add to it (``EVIDENCE``): a what-if makes it a
+   scenario, a record reference a look-up, a purchase order with budget words a budget check. The
+   best tool must reach ``MIN_SCORE``.
+4. **Several questions in one**: the message is cut at conjunctions; a part whose own best tool
+   reaches ``PART_MIN_SCORE`` adds that tool, in the order the message asks.
+5. **Slots** (:mod:`~ledgerpilot.agent.question_parsing`): a small grammar reads the arguments --
+   periods, horizons, amounts, what-ifs, references, names.
 
-A few rules read the question's arguments: a what-if (``find_scenario``) makes it a scenario, a
-record reference makes it a look-up (or a budget check for a purchase order with budget words), a
-known customer, project or threshold strengthens the tool that takes it.
+Follow-ups use the thread's earlier questions (``history``, oldest first): they keep the subject
+("they" is the customer or vendor named before), the sign of a change ("and by a third?" after a fall
+by a quarter is a fall) and the topic ("and for Marketing?" after a budget question stays on budgets).
 
-Several tools are planned when the question asks several things: it is cut at conjunctions ("cash
-and overdue receivables") and each part that clearly asks for another tool adds it, in the order
-the question asks. Propose tools are planned only when the question explicitly asks to draft an
-entry, create an activity or add a note, and only with every required argument read from it.
-
-Follow-ups use the thread's earlier questions (``history``, oldest first). A question that starts
-like a follow-up ("and payables?", "what about October?", "why?") or that names no tool on its own
-takes the tools of the last question that had any: a new tool named in the follow-up replaces them
-(keeping the earlier arguments it accepts), otherwise the earlier tools run again with the
-arguments the follow-up changes ("October" replaces the month, "Yarrow Hotels" the customer).
-
-Routing is deterministic: the same question, names and history always give the same plan.
+Routing is deterministic: the same message, names and history always give the same plan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from ledgerpilot.agent.intents import INTENTS_PATH, REQUEST_INTENTS, IntentModel, IntentScores, intent_model
 from ledgerpilot.agent.propose_requests import proposal_plan
 from ledgerpilot.agent.question_parsing import (
     MAX_WEEKS,
@@ -60,16 +55,19 @@ from ledgerpilot.agent.question_parsing import (
     find_top,
     find_weeks,
     normalise,
+    percent_direction_stated,
 )
+from ledgerpilot.agent.requests import Request, classify
 from ledgerpilot.agent.route_plan import PlannedCall, RoutePlan, RouterError
-from ledgerpilot.agent.router_keywords import keyword_scores
+from ledgerpilot.agent.spelling import SpellingCorrector, name_words
 
-EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
+__all__ = ["OfflineRouter", "PlannedCall", "READ_TOOLS", "PROPOSE_TOOLS", "RoutePlan", "RouterError",
+           "TOOL_ARGUMENTS", "tool_arguments"]
 
 READ_TOOLS: tuple[str, ...] = (
     "cash_position", "cash_forecast", "cash_scenario", "receivables_ageing", "payables_ageing",
-    "customer_payment_behaviour", "find_record", "budget_status", "purchase_order_check", "project_burndown",
-    "close_status", "anomalies", "pending_proposals",
+    "customer_payment_behaviour", "slowest_payers", "find_record", "budget_status", "purchase_order_check",
+    "project_burndown", "close_status", "anomalies", "pending_proposals",
 )
 PROPOSE_TOOLS: tuple[str, ...] = ("propose_journal_entry", "propose_activity", "propose_note")
 
@@ -81,86 +79,78 @@ TOOL_ARGUMENTS: dict[str, frozenset[str]] = {
     "receivables_ageing": frozenset({"top"}),
     "payables_ageing": frozenset({"top"}),
     "customer_payment_behaviour": frozenset({"customer"}),
+    "slowest_payers": frozenset({"top"}),
     "find_record": frozenset({"reference"}),
-    "budget_status": frozenset({"period"}),
+    "budget_status": frozenset({"period", "department"}),
     "purchase_order_check": frozenset({"order"}),
     "project_burndown": frozenset({"project", "period"}),
     "close_status": frozenset({"month"}),
     "anomalies": frozenset({"limit", "min_score", "detector"}),
     "pending_proposals": frozenset({"kind", "limit"}),
 }
+#: an argument a follow-up may carry over under another tool's name ("that month" of a close is a budget period)
+CARRY_AS: dict[str, str] = {"month": "period"}
 
-# ------------------------------------------------------------------------------- example vectors
+#: a message is understood when its best tool reaches this score (probability plus evidence)
+MIN_SCORE = 0.30
+#: a part of a multi-part message adds its own tool when it reaches this score on its own
+PART_MIN_SCORE = 0.55
+#: a follow-up that changes nothing the earlier tools take asks its own best tool from this score; one that
+#: changes an earlier argument ("and Operations?", "half of it gone?") keeps the earlier tools unless its own
+#: tool scores at least FOLLOW_UP_OVERRIDE_SCORE
+FOLLOW_UP_OWN_SCORE = 0.25
+FOLLOW_UP_OVERRIDE_SCORE = 0.85
+#: a follow-up about the same customer ("what do they have open?") keeps a customer's tool below this score
+FOLLOW_UP_SAME_SUBJECT_SCORE = 0.6
 
-#: (examples file hash, model name) -> (tool of each example, unit vectors); shared by every router
-_EXAMPLE_CACHE: dict[tuple[str, str], tuple[tuple[str, ...], np.ndarray]] = {}
-_EXAMPLE_LOCK = threading.Lock()
-
-
-def load_examples(path: Path = EXAMPLES_PATH) -> dict[str, list[str]]:
-    """Example questions per read tool from the YAML file, checked."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RouterError(f"cannot read the router's example questions {path}: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise RouterError(f"{path} must map tool names to lists of example questions")
-    unknown = sorted(set(raw) - set(READ_TOOLS))
-    if unknown:
-        raise RouterError(f"{path} names tools that do not exist: {', '.join(unknown)}")
-    examples = {}
-    for name, items in raw.items():
-        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
-            raise RouterError(f"{path}: the examples of {name} must be a list of questions")
-        examples[name] = [i.strip() for i in items]
-    return examples
-
-
-def example_vectors(embedder, path: Path = EXAMPLES_PATH) -> tuple[tuple[str, ...], np.ndarray]:
-    """The examples' tools and embeddings, computed once per process for a given file content and model."""
-    content = path.read_bytes() if path.is_file() else b""
-    key = (hashlib.sha256(content).hexdigest(), getattr(embedder, "name", type(embedder).__name__))
-    with _EXAMPLE_LOCK:
-        if key not in _EXAMPLE_CACHE:
-            examples = load_examples(path)
-            owners = tuple(name for name, items in examples.items() for _ in items)
-            texts = [text for items in examples.values() for text in items]
-            _EXAMPLE_CACHE[key] = (owners, np.asarray(embedder.encode(texts), dtype=np.float32))
-        return _EXAMPLE_CACHE[key]
-
-
-#: (model name, text) -> unit vector of recently routed texts, oldest first
-_VECTOR_CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_VECTOR_LOCK = threading.Lock()
-VECTOR_CACHE_SIZE = 2048
-
-# ----------------------------------------------------------------------------------- the router
-
-#: similarity below the floor says nothing; above it, it adds up to SIMILARITY_WEIGHT to a tool's score
-SIMILARITY_FLOOR = 0.30
-SIMILARITY_WEIGHT = 2.0
-#: a question is understood when its best tool reaches this score
-MIN_SCORE = 0.75
-#: a part of a multi-part question adds its own tool when it reaches this score on its own
-PART_MIN_SCORE = 1.1
 _COMPARISON = re.compile(r"^\s*(?:compare|contrast)\b", re.IGNORECASE)
 _COMPARED_WITH = re.compile(r"\s+(?:with|to|versus|vs\.?|against)\s+", re.IGNORECASE)
 _CONJUNCTIONS = re.compile(r"\s*(?:,\s*and\b|\band also\b|\bas well as\b|\balong with\b|\bplus\b|\band\b|;|,|&|\?)\s*",
                            re.IGNORECASE)
-_FOLLOW_UP = re.compile(r"^\s*(?:and|also|plus|what about|how about|same (?:for|with|but)|and for|ok,? and|okay,? and"
-                        r"|then|why|how come|explain|what s driving|what is driving|what drives|what about for"
-                        r"|now for|for)\b",
+_INTERJECTION = r"(?:(?:ok(?:ay)?|hmm+|right|alright|so|well|now|then|cool|great|thanks|got it|yes|no)[,!.]?\s+)*"
+_FOLLOW_UP = re.compile(r"^\s*" + _INTERJECTION +
+                        r"(?:and|also|plus|what about|how about|same (?:for|with|but|thing)|and for|then|why|how come"
+                        r"|explain|what s driving|what is driving|what drives|what about for|now for|now the|for"
+                        r"|just|only|instead|flip|say|ok less|less|more|the same)\b",
                         re.IGNORECASE)
+#: words that point back at a partner named earlier
+_PRONOUN = re.compile(r"\b(?:they|them|their|theirs|themselves|that (?:customer|client|vendor|supplier|company)"
+                      r"|this (?:customer|client|vendor|supplier|company)|the same (?:customer|client|vendor|supplier))\b",
+                      re.IGNORECASE)
+#: words that point back at something named before: "that month", "the same period", "same thing"
+_BACK_REFERENCE = re.compile(r"\b(?:that|the same|same|this) (?:month|period|quarter|year|week|time|one|ones|thing|"
+                             r"department|project|customer|client|vendor|supplier|order|invoice|bill)\b"
+                             r"|\bsame (?:again|for|but)\b|\b(?:the )?other (?:side|way round|direction)\b",
+                             re.IGNORECASE)
+#: a part that offers an alternative of the same question ("..., or should I worry about them?") adds no tool
+_ALTERNATIVE = re.compile(r"^\s*or\b", re.IGNORECASE)
+_WHAT_IF = re.compile(r"\b(?:what if|if|suppose|supposing|assum\w*|scenario|stress|would|were to|should|impact|say"
+                      r"|model|simulate|what happens|how bad|how low|how much lower)\b", re.IGNORECASE)
+_BUDGET_WORDS = re.compile(r"\b(?:budget\w*|afford\w*|fits?|room|headroom|overspend\w*|over budget|within|enough"
+                           r"|absorb)\b", re.IGNORECASE)
+_LOOKUP_WORDS = re.compile(r"\b(?:show|find|look ?up|open|pull up|details?|what is|what s|who is|status of"
+                           r"|is .* paid)\b", re.IGNORECASE)
+
+#: what the grammar finds in a message and adds to a tool's probability (documented in offline-mode.md)
+EVIDENCE: dict[str, float] = {
+    "what_if": 0.45,                # a what-if the scenario grammar reads, with what-if words
+    "scenario_words": 0.15,         # the same without what-if words ("Acme defaults on everything")
+    "reference": 0.35,              # an invoice, bill, entry or sale order number: a look-up
+    "po_with_budget_words": 0.45,   # a purchase order with budget words: a budget check
+    "po_alone": 0.25,               # a purchase order without them: a look-up
+    "project": 0.2,                 # a known project's name
+    "customer": 0.1,                # a known customer's name (when no what-if is described)
+    "department_budget": 0.15,      # a known department's name: its budget
+    "threshold": 0.1,               # a cash threshold ("below 200k"): the forecast
+}
 
 
 @dataclass
 class _Scored:
-    """Scores of one text: keyword score, similarity and their sum per tool; where each tool is asked."""
+    """A text's score per read tool (probability plus evidence), its intent scores and where each tool is asked."""
 
-    keywords: dict[str, float]
-    similarity: dict[str, float]
+    intents: IntentScores
     total: dict[str, float]
-    positions: dict[str, int]
 
     def best(self) -> tuple[str, float]:
         name = max(READ_TOOLS, key=lambda t: (round(self.total.get(t, 0.0), 6), -READ_TOOLS.index(t)))
@@ -168,11 +158,15 @@ class _Scored:
 
 
 class OfflineRouter:
-    """Deterministic routing of finance questions to tools (see the module docstring for the rules)."""
+    """Deterministic routing of finance messages to tools (the module docstring gives the rules)."""
 
-    def __init__(self, embedder=None, *, examples_path: Path | None = None):
+    def __init__(self, embedder=None, *, intents_path: Path | None = None, cache_dir: Path | None = None):
         self._embedder = embedder
-        self._examples_path = examples_path or EXAMPLES_PATH
+        self._intents_path = intents_path or INTENTS_PATH
+        self._cache_dir = cache_dir
+        self._model: IntentModel | None = None
+        self._speller: SpellingCorrector | None = None
+        self._lock = threading.Lock()
 
     @property
     def embedder(self):
@@ -182,11 +176,39 @@ class OfflineRouter:
             self._embedder = load_embedder()
         return self._embedder
 
+    @property
+    def model(self) -> IntentModel:
+        with self._lock:
+            if self._model is None:
+                self._model = intent_model(self.embedder, self._intents_path, cache_dir=self._cache_dir)
+            return self._model
+
+    @property
+    def speller(self) -> SpellingCorrector:
+        with self._lock:
+            if self._speller is None:
+                from ledgerpilot.agent.intents import load_intents
+
+                self._speller = SpellingCorrector(t for items in load_intents(self._intents_path).values()
+                                                  for t in items)
+            return self._speller
+
     def warm(self) -> None:
-        """Load the model and embed the examples now rather than on the first question."""
-        example_vectors(self.embedder, self._examples_path)
+        """Load the model and fit the classifier now rather than on the first question."""
+        _ = self.model
+        _ = self.speller
 
     # ------------------------------------------------------------------------------ public
+
+    def correct(self, question: str, names: NameIndex | None = None) -> str:
+        """The message with its spelling put right (names in the books are left as written)."""
+        protected = name_words(names.all_names()) if names is not None else frozenset()
+        return self.speller.correct(question, protected)
+
+    def request(self, question: str, *, today: dt.date, names: NameIndex | None = None) -> Request:
+        """What kind of request the user's own message is (a question, a request to act, a proposal...)."""
+        text = self.correct((question or "").strip(), names)
+        return self._request(text, today, names, self._score([text], names)[0])
 
     def route(self, question: str, *, today: dt.date, names: NameIndex | None = None,
               history: Sequence[str] = ()) -> RoutePlan:
@@ -194,152 +216,178 @@ class OfflineRouter:
         question = (question or "").strip()
         if not question:
             return _unknown("The question is empty.")
-        proposal = proposal_plan(question, today, names)
-        if proposal is not None:
-            return proposal
-        plan, tools = self._route_alone(question, today, names)
+        text = self.correct(question, names)
+        scored = self._score([text], names)[0]
+        request = self._request(text, today, names, scored)
+        if request.kind == "propose":
+            plan = proposal_plan(question, today, names) or proposal_plan(text, today, names)
+            return replace(plan, kind="propose", request=request, corrected=text) if plan is not None else \
+                _unknown("I could not read the proposal request.")
+        if request.kind == "act":
+            return _act_plan(question, text, request, names)
+        if request.kind in ("outside", "chitchat"):
+            return RoutePlan((), 0.0, request.reason, unknown=True, kind=request.kind, request=request,
+                             corrected=text)
+        plan, tools = self._route_alone(text, today, names, scored)
         recent = [h for h in history if h and h.strip()][-3:]
-        if recent and (_FOLLOW_UP.search(normalise(question)) or ((plan.unknown or _short(question))
-                                                         and _has_arguments(question, today, names))):
+        if recent and self._is_follow_up(text, plan, today, names):
             previous = self._previous_plan(recent, today, names)
             if previous is not None and previous.calls:
-                return _follow_up(question, plan, tools, previous, today, names)
-        return plan
+                plan = self._follow_up(text, plan, tools, previous, recent, today, names)
+        return replace(plan, request=request, corrected=text)
 
-    # ------------------------------------------------------------------------------ scoring
+    # ------------------------------------------------------------------------------ steps
 
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings of ``texts``; recent texts come from a small cache (a thread's follow-ups route
-        its earlier questions again, and the same questions come back in a long-running bot)."""
-        model = getattr(self.embedder, "name", type(self.embedder).__name__)
-        with _VECTOR_LOCK:
-            missing = list(dict.fromkeys(t for t in texts if (model, t) not in _VECTOR_CACHE))
-        if missing:
-            fresh = np.asarray(self.embedder.encode(missing), dtype=np.float32)
-            with _VECTOR_LOCK:
-                for text, vector in zip(missing, fresh):
-                    _VECTOR_CACHE[(model, text)] = vector
-                while len(_VECTOR_CACHE) > VECTOR_CACHE_SIZE:
-                    _VECTOR_CACHE.popitem(last=False)
-        with _VECTOR_LOCK:
-            rows = []
-            for text in texts:
-                _VECTOR_CACHE.move_to_end((model, text))
-                rows.append(_VECTOR_CACHE[(model, text)])
-        return np.vstack(rows)
+    def _request(self, text: str, today: dt.date, names: NameIndex | None, scored: _Scored) -> Request:
+        proposal = proposal_plan(text, today, names)
+        intent, probability = scored.intents.best, scored.intents.confidence
+        books = bool(find_references(text)) or (names is not None and _names_something(text, names))
+        return classify(text, proposal_requested=proposal is not None, intent=intent, probability=probability,
+                        names_books=books)
 
-    def _score(self, texts: Sequence[str], names: NameIndex | None, today: dt.date) -> list[_Scored]:
-        owners, matrix = example_vectors(self.embedder, self._examples_path)
-        vectors = self._vectors(texts)
-        results = []
-        for text, vector in zip(texts, vectors):
-            cosines = matrix @ vector
-            similarity: dict[str, float] = {}
-            for owner, cosine in zip(owners, cosines):
-                value = round(float(cosine), 4)
-                if value > similarity.get(owner, -1.0):
-                    similarity[owner] = value
-            keywords, firsts = keyword_scores(text)
-            _context_rules(text, keywords, names, today)
-            total = {t: keywords.get(t, 0.0) + SIMILARITY_WEIGHT * max(0.0, similarity.get(t, 0.0) - SIMILARITY_FLOOR)
-                     for t in READ_TOOLS}
-            results.append(_Scored(keywords, similarity, total, {name: pos for pos, name in firsts}))
-        return results
+    def _score(self, texts: Sequence[str], names: NameIndex | None) -> list[_Scored]:
+        model = self.model
+        out = []
+        for text, intents in zip(texts, model.score(list(texts))):
+            total = {t: intents.probability(t) for t in READ_TOOLS}
+            for tool_name, weight in _evidence(text, names).items():
+                total[tool_name] = total.get(tool_name, 0.0) + weight
+            out.append(_Scored(intents, total))
+        return out
 
-    def _route_alone(self, question: str, today: dt.date, names: NameIndex | None) -> tuple[RoutePlan, list[str]]:
-        """The plan of the question on its own, and the tools it asks for (even those it lacks arguments for)."""
-        parts = [p for p in _CONJUNCTIONS.split(question) if p and p.strip()]
-        if _COMPARISON.search(question):
+    def _route_alone(self, text: str, today: dt.date, names: NameIndex | None,
+                     whole: _Scored) -> tuple[RoutePlan, list[str]]:
+        """The plan of the message on its own, and the tools it asks for (even those it lacks arguments for)."""
+        parts = [p for p in _CONJUNCTIONS.split(text) if p and p.strip() and not _ALTERNATIVE.match(p)]
+        if _COMPARISON.search(text):
             parts = [piece for p in parts for piece in _COMPARED_WITH.split(p) if piece.strip()]
         parts = parts if len(parts) > 1 else []
-        scored = self._score([question, *parts], names, today)
-        whole, part_scores = scored[0], scored[1:]
+        part_scores = self._score(parts, names) if parts else []
         best, best_score = whole.best()
-        if best_score < MIN_SCORE:
-            return _unknown(_unknown_reason(question)), []
-        # where in the question each chosen tool is asked for: the calls run in that order
-        order: dict[str, int] = {best: whole.positions.get(best, 0)}
-        for score, offset in zip(part_scores, _part_offsets(question, parts)):
+        request_intent = whole.intents.best if whole.intents.best in REQUEST_INTENTS else None
+        if best_score < MIN_SCORE or (request_intent and whole.intents.confidence > best_score):
+            return _unknown(_unknown_reason(text), whole), []
+        order: dict[str, int] = {best: 0}
+        for score, offset in zip(part_scores, _part_offsets(text, parts)):
             name, value = score.best()
-            if value >= PART_MIN_SCORE and name not in order and score.keywords.get(name, 0.0) > 0.0:
-                order[name] = offset + score.positions.get(name, 0)
+            if name not in order and value >= PART_MIN_SCORE and score.intents.best not in REQUEST_INTENTS:
+                order[name] = offset
             elif name == best:
-                order[best] = min(order[best], offset + score.positions.get(name, 0))
+                order[best] = min(order[best], offset) if order[best] else offset
+        if len(order) > 1:
+            # the best tool sits where its own part is, so the calls run in the order the message asks
+            firsts = {name: offset for name, offset in order.items()}
+            order = firsts
         tools = _coherent(sorted(order, key=lambda t: (order[t], READ_TOOLS.index(t))))
-        confidence = _confidence(whole, best)
-        return _plan_with_arguments(question, tools, today, names, confidence,
-                                    "asked about {tools} (keywords and similar example questions)"), tools
+        return _plan_with_arguments(text, tools, today, names, _confidence(whole, best),
+                                    "asked about {tools}", intents=whole.intents), tools
+
+    def _is_follow_up(self, text: str, plan: RoutePlan, today: dt.date, names: NameIndex | None) -> bool:
+        if _FOLLOW_UP.search(normalise(text)) or _BACK_REFERENCE.search(text):
+            return True
+        if _PRONOUN.search(text) and not (names is not None and names.partner(text).match is not None):
+            return True
+        return (plan.unknown or _short(text)) and _has_arguments(text, today, names)
 
     def _previous_plan(self, history: Sequence[str], today: dt.date, names: NameIndex | None) -> RoutePlan | None:
         """The plan of the latest earlier question that had tools (each judged with its own history)."""
         for index in range(len(history) - 1, -1, -1):
             plan = self.route(history[index], today=today, names=names, history=history[:index])
-            if plan.calls:
+            if plan.calls and plan.kind == "answer":
                 return plan
         return None
 
+    def _follow_up(self, text: str, alone: RoutePlan, asked: Sequence[str], previous: RoutePlan,
+                   history: Sequence[str], today: dt.date, names: NameIndex | None) -> RoutePlan:
+        """A follow-up's plan: its own tools with the earlier arguments they accept, or else the earlier
+        tools with the arguments the follow-up changes. "They" is the partner named before."""
+        resolved = _resolve_partner(text, previous, history, names)
+        earlier = {call.tool: call.arguments for call in previous.calls}
+        carried: dict[str, Any] = {}
+        for call in previous.calls:
+            for key, value in call.arguments.items():
+                carried.setdefault(key, value)
+        own = self._score([text], names)[0]
+        own_best, own_score = own.best()
+        if resolved != text:
+            alone_resolved, asked_resolved = self._route_alone(resolved, today, names, self._score([resolved], names)[0])
+            if asked_resolved:
+                alone, asked = alone_resolved, asked_resolved
+                own_best, own_score = self._score([resolved], names)[0].best()
+        needed = FOLLOW_UP_OVERRIDE_SCORE if _changes_earlier(resolved, earlier, today, names) else FOLLOW_UP_OWN_SCORE
+        if resolved != text and any("customer" in args for args in earlier.values()):
+            needed = max(needed, FOLLOW_UP_SAME_SUBJECT_SCORE)   # "they" is still the same customer
+        if not asked and own_score >= needed:
+            asked = [own_best]      # short follow-ups score low on their own: "same thing on the supplier side"
+        if asked and own_score >= needed and set(asked) != set(earlier):
+            inherited = {name: _carry(carried, name) for name in asked}
+            if "cash_scenario" in asked and "cash_scenario" in earlier:
+                inherited["cash_scenario"] = _adjusted_scenario(resolved, dict(earlier["cash_scenario"]), names)
+            return _plan_with_arguments(resolved, list(asked), today, names, alone.confidence,
+                                        "follow-up asking about {tools}, with the earlier question's arguments "
+                                        "where it gives none", inherited, intents=alone.intents)
+        inherited = {tool_name: dict(args) for tool_name, args in earlier.items()}
+        if "cash_scenario" in inherited:
+            inherited["cash_scenario"] = _adjusted_scenario(resolved, inherited["cash_scenario"], names)
+        return _plan_with_arguments(resolved, list(earlier), today, names, round(previous.confidence * 0.9, 3),
+                                    "follow-up to the previous question: {tools} again with what changed",
+                                    inherited, intents=alone.intents)
 
-# ------------------------------------------------------------------------------- context rules
 
-_BUDGET_WORDS = re.compile(r"\b(?:budget\w*|afford\w*|fits?|room|headroom|overspend\w*|over budget|within|enough"
-                           r"|absorb)\b", re.IGNORECASE)
-_LOOKUP_WORDS = re.compile(r"\b(?:show|find|look ?up|open|pull up|details?|what is|what s|who is|status of"
-                           r"|is .* paid)\b",
-                           re.IGNORECASE)
-_WHAT_IF = re.compile(r"\b(?:what if|if|suppose|supposing|assum\w*|scenario|stress|would|were to|should|impact"
-                      r"|model|simulate)\b",
-                      re.IGNORECASE)
+# ------------------------------------------------------------------------------- evidence
 
 
-def _context_rules(text: str, scores: dict[str, float], names: NameIndex | None, today: dt.date) -> None:
-    """Arguments that say which tool is meant, added to the keyword scores in place."""
-    def add(tool_name: str, weight: float) -> None:
-        scores[tool_name] = scores.get(tool_name, 0.0) + weight
+def _names_something(text: str, names: NameIndex) -> bool:
+    lookups = (names.partner(text), names.project(text), names.department(text))
+    return any(lookup.match is not None and lookup.match.exact for lookup in lookups)
+
+
+def _evidence(text: str, names: NameIndex | None) -> dict[str, float]:
+    """What the grammar finds that says which tool is meant (``EVIDENCE``)."""
+    found: dict[str, float] = {}
+
+    def add(tool_name: str, key: str) -> None:
+        found[tool_name] = found.get(tool_name, 0.0) + EVIDENCE[key]
 
     references = find_references(text)
     scenario = find_scenario(text, names)
     if scenario is not None:
-        add("cash_scenario", 2.0 if _WHAT_IF.search(text) else 0.8)
+        add("cash_scenario", "what_if" if _WHAT_IF.search(text) else "scenario_words")
     orders = [r for r in references if r.kind == "purchase_order"]
-    others = [r for r in references if r.kind != "purchase_order"]
-    if others:
-        add("find_record", 1.4)
+    if any(r.kind != "purchase_order" for r in references):
+        add("find_record", "reference")
     if orders and not (scenario is not None and scenario.kind == "defer_po"):
-        if _BUDGET_WORDS.search(text):
-            add("purchase_order_check", 1.5)
-        else:
-            add("find_record", 1.2)
+        add("purchase_order_check" if _BUDGET_WORDS.search(text) else "find_record",
+            "po_with_budget_words" if _BUDGET_WORDS.search(text) else "po_alone")
     if names is not None:
-        customer = names.customer(text)
-        if customer.match is not None and scenario is None:
-            add("customer_payment_behaviour", 0.6 if customer.match.exact else 0.3)
-        partner = names.partner(text)
-        if partner.match is not None and partner.match.exact and scenario is None \
-                and _LOOKUP_WORDS.search(normalise(text)) \
-                and scores.get("customer_payment_behaviour", 0.0) < 1.0:
-            add("find_record", 0.9)
-        project = names.project(text)
-        if project.match is not None:
-            add("project_burndown", 0.9 if project.match.exact else 0.5)
+        if names.project(text).match is not None:
+            add("project_burndown", "project")
+        if scenario is None and names.customer(text).match is not None:
+            add("customer_payment_behaviour", "customer")
+        if names.department(text).match is not None and _BUDGET_WORDS.search(text):
+            add("budget_status", "department_budget")
     if find_threshold(text) is not None:
-        add("cash_forecast", 0.6)
+        add("cash_forecast", "threshold")
+    return found
 
 
 def _coherent(tools: list[str]) -> list[str]:
-    """Drop calls another planned call already answers: a scenario reports the base forecast too."""
+    """Drop calls another planned call already answers: a scenario reports the base forecast too, and a
+    project's burn-down is its budget status."""
     if "cash_scenario" in tools and "cash_forecast" in tools:
         tools = [t for t in tools if t != "cash_forecast"]
+    if "project_burndown" in tools and "budget_status" in tools:
+        tools = [t for t in tools if t != "budget_status"]
     return tools
 
 
 def _confidence(scored: _Scored, best: str) -> float:
-    """0..1: how strong the best tool is (score 2 or more is strong) times how far ahead of the next one."""
+    """0..1: the best tool's probability, times how far ahead of the next one it is."""
     ranked = sorted((v for t, v in scored.total.items() if t != best), reverse=True)
     top = scored.total.get(best, 0.0)
     second = ranked[0] if ranked else 0.0
-    strength = min(1.0, top / 2.0)
     margin = (top - second) / top if top > 0 else 0.0
-    return round(strength * (0.5 + 0.5 * max(0.0, margin)), 3)
+    return round(min(1.0, top) * (0.5 + 0.5 * max(0.0, margin)), 3)
 
 
 def _part_offsets(question: str, parts: Sequence[str]) -> list[int]:
@@ -352,7 +400,7 @@ def _part_offsets(question: str, parts: Sequence[str]) -> list[int]:
 
 
 def _short(question: str) -> bool:
-    return len(normalise(question).split()) <= 4
+    return len(normalise(question).split()) <= 6
 
 
 def _has_arguments(question: str, today: dt.date, names: NameIndex | None) -> bool:
@@ -362,8 +410,8 @@ def _has_arguments(question: str, today: dt.date, names: NameIndex | None) -> bo
         return True
     if find_percent_change(question) is not None or find_weeks(question) is not None or find_top(question):
         return True
-    return names is not None and any(lookup.match is not None
-                                     for lookup in (names.partner(question), names.project(question)))
+    return names is not None and any(lookup.match is not None for lookup in
+                                     (names.partner(question), names.project(question), names.department(question)))
 
 
 # --------------------------------------------------------------------------------------- arguments
@@ -388,6 +436,8 @@ _PROPOSAL_KINDS: tuple[tuple[str, str], ...] = (
     (r"po holds?|holds?", "po_hold"), (r"activit(?:y|ies)", "activity"), (r"notes?", "note"),
     (r"adjusting entr(?:y|ies)|adjustments?|journal entr(?:y|ies)", "adjusting_entry"),
 )
+_MIN_SCORE_WORDS = re.compile(r"\b(?:risk|score)\w*\s+(?:of\s+)?(?:above|over|at least|>=?|greater than|higher than"
+                              r"|more than)\s+(?P<value>0?\.\d+|1(?:\.0+)?|\d{1,3}\s*%)", re.IGNORECASE)
 
 
 def _first_kind(text: str, table: Sequence[tuple[str, str]]) -> str | None:
@@ -398,6 +448,15 @@ def _first_kind(text: str, table: Sequence[tuple[str, str]]) -> str | None:
         if match:
             hits.append((match.start(), value))
     return min(hits)[1] if hits else None
+
+
+def _min_score(text: str) -> float | None:
+    match = _MIN_SCORE_WORDS.search(text)
+    if not match:
+        return None
+    raw = match.group("value").replace(" ", "")
+    value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    return value if 0 <= value <= 1 else None
 
 
 @dataclass
@@ -426,8 +485,8 @@ def tool_arguments(tool_name: str, question: str, today: dt.date, names: NameInd
     elif tool_name == "cash_scenario":
         scenario = find_scenario(question, names)
         if scenario is None:
-            missing.append("what to change (collections slipping N weeks, a customer not paying, sales up or down "
-                           "x%, or a purchase order deferred N weeks)")
+            missing.append("what to change (collections slipping N weeks, a customer paying late or not at all, "
+                           "sales up or down x%, or a purchase order deferred N weeks)")
         else:
             values.update(scenario.arguments)
             missing.extend(scenario.missing)
@@ -435,7 +494,7 @@ def tool_arguments(tool_name: str, question: str, today: dt.date, names: NameInd
                 values["days"] = _within(values["days"], 1, 180)
             if "weeks" in values:
                 values["weeks"] = _within(values["weeks"], 1, MAX_WEEKS)
-    elif tool_name in ("receivables_ageing", "payables_ageing"):
+    elif tool_name in ("receivables_ageing", "payables_ageing", "slowest_payers"):
         top = find_top(question)
         if top is not None:
             values["top"] = _within(top, 1, 20)
@@ -458,6 +517,9 @@ def tool_arguments(tool_name: str, question: str, today: dt.date, names: NameInd
         period = find_period(question, today)
         if period is not None:
             values["period"] = period.label
+        department = names.department(question) if names is not None else NameLookup()
+        if department.match is not None:
+            values["department"] = department.match.name
     elif tool_name == "purchase_order_check":
         orders = [r for r in find_references(question) if r.kind == "purchase_order"]
         if orders:
@@ -486,6 +548,9 @@ def tool_arguments(tool_name: str, question: str, today: dt.date, names: NameInd
         detector = _first_kind(question, _DETECTORS)
         if detector is not None:
             values["detector"] = detector
+        score = _min_score(question)
+        if score is not None:
+            values["min_score"] = score
     elif tool_name == "pending_proposals":
         kind = _first_kind(question, _PROPOSAL_KINDS)
         if kind is not None:
@@ -503,7 +568,8 @@ def _within(value: int, low: int, high: int) -> int:
 
 def _plan_with_arguments(question: str, tools: Sequence[str], today: dt.date, names: NameIndex | None,
                          confidence: float, reason: str,
-                         inherited: Mapping[str, Mapping[str, Any]] | None = None) -> RoutePlan:
+                         inherited: Mapping[str, Mapping[str, Any]] | None = None,
+                         intents: IntentScores | tuple | None = None) -> RoutePlan:
     calls: list[PlannedCall] = []
     problems: list[str] = []
     notes: list[str] = []
@@ -516,10 +582,10 @@ def _plan_with_arguments(question: str, tools: Sequence[str], today: dt.date, na
         if tool_name == "customer_payment_behaviour" and missing and "customer" not in values:
             if names is not None and names.customer(question).candidates:
                 problems.append(f"{tool_name} needs {missing[0]}")
-            elif "receivables_ageing" not in tools:
-                calls.append(PlannedCall("receivables_ageing", _only(tool_arguments(
-                    "receivables_ageing", question, today, names).values, "receivables_ageing")))
-                notes.append("no customer named, so the receivables ageing lists them all")
+            elif "receivables_ageing" not in tools and "slowest_payers" not in tools:
+                calls.append(PlannedCall("slowest_payers", _only(tool_arguments(
+                    "slowest_payers", question, today, names).values, "slowest_payers")))
+                notes.append("no customer named, so the customers are ranked by how late they pay")
             continue
         if missing:
             problems.append(f"{tool_name} needs {'; '.join(missing)}")
@@ -528,11 +594,12 @@ def _plan_with_arguments(question: str, tools: Sequence[str], today: dt.date, na
             notes.append(found.note)
         calls.append(PlannedCall(tool_name, _only(values, tool_name)))
     calls = _dedupe(calls)
+    top = tuple(intents.ranked[:3]) if isinstance(intents, IntentScores) else tuple(intents or ())
     if not calls:
-        return RoutePlan((), 0.0, "Cannot run: " + "; ".join(problems) + ".", unknown=False)
+        return RoutePlan((), 0.0, "Cannot run: " + "; ".join(problems) + ".", unknown=False, intents=top)
     text = reason.format(tools=", ".join(call.tool for call in calls))
     text += "".join(f"; {n}" for n in notes) + "".join(f"; left out {p}" for p in problems)
-    return RoutePlan(tuple(calls), confidence, text, unknown=False)
+    return RoutePlan(tuple(calls), confidence, text, unknown=False, intents=top)
 
 
 def _inherited_covers(tool_name: str, missing: str, values: Mapping[str, Any]) -> bool:
@@ -545,7 +612,8 @@ def _inherited_covers(tool_name: str, missing: str, values: Mapping[str, Any]) -
     return False
 
 
-_SCENARIO_NEEDS = {"delay_collections": ("days",), "customer_default": ("customer",), "sales_change": ("percent",),
+_SCENARIO_NEEDS = {"delay_collections": ("days",), "delay_customer": ("customer", "days"),
+                   "customer_default": ("customer",), "sales_change": ("percent",),
                    "defer_po": ("purchase_order", "weeks")}
 
 
@@ -579,62 +647,102 @@ def _unknown_reason(question: str) -> str:
     return "I could not tell which part of the books this question is about."
 
 
-def _unknown(reason: str) -> RoutePlan:
-    return RoutePlan((), 0.0, reason, unknown=True)
+def _unknown(reason: str, scored: _Scored | None = None) -> RoutePlan:
+    top = tuple(scored.intents.ranked[:3]) if scored is not None else ()
+    return RoutePlan((), 0.0, reason, unknown=True, intents=top)
+
+
+# --------------------------------------------------------------------------------------- requests to act
+
+#: the read that helps beside a refusal, by what the request wanted to do
+_ACT_READS = {"approve": "pending_proposals", "lock": "close_status", "budget": "budget_status",
+              "reconcile": "close_status"}
+
+
+def _act_plan(question: str, text: str, request: Request, names: NameIndex | None) -> RoutePlan:
+    """A refusal, with the read that shows what the request was about: the record it names, the
+    approval queue for an approval, the close for a lock, the budget for a budget change."""
+    calls: list[PlannedCall] = []
+    references = [r for r in find_references(text)]
+    if references:
+        calls.append(PlannedCall("find_record", {"reference": references[0].name}))
+    elif request.family in _ACT_READS:
+        calls.append(PlannedCall(_ACT_READS[request.family], {}))
+    return RoutePlan(tuple(calls), 1.0, request.reason, unknown=False, kind="act", request=request, corrected=text)
 
 
 # --------------------------------------------------------------------------------------- follow-ups
 
 
-def _follow_up(question: str, alone: RoutePlan, asked: Sequence[str], previous: RoutePlan, today: dt.date,
-               names: NameIndex | None) -> RoutePlan:
-    """A follow-up's plan: its own tools with the earlier arguments they accept, or else the earlier
-    tools with the arguments the follow-up changes."""
-    earlier = {call.tool: call.arguments for call in previous.calls}
-    carried: dict[str, Any] = {}
+def _changes_earlier(text: str, earlier: Mapping[str, Mapping[str, Any]], today: dt.date,
+                     names: NameIndex | None) -> bool:
+    """Whether the follow-up gives one of the earlier tools a new argument ("and Operations?" after a budget
+    question, "half of it gone?" after a sales what-if): then it most likely asks the same thing again."""
+    for tool_name, arguments in earlier.items():
+        if tool_name == "cash_scenario":
+            if _adjusted_scenario(text, dict(arguments), names) != dict(arguments):
+                return True
+            continue
+        found = tool_arguments(tool_name, text, today, names).values
+        if any(arguments.get(key) != value for key, value in found.items()):
+            return True
+    return False
+
+
+def _carry(carried: Mapping[str, Any], tool_name: str) -> dict[str, Any]:
+    """The earlier arguments ``tool_name`` accepts (a close's month becomes a budget's period)."""
+    accepted = TOOL_ARGUMENTS.get(tool_name, frozenset())
+    out: dict[str, Any] = {}
+    for key, value in carried.items():
+        target = key if key in accepted else CARRY_AS.get(key)
+        if target in accepted and key != "kind" and target not in out:
+            out[target] = value
+    return out
+
+
+def _resolve_partner(text: str, previous: RoutePlan, history: Sequence[str], names: NameIndex | None) -> str:
+    """The follow-up with "they / them / their" made explicit: the partner of the earlier question,
+    appended so that the grammar finds it ("and if they never paid?" -> "... (Acme Ltd)")."""
+    if names is None or not _PRONOUN.search(text) or names.partner(text).match is not None:
+        return text
     for call in previous.calls:
-        for key, value in call.arguments.items():
-            carried.setdefault(key, value)
-    if asked and _names_a_tool(question, asked, names, today):
-        inherited = {name: {k: v for k, v in carried.items() if k in TOOL_ARGUMENTS.get(name, ()) and k != "kind"}
-                     for name in asked}
-        return _plan_with_arguments(question, list(asked), today, names, alone.confidence,
-                                    "follow-up asking about {tools}, with the earlier question's arguments where "
-                                    "it gives none", inherited)
-    tools = list(earlier)
-    inherited = {tool_name: dict(args) for tool_name, args in earlier.items()}
-    if "cash_scenario" in inherited:
-        inherited["cash_scenario"] = _adjusted_scenario(question, inherited["cash_scenario"], names)
-    plan = _plan_with_arguments(question, tools, today, names, round(previous.confidence * 0.9, 3),
-                                "follow-up to the previous question: {tools} again with what changed",
-                                inherited)
-    return plan
-
-
-def _names_a_tool(question: str, asked: Sequence[str], names: NameIndex | None, today: dt.date) -> bool:
-    """Whether the follow-up itself says which tool (its own keywords or what-if), not only an argument."""
-    keywords, _ = keyword_scores(question)
-    _context_rules(question, keywords, names, today)
-    return any(keywords.get(name, 0.0) >= 0.7 for name in asked)
+        for key in ("customer", "reference"):
+            value = call.arguments.get(key)
+            if isinstance(value, str) and names.partner(value).match is not None:
+                return f"{text} ({value})"
+    for earlier in reversed(history):
+        lookup = names.partner(earlier)
+        if lookup.match is not None:
+            return f"{text} ({lookup.match.name})"
+    return text
 
 
 def _adjusted_scenario(question: str, earlier: dict[str, Any], names: NameIndex | None) -> dict[str, Any]:
-    """"What about 3 weeks?" after a what-if: the same scenario with the new size."""
-    if find_scenario(question, names) is not None:
+    """"What about 3 weeks?" after a what-if: the same scenario with the new size; a change whose
+    direction is not said keeps the earlier one ("and by a third?" after a fall is a fall)."""
+    kind = earlier.get("kind")
+    mention = find_scenario(question, names)
+    if mention is not None and not (mention.kind == kind == "sales_change"):
         return {}
     adjusted = dict(earlier)
-    kind = earlier.get("kind")
     days = find_duration_days(question)
-    if kind == "delay_collections" and days is not None:
+    if kind in ("delay_collections", "delay_customer") and days is not None:
         adjusted["days"] = days
     elif kind == "defer_po" and days is not None:
         adjusted["weeks"] = max(1, math.ceil(days / 7))
     elif kind == "sales_change":
         percent = find_percent_change(question)
         if percent is not None:
+            if not percent_direction_stated(question) and isinstance(earlier.get("percent"), (int, float)):
+                percent = math.copysign(abs(percent), earlier["percent"])
             adjusted["percent"] = percent
-    elif kind == "customer_default" and names is not None:
+    if kind in ("customer_default", "delay_customer") and names is not None:
         customer = names.customer(question)
         if customer.match is not None:
             adjusted["customer"] = customer.match.name
     return adjusted
+
+
+def vector_of(router: OfflineRouter, text: str) -> np.ndarray:
+    """The embedding of a text (for explaining a route with its nearest examples)."""
+    return np.asarray(router.embedder.encode([text]), dtype=np.float32)[0]

@@ -5,10 +5,11 @@ One chain serves the chat, the weekly digest and reports:
 1. Offline (no model): the template answer (:func:`~ledgerpilot.agent.answer_templates.template_answer`).
 2. With a model: the chat model's own answer (``draft``), or — when there is none — a narrative the
    writer asks for (prompt ``narrative``: the request and the tool results as data).
-3. Every number in that text is checked against the tool results (:func:`check_numbers`). Text that
-   passes is used as it is.
-4. Text that fails is rewritten once (prompt ``rewrite``: the draft, the failing numbers named, the
-   results as data) and checked again.
+3. Every number in that text is checked against the tool results (:func:`check_numbers`), and the text
+   must claim no action that no tool of the turn performed (:func:`~ledgerpilot.agent.claims.claimed_actions`:
+   "I have approved ...", "... has been posted for you"). Text that passes is used as it is.
+4. Text that fails is rewritten once (prompt ``rewrite``: the draft, the failing numbers and claims
+   named, the results as data) and checked again.
 5. Still failing, empty, or the model unreachable: the template answer, which passes by construction.
 
 The model never decides a number: at worst its words are replaced by the template's.
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ledgerpilot.agent.answer_templates import template_answer
+from ledgerpilot.agent.claims import claimed_actions
 from ledgerpilot.agent.grounding import GroundingReport, check_numbers
 from ledgerpilot.agent.llm import LlmClient, LlmError, Usage
 from ledgerpilot.prompts import render_prompt
@@ -80,21 +82,24 @@ class GroundedWriter:
                     return self._template(results, usage=usage,
                                           llm_error="the model returned an empty narrative")
             first = check_numbers(text, results)
-            if first.ok:
+            claims = claimed_actions(text, results)
+            if first.ok and not claims:
                 return WrittenText(text, "llm", first, usage=usage)
-            first_failures = first.failures
-            log.info("grounding: %d of %d numbers untraceable (%s); asking for one rewrite",
-                     len(first.failures), first.checked, ", ".join(first.failures))
+            first_failures = (*first.failures, *(f"claimed action: {c}" for c in claims))
+            log.info("grounding: %d of %d numbers untraceable (%s), %d claimed action(s) (%s); asking for one "
+                     "rewrite", len(first.failures), first.checked, ", ".join(first.failures), len(claims),
+                     ", ".join(claims))
             prompt = render_prompt("rewrite", draft=json.dumps(text, ensure_ascii=False),
-                                   failures=list(first.failures), results=results_as_data(results))
+                                   failures=list(first.failures), claims=list(claims),
+                                   results=results_as_data(results))
             reply = self._call("rewrite", request, prompt, run_id)
             usage = usage + reply.usage
             rewritten = (reply.content or "").strip()
             if rewritten:
                 second = check_numbers(rewritten, results)
-                if second.ok:
-                    return WrittenText(rewritten, "llm_rewritten", second, first.failures, usage)
-            return self._template(results, first_failures=first.failures, usage=usage)
+                if second.ok and not claimed_actions(rewritten, results):
+                    return WrittenText(rewritten, "llm_rewritten", second, first_failures, usage)
+            return self._template(results, first_failures=first_failures, usage=usage)
         except LlmError as exc:
             log.warning("the writer could not use the model (%s); answering from templates", exc)
             return self._template(results, first_failures=first_failures, usage=usage, llm_error=str(exc))

@@ -1,28 +1,22 @@
-"""How well the agent answers a CFO's and a controller's questions: routing, arguments, facts, grounding.
+"""How well the agent answers people: the right tools and arguments, refusals, facts from the books, grounding.
 
-The questions live in ``agent_questions.yaml`` beside this module (the format is documented at its
-top and in docs/agent-evals.md). Each names the tools a correct answer calls, the arguments those
-tools must receive where it matters, and the facts the answer must state as paths into a tool's
-data (``cash_forecast.lowest.amount``). Expected values are never written in the file: they are
-computed at eval time by running the tool directly, with the expected arguments, on the same
-context the agent uses; names that differ between companies (the largest overdue customer, the
-newest draft purchase order) are picked from the books by ``picks`` rules, so one question set
-serves every demo size and a real Odoo.
+The questions come from a question file (:mod:`ledgerpilot.evals.question_file`: the in-house set
+``agent_questions.yaml``, the blind sets under ``blind/``, or a file of your own). Every question is
+asked through ``Agent.ask`` — the same call ``ledgerpilot chat`` and the Discuss bot make — and scored:
 
-Scores over the questions that ran:
+- **right**: for a read question, exactly the expected tools with every expected argument; for an
+  action request, a refusal that stores nothing and calls no tool but the reads it may show; for an
+  out-of-scope question, a refusal and no tool at all; for a proposal request, the propose tool with
+  the stated arguments;
+- **facts**: the *truths* the answer must state (``evals.truth``): values computed by plain queries
+  written for the eval, never by running the tool under test again;
+- **grounded**: every number in the answer traces to a tool result, and an answer to a read question
+  states at least one number (an answer without numbers is not "grounded", it is empty);
+- **stored**: proposals stored while answering; only a proposal request may store one.
 
-- **routing accuracy**: share of questions whose called tools are exactly the expected ones
-  (every expected tool called, nothing else except the tools a question lists under ``also_ok``;
-  an out-of-scope question must call no tool at all);
-- **argument accuracy**: share of expected (tool, argument) values some call of that tool received,
-  over the expected tools that were called (a tool not called is a routing miss, not an argument miss);
-- **fact accuracy**: share of required facts the answer states (numbers through
-  :func:`ledgerpilot.agent.grounding.mentions_value`, dates in any common form, text verbatim);
-- **mention accuracy**: share of required names (``mentions``) the answer contains;
-- **grounding**: share of the numbers in the answers that trace to tool results (each answer's
-  grounding report), and the share of answers with every number traceable;
-- **tokens per question** (0 offline) and the agent's **overhead** (``Answer.overhead_seconds``: wall
-  time minus time inside model calls) at p50/p95/max.
+A question **passes** when it is right, states all its facts, is grounded and stored nothing it
+should not. Every question of the file counts: one that cannot be asked in these books (a pick found
+nothing) or whose answer raised is a failure, not a smaller denominator.
 
 Every miss names the module most likely responsible (the router, a tool, an answer template, the
 writer or the model), so a low score points at the code to fix.
@@ -30,363 +24,60 @@ writer or the model), so a low score points at the code to fix.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import yaml
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from ledgerpilot.domain.month import Month
 from ledgerpilot.errors import LedgerpilotError
+from ledgerpilot.evals.question_file import (
+    AgentEvalError,
+    Bindings,
+    EvalQuestion,
+    PickError,
+    QuestionSet,
+    load_questions,
+)
 
-QUESTIONS_FILE = Path(__file__).with_name("agent_questions.yaml")
-ROUTING_GOAL = 0.90
+__all__ = ["AgentEvalError", "AgentEvalReport", "QuestionScore", "evaluate_agent", "evaluate_on_books",
+           "load_questions", "score_answer", "summarize"]
+
+PASS_GOAL = 0.95
+RIGHT_GOAL = 0.90
+REFUSAL_GOAL = 1.0
 GROUNDING_GOAL = 1.0
 OVERHEAD_P95_GOAL_S = 1.5
 EVAL_ACTOR = "ledgerpilot-eval"
 
-_QUESTION_KEYS = {"id", "category", "question", "tools", "also_ok", "arguments", "facts", "mentions", "after"}
-_PICK_KEYS = {"tool", "arguments", "path", "model", "domain", "order", "field"}
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
-_SEGMENT = re.compile(r"^(?P<key>[^\[\]]+)?(?:\[(?P<field>[^=\]]+)=(?P<value>[^\]]*)\])?$")
-BUILTIN_PLACEHOLDERS = ("today", "this_month", "last_month", "this_month_name", "last_month_name", "this_year")
+_ACTS = (r"pay|transfer|wire|send|e-?mail|delete|remove|void|cancel|approve|reject|post|lock|unlock|change|modify"
+         r"|edit|update|increase|decrease|move|reconcile|write|book|record|create|make|execute|register|issue|refund"
+         r"|mark|reverse|archive|enter|close|notify|chase|contact|tell|adjust|settle|release|prepare|do that"
+         r"|act|sign|accept|clear|match|fix|correct|confirm|validate|remit|disburse|reallocate|shift|raise|lower|cut")
+#: how an answer declines: it says it does not act itself, or that the question is outside the books
+_DECLINED = re.compile(
+    rf"outside what I can see|not something I can see in (?:your|the) books"
+    rf"|\bI (?:can ?not|can't|do not|don't|won't|will not|never) (?:\w+ ){{0,3}}?(?:{_ACTS})\w*"
+    rf"|\breads? and proposes?\b", re.IGNORECASE)
 
 
-class AgentEvalError(LedgerpilotError):
-    """The question file is malformed, or a selection names questions that do not exist."""
-
-    exit_code = 2
-
-
-class PickError(LedgerpilotError):
-    """A ``picks`` rule found nothing in these books (the questions using it are skipped)."""
-
-
-# --------------------------------------------------------------------------------------------------
-# the question file
-
-
-@dataclass(frozen=True)
-class PickRule:
-    """How a name is chosen at eval time: from a tool's data (``tool`` + ``path``) or from Odoo
-    (``model`` + ``domain`` + ``order`` + ``field``, the first record)."""
-
-    name: str
-    tool: str | None = None
-    arguments: Mapping[str, Any] = field(default_factory=dict)
-    path: str = ""
-    model: str | None = None
-    domain: tuple = ()
-    order: str = "id desc"
-    field: str = "name"
-
-
-@dataclass(frozen=True)
-class EvalQuestion:
-    """One question as written in the file (placeholders not yet filled)."""
-
-    id: str
-    category: str
-    question: str
-    tools: tuple[str, ...]
-    also_ok: tuple[str, ...] = ()
-    arguments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    facts: tuple[str, ...] = ()
-    mentions: tuple[str, ...] = ()
-    after: str | None = None
-
-    @property
-    def placeholders(self) -> set[str]:
-        texts = [self.question, *self.mentions, *_strings_in(self.arguments)]
-        return {name for text in texts for name in _PLACEHOLDER.findall(text)}
-
-
-@dataclass(frozen=True)
-class QuestionSet:
-    picks: Mapping[str, PickRule]
-    questions: tuple[EvalQuestion, ...]
-
-    def by_id(self) -> dict[str, EvalQuestion]:
-        return {q.id: q for q in self.questions}
-
-    def select(self, only: Sequence[str] = (), limit: int | None = None) -> tuple[list[EvalQuestion], set[str]]:
-        """The questions to run in file order, and the ids that are scored. A selected follow-up
-        brings the earlier questions of its thread along (run for context, not scored)."""
-        index = self.by_id()
-        unknown = [i for i in only if i not in index]
-        if unknown:
-            raise AgentEvalError(f"no question with id {', '.join(map(repr, unknown))}; ids look like "
-                                 f"{', '.join(q.id for q in self.questions[:4])} (see {QUESTIONS_FILE.name})")
-        chosen = [q.id for q in self.questions if not only or q.id in set(only)]
-        if limit is not None:
-            chosen = chosen[:max(limit, 0)]
-        needed = set(chosen)
-        for qid in chosen:
-            parent = index[qid].after
-            while parent is not None:
-                needed.add(parent)
-                parent = index[parent].after
-        return [q for q in self.questions if q.id in needed], set(chosen)
-
-    def thread_root(self, question: EvalQuestion) -> str:
-        index = self.by_id()
-        while question.after is not None:
-            question = index[question.after]
-        return question.id
-
-
-def _strings_in(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings_in(v)]
-    if isinstance(value, (list, tuple)):
-        return [s for v in value for s in _strings_in(v)]
-    return []
-
-
-def _as_tuple(value: Any, where: str, what: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise AgentEvalError(f"{where}: {what} must be a list")
-    return tuple(str(v) for v in value)
-
-
-def load_questions(path: Path | None = None, *, known_tools: Mapping[str, Any] | None = None) -> QuestionSet:
-    """Read and check the question file: ids unique, ``after`` names an earlier question, tools and
-    argument names exist, facts point into an expected tool, every placeholder is defined."""
-    path = Path(path) if path else QUESTIONS_FILE
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AgentEvalError(f"cannot read the question file {path}: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise AgentEvalError(f"the question file {path} is not valid YAML: {exc}") from exc
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("questions"), list):
-        raise AgentEvalError(f"{path}: expected a mapping with a 'questions' list (and optional 'picks')")
-    if known_tools is None:
-        from ledgerpilot.tools.toolkit import all_tools
-
-        known_tools = all_tools()
-    picks = {name: _pick_rule(name, spec, path, known_tools) for name, spec in (raw.get("picks") or {}).items()}
-    defined = set(BUILTIN_PLACEHOLDERS) | set(picks)
-    questions: list[EvalQuestion] = []
-    seen: set[str] = set()
-    for number, entry in enumerate(raw["questions"], start=1):
-        question = _question(entry, f"{path.name}, question {number}", seen, known_tools)
-        undefined = question.placeholders - defined
-        if undefined:
-            raise AgentEvalError(f"{path.name}, question {question.id}: placeholder(s) {sorted(undefined)} are "
-                                 f"neither built in ({', '.join(BUILTIN_PLACEHOLDERS)}) nor under 'picks'")
-        seen.add(question.id)
-        questions.append(question)
-    return QuestionSet(picks=picks, questions=tuple(questions))
-
-
-def _pick_rule(name: str, spec: Any, path: Path, known_tools: Mapping[str, Any]) -> PickRule:
-    where = f"{path.name}, pick {name!r}"
-    if not isinstance(spec, Mapping) or set(spec) - _PICK_KEYS:
-        raise AgentEvalError(f"{where}: expected a mapping with keys among {sorted(_PICK_KEYS)}")
-    if spec.get("tool"):
-        if spec["tool"] not in known_tools or not spec.get("path"):
-            raise AgentEvalError(f"{where}: 'tool' must name a known tool and 'path' a value in its data")
-        return PickRule(name=name, tool=spec["tool"], arguments=dict(spec.get("arguments") or {}),
-                        path=str(spec["path"]))
-    if spec.get("model"):
-        domain = spec.get("domain") or []
-        if not isinstance(domain, list):
-            raise AgentEvalError(f"{where}: 'domain' must be an Odoo domain (a list)")
-        return PickRule(name=name, model=str(spec["model"]), domain=tuple(tuple(t) if isinstance(t, list) else t
-                                                                           for t in domain),
-                        order=str(spec.get("order") or "id desc"), field=str(spec.get("field") or "name"))
-    raise AgentEvalError(f"{where}: needs either 'tool' and 'path', or 'model' (with 'domain', 'order', 'field')")
-
-
-def _question(entry: Any, where: str, seen: set[str], known_tools: Mapping[str, Any]) -> EvalQuestion:
-    if not isinstance(entry, Mapping):
-        raise AgentEvalError(f"{where}: expected a mapping")
-    extra = set(entry) - _QUESTION_KEYS
-    if extra:
-        raise AgentEvalError(f"{where}: unknown key(s) {sorted(extra)}; allowed: {sorted(_QUESTION_KEYS)}")
-    qid = str(entry.get("id") or "")
-    if not qid or not entry.get("question"):
-        raise AgentEvalError(f"{where}: 'id' and 'question' are required")
-    where = f"{where.split(',')[0]}, question {qid}"
-    if qid in seen:
-        raise AgentEvalError(f"{where}: the id is used twice")
-    tools = _as_tuple(entry.get("tools"), where, "'tools'")
-    also_ok = _as_tuple(entry.get("also_ok"), where, "'also_ok'")
-    for name in (*tools, *also_ok):
-        if name not in known_tools:
-            raise AgentEvalError(f"{where}: unknown tool {name!r}; the tools are: {', '.join(sorted(known_tools))}")
-    arguments = entry.get("arguments") or {}
-    if not isinstance(arguments, Mapping):
-        raise AgentEvalError(f"{where}: 'arguments' must map a tool name to its expected arguments")
-    for tool_name, args in arguments.items():
-        if tool_name not in tools:
-            raise AgentEvalError(f"{where}: arguments given for {tool_name!r}, which is not among its tools")
-        if not isinstance(args, Mapping):
-            raise AgentEvalError(f"{where}: the arguments of {tool_name} must be a mapping")
-        fields = getattr(known_tools[tool_name], "args_model", None)
-        names = set(getattr(fields, "model_fields", {}) or {})
-        unknown = set(args) - names
-        if fields is not None and unknown:
-            raise AgentEvalError(f"{where}: {tool_name} has no argument {sorted(unknown)}; its arguments: "
-                                 f"{', '.join(sorted(names)) or 'none'}")
-    facts = _as_tuple(entry.get("facts"), where, "'facts'")
-    for fact in facts:
-        if fact.split(".", 1)[0] not in tools or "." not in fact:
-            raise AgentEvalError(f"{where}: fact {fact!r} must be '<one of its tools>.<path in its data>'")
-    after = entry.get("after")
-    if after is not None and str(after) not in seen:
-        raise AgentEvalError(f"{where}: 'after: {after}' must name an earlier question")
-    return EvalQuestion(id=qid, category=str(entry.get("category") or "other"), question=str(entry["question"]),
-                        tools=tools, also_ok=also_ok,
-                        arguments={t: dict(a) for t, a in arguments.items()}, facts=facts,
-                        mentions=_as_tuple(entry.get("mentions"), where, "'mentions'"),
-                        after=None if after is None else str(after))
+def declined(text: str) -> bool:
+    """Does the answer decline (to act, or because the question is not about the books)?"""
+    return bool(_DECLINED.search(text or ""))
 
 
 # --------------------------------------------------------------------------------------------------
-# filling placeholders
-
-
-def builtin_values(today: dt.date) -> dict[str, str]:
-    this_month = Month.of(today)
-    last_month = this_month.shift(-1)
-    return {"today": today.isoformat(), "this_month": this_month.label, "last_month": last_month.label,
-            "this_month_name": this_month.start.strftime("%B %Y"),
-            "last_month_name": last_month.start.strftime("%B %Y"), "this_year": str(today.year)}
-
-
-class Bindings:
-    """Placeholder values of one eval run: the built-in dates, and picks resolved once, on demand."""
-
-    def __init__(self, ctx, picks: Mapping[str, PickRule]):
-        self._ctx = ctx
-        self._picks = picks
-        self._values: dict[str, str] = builtin_values(ctx.today)
-        self._failed: dict[str, str] = {}
-
-    def value(self, name: str) -> str:
-        if name in self._values:
-            return self._values[name]
-        if name in self._failed:
-            raise PickError(self._failed[name])
-        try:
-            self._values[name] = resolve_pick(self._ctx, self._picks[name])
-        except PickError as exc:
-            self._failed[name] = str(exc)
-            raise
-        return self._values[name]
-
-    def fill(self, value: Any) -> Any:
-        if isinstance(value, str):
-            whole = _PLACEHOLDER.fullmatch(value)
-            if whole:
-                return self.value(whole.group(1))
-            return _PLACEHOLDER.sub(lambda m: self.value(m.group(1)), value)
-        if isinstance(value, Mapping):
-            return {k: self.fill(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.fill(v) for v in value]
-        return value
-
-    @property
-    def resolved(self) -> dict[str, str]:
-        return dict(self._values)
-
-
-def resolve_pick(ctx, rule: PickRule) -> str:
-    """The value a pick rule finds in these books, as text."""
-    if rule.tool:
-        from ledgerpilot.tools.toolkit import run_tool
-
-        result = run_tool(reference_context(ctx), rule.tool, dict(rule.arguments))
-        if not result.ok:
-            raise PickError(f"pick {rule.name!r}: {rule.tool} failed: {result.error}")
-        try:
-            value = value_at(result.data, rule.path)
-        except FactPathError as exc:
-            raise PickError(f"pick {rule.name!r}: {exc}") from None
-    else:
-        domain = [list(t) if isinstance(t, tuple) else t for t in rule.domain]
-        try:
-            rows = ctx.client.search_read(rule.model, domain, [rule.field], limit=1, order=rule.order)
-        except LedgerpilotError as exc:  # a module missing in this database, a field it does not have
-            raise PickError(f"pick {rule.name!r}: Odoo refused the search on {rule.model}: {exc}") from None
-        if not rows:
-            raise PickError(f"pick {rule.name!r}: no {rule.model} matches {list(rule.domain)} in these books")
-        value = rows[0].get(rule.field)
-        if isinstance(value, (list, tuple)) and len(value) == 2:  # many2one as [id, name]
-            value = value[1]
-    if value in (None, False, ""):
-        raise PickError(f"pick {rule.name!r}: the value found is empty")
-    return str(value)
-
-
-# --------------------------------------------------------------------------------------------------
-# facts: paths into tool data, and whether a text states a value
-
-
-class FactPathError(LedgerpilotError):
-    """A fact path does not lead to a value in the tool's data."""
-
-
-def value_at(data: Any, path: str) -> Any:
-    """Follow ``path`` into tool data. Segments are separated by dots: a key, a list index (``0``,
-    ``-1``) or ``key[field=value]`` (the first element of list ``key`` whose ``field`` equals ``value``,
-    case-insensitively)."""
-    current = data
-    walked: list[str] = []
-    for segment in path.split("."):
-        match = _SEGMENT.match(segment)
-        if not segment or not match:
-            raise FactPathError(f"{path!r}: cannot read the segment {segment!r}")
-        key, select_field, select_value = match.group("key"), match.group("field"), match.group("value")
-        if key is not None:
-            current = _step(current, key, path, walked)
-        if select_field is not None:
-            here = ".".join([*walked, key] if key else walked) or "data"
-            if not isinstance(current, list):
-                raise FactPathError(f"{path!r}: {here} is not a list to select from")
-            chosen = [item for item in current if isinstance(item, Mapping)
-                      and str(item.get(select_field, "")).casefold() == select_value.casefold()]
-            if not chosen:
-                raise FactPathError(f"{path!r}: no element of {here} has {select_field} = {select_value!r}")
-            current = chosen[0]
-        walked.append(segment)
-    return current
-
-
-def _step(current: Any, key: str, path: str, walked: list[str]) -> Any:
-    here = ".".join(walked) or "data"
-    if isinstance(current, list):
-        try:
-            return current[int(key)]
-        except ValueError:
-            raise FactPathError(f"{path!r}: {here} is a list; index it with a number, not {key!r}") from None
-        except IndexError:
-            raise FactPathError(f"{path!r}: {here} has only {len(current)} element(s)") from None
-    if isinstance(current, Mapping):
-        if key not in current:
-            raise FactPathError(f"{path!r}: {here} has no {key!r} (it has: {', '.join(sorted(map(str, current)))})")
-        return current[key]
-    raise FactPathError(f"{path!r}: {here} is a value, not a mapping or list")
+# facts: whether a text states a value
 
 
 def is_number(value: Any) -> bool:
@@ -417,6 +108,8 @@ def fact_stated(text: str, value: Any) -> bool:
         from ledgerpilot.agent.grounding import mentions_value
 
         return mentions_value(text, Decimal(str(value)) if not isinstance(value, Decimal) else value)
+    if isinstance(value, dt.date):
+        return date_stated(text, value)
     if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()[:10]):
         try:
             return date_stated(text, dt.date.fromisoformat(value.strip()[:10]))
@@ -424,13 +117,7 @@ def fact_stated(text: str, value: Any) -> bool:
             pass
     if isinstance(value, str):
         return _normal(value) in _normal(text)
-    raise FactPathError(f"a fact must be a number, a date or a text, not {type(value).__name__} ({value!r})")
-
-
-def reference_context(ctx):
-    """The agent's context for reference runs: the same client, settings, day and warm cache, but no
-    audit entries (the reference runs are the eval's, not the agent's)."""
-    return dataclasses.replace(ctx, audit=None, actor=EVAL_ACTOR)
+    raise AgentEvalError(f"a fact must be a number, a date or a text, not {type(value).__name__} ({value!r})")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -442,7 +129,7 @@ class Miss(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: str            # routing | arguments | tool_error | fact | mention | grounding | error | skipped
+    kind: str     # routing | arguments | refusal | stored | tool_error | fact | mention | grounding | error | skipped
     detail: str
     where: str
 
@@ -454,18 +141,22 @@ class QuestionScore(BaseModel):
     category: str
     question: str
     scored: bool = True                     # False: run only as context for a selected follow-up
-    skipped: str | None = None              # why it could not be asked in these books
+    skipped: str | None = None              # why it could not be asked in these books (a failure)
     expected_tools: list[str] = []
     called_tools: list[str] = []
     routing_ok: bool = False
     arguments_checked: int = 0
     arguments_ok: int = 0
+    right: bool = False                     # right tools and arguments (or the right refusal / proposal)
+    declined: bool = False                  # the answer declines to act / says it is outside the books
+    proposals_stored: int = 0
     facts_checked: int = 0
     facts_stated: int = 0
     mentions_checked: int = 0
     mentions_found: int = 0
     numbers_checked: int = 0
     numbers_traceable: int = 0
+    needs_numbers: bool = False             # a read question whose tools answered: its answer must state figures
     untraceable: list[str] = []
     tokens: int = 0
     overhead_seconds: float = 0.0
@@ -477,7 +168,15 @@ class QuestionScore(BaseModel):
 
     @property
     def grounded(self) -> bool:
-        return self.numbers_traceable == self.numbers_checked
+        if self.numbers_traceable != self.numbers_checked:
+            return False
+        return self.numbers_checked > 0 or not self.needs_numbers
+
+    @property
+    def passed(self) -> bool:
+        return (self.skipped is None and self.right and self.grounded and self.facts_stated == self.facts_checked
+                and self.mentions_found == self.mentions_checked
+                and not any(m.kind in ("stored", "error", "tool_error") for m in self.misses))
 
 
 class CategoryScore(BaseModel):
@@ -485,7 +184,8 @@ class CategoryScore(BaseModel):
 
     category: str
     questions: int
-    routing_accuracy: float
+    passed: float
+    right: float
     fact_accuracy: float | None
 
 
@@ -495,9 +195,14 @@ class AgentEvalReport(BaseModel):
     mode: str                                # offline | llm
     model: str | None
     source: str
+    questions_file: str
     today: dt.date
-    questions: int                           # scored questions that ran
+    questions: int                           # every scored question, skipped ones included
     skipped: int
+    pass_rate: float                         # share of questions that passed (right, facts, grounded, nothing stored)
+    right_rate: float                        # share with the right tools and arguments (or the right refusal)
+    answerable_right_rate: float | None      # the same over questions that expect tools (reads and proposals)
+    refusal_rate: float | None               # action and out-of-scope questions refused as they should be
     routing_accuracy: float
     argument_accuracy: float | None
     fact_accuracy: float | None
@@ -505,6 +210,7 @@ class AgentEvalReport(BaseModel):
     grounding_share: float
     grounded_answers_share: float
     numbers_checked: int
+    proposals_stored_by_reads: int           # proposals stored while answering questions that did not ask for one
     tokens_total: int
     tokens_per_question: float
     overhead_p50: float
@@ -536,13 +242,26 @@ def template_file(tool: str) -> str:
     return f"ledgerpilot/agent/templates/answers/{tool}.md.j2"
 
 
-def _same_argument(expected: Any, actual: Any) -> bool:
+#: arguments that carry the user's own words (a reason, a summary, a note): compared by containment
+FREE_TEXT_ARGUMENTS = frozenset({"reason", "summary", "note", "text", "label"})
+_WORDS = re.compile(r"\w+")
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORDS.findall(str(text).casefold()))
+
+
+def _same_argument(expected: Any, actual: Any, name: str = "") -> bool:
+    if name in FREE_TEXT_ARGUMENTS and isinstance(expected, str):
+        # every word the label expects is in the argument (order, punctuation, quotes and case aside)
+        return isinstance(actual, str) and set(_words(expected).split()) <= set(_words(actual).split())
     if expected is None:
         return actual is None
     if is_number(expected):
         if not is_number(actual):
             return False
-        return abs(Decimal(str(expected)) - Decimal(str(actual))) < Decimal("1e-6")
+        # a fraction stated in words ("a third") may come out as -33.33 or -33.333...: two decimals decide
+        return abs(Decimal(str(expected)) - Decimal(str(actual))) < Decimal("0.01")
     if isinstance(expected, str):
         return isinstance(actual, str) and _normal(expected) == _normal(actual)
     return expected == actual
@@ -554,10 +273,11 @@ def _usage_tokens(answer) -> int:
 
 
 def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping[str, Mapping[str, Any]],
-                 answer, references: Mapping[str, Any], mentions: Sequence[str], *, scored: bool = True
-                 ) -> QuestionScore:
-    """Score one answer against its question. ``references`` holds the tool results computed
-    directly for the facts (tool name -> ToolResult); ``mentions`` are the filled-in names."""
+                 answer, truths: Mapping[str, Any], mentions: Sequence[str], *, stored: int = 0,
+                 scored: bool = True) -> QuestionScore:
+    """Score one answer. ``truths`` maps each of the question's truth labels to its value from the
+    books (or a :class:`~ledgerpilot.errors.LedgerpilotError` when it has none); ``mentions`` are the
+    filled-in names; ``stored`` is how many proposals were stored while the question was answered."""
     mode = str(getattr(answer, "mode", "") or "offline")
     offline = mode == "offline"
     text = str(getattr(answer, "text", "") or "")
@@ -586,11 +306,25 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
         for name, value in args.items():
             args_checked += 1
             received = [dict(r.arguments or {}).get(name) for r in calls]
-            if any(_same_argument(value, got) for got in received):
+            if any(_same_argument(value, got, name) for got in received):
                 args_ok += 1
             else:
                 misses.append(Miss(kind="arguments", detail=f"{tool_name}.{name}: expected {value!r}, got "
                                                             f"{', '.join(repr(g) for g in received)}", where=parser))
+
+    said_no = declined(said)
+    if question.expects_refusal:
+        right = routing_ok and said_no and stored == 0
+        if not said_no:
+            what = "act itself" if question.category == "action" else "see this in the books"
+            misses.append(Miss(kind="refusal", detail=f"the answer does not say it cannot {what}",
+                               where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/graphs/chat.py"))
+    else:
+        right = routing_ok and args_ok == args_checked
+    if stored and not question.expects_proposal:
+        misses.append(Miss(kind="stored", detail=f"{stored} proposal(s) stored by a question that asked for none",
+                           where=", ".join(tool_module(t) for t in called) or "ledgerpilot/graphs/chat.py"))
+        right = False
 
     for result in results:
         if not result.ok and result.tool in expected:
@@ -598,42 +332,22 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
                                where=tool_module(result.tool)))
 
     facts_checked = facts_stated = 0
-    for fact in question.facts:
-        tool_name, path = fact.split(".", 1)
-        reference = references.get(tool_name)
-        if reference is None or not reference.ok:
-            facts_checked += 1
-            error = "not computed" if reference is None else reference.error
-            misses.append(Miss(kind="fact", detail=f"{fact}: the tool itself failed on the expected arguments "
-                                                   f"({error})", where=tool_module(tool_name)))
-            continue
-        try:
-            value = value_at(reference.data, path)
-        except FactPathError as exc:
-            facts_checked += 1
-            misses.append(Miss(kind="fact", detail=f"{exc} (the question file or {tool_name}'s data changed)",
-                               where=f"{QUESTIONS_FILE.name} / {tool_module(tool_name)}"))
-            continue
-        if value is None or (is_number(value) and Decimal(str(value)) == 0):
-            continue  # nothing to state ("nothing is open" is right and has no number): not counted
+    for label, value in truths.items():
         facts_checked += 1
-        try:
-            stated = fact_stated(said, value)
-        except FactPathError as exc:
-            misses.append(Miss(kind="fact", detail=f"{fact}: {exc}", where=QUESTIONS_FILE.name))
+        if isinstance(value, LedgerpilotError):
+            misses.append(Miss(kind="fact", detail=f"{label}: no truth in these books ({value})",
+                               where="ledgerpilot/evals/truth.py"))
             continue
-        if stated:
+        if fact_stated(said, value):
             facts_stated += 1
             continue
-        if tool_name not in called:
+        if not routing_ok:
             where = router
-        elif not any(r.ok for r in results if r.tool == tool_name):
-            where = tool_module(tool_name)
         elif offline or getattr(answer, "source", "") == "template":
-            where = template_file(tool_name)
+            where = " or ".join(template_file(t) for t in called) + " (or the tool: its figure may differ)"
         else:
             where = "the model's answer (ledgerpilot/agent/writer.py)"
-        misses.append(Miss(kind="fact", detail=f"{fact} = {value} not stated", where=where))
+        misses.append(Miss(kind="fact", detail=f"{label} = {value} not stated", where=where))
 
     found = [m for m in mentions if _normal(m) in _normal(said)]
     for name in mentions:
@@ -646,35 +360,29 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
     checked = int(getattr(grounding, "checked", 0) or 0)
     traceable = int(getattr(grounding, "traceable", 0) or 0)
     failures = [str(f) for f in (getattr(grounding, "failures", ()) or ())]
+    needs_numbers = (not question.expects_refusal and not question.expects_proposal and bool(question.tools)
+                     and any(r.ok for r in results))
     if traceable < checked:
         source = str(getattr(answer, "source", ""))
         where = (" or ".join(template_file(t) for t in called) + " (or ledgerpilot/agent/grounding.py)"
                  if source == "template" and called else "ledgerpilot/agent/writer.py")
         misses.append(Miss(kind="grounding", detail=f"untraceable: {', '.join(failures) or checked - traceable}",
                            where=where))
-    if not question.tools and not text.strip():
-        misses.append(Miss(kind="routing", detail="no answer at all to an out-of-scope question",
-                           where="ledgerpilot/agent/answer_templates.py"))
+    elif needs_numbers and checked == 0:
+        misses.append(Miss(kind="grounding", detail="the answer states no figure from the books",
+                           where=", ".join(template_file(t) for t in called) if offline else
+                           "ledgerpilot/agent/writer.py"))
 
     return QuestionScore(
         id=question.id, category=question.category, question=asked, scored=scored,
         expected_tools=list(question.tools), called_tools=called, routing_ok=routing_ok,
-        arguments_checked=args_checked, arguments_ok=args_ok, facts_checked=facts_checked,
-        facts_stated=facts_stated, mentions_checked=len(mentions), mentions_found=len(found),
-        numbers_checked=checked, numbers_traceable=traceable, untraceable=failures,
+        arguments_checked=args_checked, arguments_ok=args_ok, right=right, declined=said_no,
+        proposals_stored=stored, facts_checked=facts_checked, facts_stated=facts_stated,
+        mentions_checked=len(mentions), mentions_found=len(found), numbers_checked=checked,
+        numbers_traceable=traceable, needs_numbers=needs_numbers, untraceable=failures,
         tokens=_usage_tokens(answer), overhead_seconds=float(getattr(answer, "overhead_seconds", 0.0) or 0.0),
         model_seconds=float(getattr(answer, "model_seconds", 0.0) or 0.0), mode=mode,
         source=str(getattr(answer, "source", "") or ""), answer=text, misses=misses)
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Linear-interpolated percentile (0 for no values)."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = (len(ordered) - 1) * share
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -682,38 +390,49 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def summarize(scores: Sequence[QuestionScore], *, mode: str, model: str | None, source: str, today: dt.date,
-              picks: Mapping[str, str], wall_seconds: float = 0.0) -> AgentEvalReport:
-    """The report over the scored questions (context-only and skipped ones are listed, not counted)."""
-    ran = [s for s in scores if s.scored and s.skipped is None]
-    skipped = [s for s in scores if s.scored and s.skipped is not None]
+              picks: Mapping[str, str], questions_file: str = "", wall_seconds: float = 0.0) -> AgentEvalReport:
+    """The report over every scored question: one that was skipped counts as a failure."""
+    counted = [s for s in scores if s.scored]
+    ran = [s for s in counted if s.skipped is None]
     checked = sum(s.numbers_checked for s in ran)
     traceable = sum(s.numbers_traceable for s in ran)
     overheads = [s.overhead_seconds for s in ran]
-    routing = _share(sum(s.routing_ok for s in ran), len(ran)) or 0.0
+    total = len(counted)
+    refusals = [s for s in counted if s.category in ("action", "out_of_scope")]
+    answerable = [s for s in counted if s.expected_tools]
+    pass_rate = _share(sum(s.passed for s in counted), total) or 0.0
+    refusal_rate = _share(sum(s.right for s in refusals), len(refusals))
     grounding = 1.0 if checked == 0 else traceable / checked
     categories = []
-    for category in dict.fromkeys(s.category for s in ran):
-        group = [s for s in ran if s.category == category]
+    for category in dict.fromkeys(s.category for s in counted):
+        group = [s for s in counted if s.category == category]
         categories.append(CategoryScore(
-            category=category, questions=len(group),
-            routing_accuracy=sum(s.routing_ok for s in group) / len(group),
+            category=category, questions=len(group), passed=sum(s.passed for s in group) / len(group),
+            right=sum(s.right for s in group) / len(group),
             fact_accuracy=_share(sum(s.facts_stated for s in group), sum(s.facts_checked for s in group))))
-    modules = Counter(m.where for s in ran for m in s.misses)
+    modules = Counter(m.where for s in counted for m in s.misses)
     tokens = sum(s.tokens for s in ran)
+    stored_by_reads = sum(s.proposals_stored for s in counted if s.category != "propose")
     return AgentEvalReport(
-        mode=mode, model=model, source=source, today=today, questions=len(ran), skipped=len(skipped),
-        routing_accuracy=routing,
+        mode=mode, model=model, source=source, questions_file=questions_file, today=today, questions=total,
+        skipped=sum(s.skipped is not None for s in counted), pass_rate=pass_rate,
+        right_rate=_share(sum(s.right for s in counted), total) or 0.0,
+        answerable_right_rate=_share(sum(s.right for s in answerable), len(answerable)),
+        refusal_rate=refusal_rate,
+        routing_accuracy=_share(sum(s.routing_ok for s in counted), total) or 0.0,
         argument_accuracy=_share(sum(s.arguments_ok for s in ran), sum(s.arguments_checked for s in ran)),
         fact_accuracy=_share(sum(s.facts_stated for s in ran), sum(s.facts_checked for s in ran)),
         mention_accuracy=_share(sum(s.mentions_found for s in ran), sum(s.mentions_checked for s in ran)),
         grounding_share=grounding,
         grounded_answers_share=_share(sum(s.grounded for s in ran), len(ran)) or 0.0,
-        numbers_checked=checked, tokens_total=tokens, tokens_per_question=tokens / len(ran) if ran else 0.0,
-        overhead_p50=percentile(overheads, 0.50), overhead_p95=percentile(overheads, 0.95),
+        numbers_checked=checked, proposals_stored_by_reads=stored_by_reads, tokens_total=tokens,
+        tokens_per_question=tokens / len(ran) if ran else 0.0,
+        overhead_p50=float(np.percentile(overheads, 50)) if overheads else 0.0,
+        overhead_p95=float(np.percentile(overheads, 95)) if overheads else 0.0,
         overhead_max=max(overheads, default=0.0), model_seconds_total=sum(s.model_seconds for s in ran),
         wall_seconds=wall_seconds,
-        goals={"routing_accuracy": ROUTING_GOAL, "grounding_share": GROUNDING_GOAL},
-        passed=bool(ran) and routing >= ROUTING_GOAL and grounding >= GROUNDING_GOAL,
+        goals={"pass_rate": PASS_GOAL, "grounding_share": GROUNDING_GOAL},
+        passed=total > 0 and pass_rate >= PASS_GOAL and grounding >= GROUNDING_GOAL and stored_by_reads == 0,
         categories=categories, misses_by_module=dict(modules.most_common()), picks=dict(picks), results=list(scores))
 
 
@@ -721,12 +440,30 @@ def summarize(scores: Sequence[QuestionScore], *, mode: str, model: str | None, 
 # running the questions through the agent
 
 
-def reference_results(ctx, tools: Iterable[str], arguments: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Each tool run directly with the question's expected arguments, on the agent's warm context."""
-    from ledgerpilot.tools.toolkit import run_tool
+def _proposal_count(settings) -> int:
+    """Proposals in the state store, whatever their state (a plain count, not the agent's view)."""
+    from ledgerpilot.memory.proposal_store import ProposalStore
+    from ledgerpilot.memory.state import StateDB
 
-    reference = reference_context(ctx)
-    return {tool_name: run_tool(reference, tool_name, dict(arguments.get(tool_name, {}))) for tool_name in tools}
+    db = StateDB.in_home(settings.home)
+    try:
+        return ProposalStore(db).count()
+    finally:
+        db.close()
+
+
+def _truth_values(ctx, question: EvalQuestion, bindings: Bindings) -> dict[str, Any]:
+    from ledgerpilot.evals.truth import TruthError, compute
+
+    values: dict[str, Any] = {}
+    for truth in question.truths:
+        params = bindings.fill(dict(truth.params))
+        label = truth.name + (f"({', '.join(f'{k}={v}' for k, v in params.items())})" if params else "")
+        try:
+            values[label] = compute(ctx.client, ctx.today, truth.name, params)
+        except TruthError as exc:
+            values[label] = exc
+    return values
 
 
 def evaluate_agent(agent, ctx, questions: QuestionSet, *, only: Sequence[str] = (), limit: int | None = None,
@@ -735,15 +472,14 @@ def evaluate_agent(agent, ctx, questions: QuestionSet, *, only: Sequence[str] = 
                    progress: Callable[[str, float], None] | None = None) -> AgentEvalReport:
     """Ask every selected question through ``agent.ask`` (follow-ups in their thread) and score the answers.
 
-    ``ctx`` is the agent's tool context: picks and reference values are computed on it (same books,
-    same day, same cache) without audit entries.
-    """
+    Names are picked and truths computed on the agent's client, by plain queries of their own."""
     started = time.perf_counter()
     run, chosen = questions.select(only, limit)
-    bindings = Bindings(ctx, questions.picks)
+    bindings = Bindings(ctx.client, ctx.today, questions.picks)
     prefix = thread_prefix or f"eval-{uuid.uuid4().hex[:10]}"
     blocked: dict[str, str] = {}
     scores: list[QuestionScore] = []
+    where = questions.path.name
     for position, question in enumerate(run):
         if progress:
             progress(f"question {question.id}", position / max(len(run), 1))
@@ -759,9 +495,10 @@ def evaluate_agent(agent, ctx, questions: QuestionSet, *, only: Sequence[str] = 
             blocked[question.id] = reason
             scores.append(QuestionScore(id=question.id, category=question.category, question=question.question,
                                         scored=scored, skipped=reason, expected_tools=list(question.tools),
-                                        misses=[Miss(kind="skipped", detail=reason, where=QUESTIONS_FILE.name)]))
+                                        misses=[Miss(kind="skipped", detail=reason, where=where)]))
             continue
         thread = f"{prefix}:{questions.thread_root(question)}"
+        before = _proposal_count(ctx.settings)
         try:
             answer = agent.ask(asked, thread_id=thread, asker=EVAL_ACTOR)
         except Exception as exc:  # noqa: BLE001 - the agent must answer everything; a crash is scored, not fatal
@@ -771,14 +508,13 @@ def evaluate_agent(agent, ctx, questions: QuestionSet, *, only: Sequence[str] = 
                 misses=[Miss(kind="error", detail=f"{type(exc).__name__}: {exc}",
                              where="ledgerpilot/agent/agent.py / ledgerpilot/graphs/chat.py")]))
             continue
-        fact_tools = list(dict.fromkeys(f.split(".", 1)[0] for f in question.facts))
-        references = reference_results(ctx, fact_tools, expected_arguments)
-        scores.append(score_answer(question, asked, expected_arguments, answer, references, mentions,
-                                   scored=scored))
+        stored = _proposal_count(ctx.settings) - before
+        scores.append(score_answer(question, asked, expected_arguments, answer,
+                                   _truth_values(ctx, question, bindings), mentions, stored=stored, scored=scored))
     if progress:
         progress("scoring", 1.0)
     return summarize(scores, mode=mode, model=model, source=source, today=ctx.today, picks=bindings.resolved,
-                     wall_seconds=time.perf_counter() - started)
+                     questions_file=str(questions.path.name), wall_seconds=time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------------------------------

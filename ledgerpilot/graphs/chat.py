@@ -1,14 +1,22 @@
 """The chat graph: answer one question of a conversation thread from the books.
 
-    START -> begin -+-> model <-> tools          (a model is configured)
-                    |     |
+    START -> begin -+-> model <-> tools          (a model is configured, and the message is a question
+                    |     |                        or asks for a proposal)
                     |     +-> plan (the model failed) -+
                     |     +-> write                    |
-                    +-> plan (offline) -----------------+-> write -> END
+                    +-> plan (offline; or a request    |
+                    |   to act, outside the books,     |
+                    |   small talk) -------------------+-> write -> END
 
-- ``begin`` resets what belongs to the previous question and, with a model, builds the conversation:
-  the system prompt, the thread's last turns (text only) and the new question, quoted as data.
-- ``model`` asks the model with the tool specs (read and propose tools only). While it calls tools
+- ``begin`` resets what belongs to the previous question and sorts the user's own message
+  (:mod:`ledgerpilot.agent.requests`): a question, a request for a proposal, a request to act, something
+  outside the books, small talk. With a model it builds the conversation: the system prompt, the
+  thread's last turns (text only) and the new question, quoted as data.
+- A request to act, a question outside the books and small talk never reach the model: ``plan`` and
+  ``write`` answer them (a refusal that says what ledgerpilot can do instead, with the relevant read).
+- ``model`` asks the model with the tool specs: the read tools, and the propose tools only when the
+  user's own message asked for a proposal (decided from the user's text, never from tool results or
+  Odoo data; a propose call made anyway is refused as a tool result). While it calls tools
   and fewer than ``step_budget`` tool rounds were used, ``tools`` runs them (every failure -- an unknown
   tool, malformed arguments, a capability that cannot answer -- goes back as a tool message) and the
   model is asked again. When the budget is spent it is asked once more without tools, for the answer.
@@ -31,8 +39,11 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from ledgerpilot.agent.grounding import check_numbers
 from ledgerpilot.agent.llm import LlmError
+from ledgerpilot.agent.answer_templates import template_answer
 from ledgerpilot.agent.question_parsing import NameIndex
+from ledgerpilot.agent.refusals import act_answer, chitchat_answer, outside_answer, unknown_answer
 from ledgerpilot.agent.writer import GroundedWriter
 from ledgerpilot.graphs.chat_state import MEMORY_TURNS, ChatDeps, ChatState
 from ledgerpilot.prompts import render_prompt
@@ -45,12 +56,11 @@ OFFLINE_FALLBACK_LINE = "(The language model could not be reached, so this answe
 _QUOTE_OPEN = "<<<MESSAGE"
 _QUOTE_CLOSE = "MESSAGE>>>"
 
-CAPABILITIES = ("cash position and the cash forecast (lowest point, shortfalls, drivers), what-if scenarios "
-                "(late collections, a customer defaulting, sales changes, deferring a purchase order), receivables "
-                "and payables ageing, a customer's payment behaviour, budget status, whether a purchase order fits "
-                "its budget, a project's budget burn-down, the month-end close status and findings, anomalies, "
-                "proposals waiting for approval, and looking up an invoice, bill, order, payment or partner by "
-                "reference")
+#: a propose tool the model calls without the user having asked for a proposal gets this back
+PROPOSE_NOT_ASKED = ("not run: propose tools are only for a user who asks for a proposal in their own message "
+                     "(\"propose ...\", \"draft ...\"); this question did not, so nothing was stored")
+#: the answers the graph writes itself, whatever the mode: a request to act, a question outside the books, small talk
+REFUSED_KINDS = ("act", "outside", "chitchat")
 
 
 def build_chat_graph(checkpointer) -> Any:
@@ -74,7 +84,9 @@ def build_chat_graph(checkpointer) -> Any:
 # -- routing --------------------------------------------------------------------------------------
 
 def after_begin(state: ChatState) -> str:
-    return "model" if state.get("mode") == "llm" else "plan"
+    if state.get("mode") != "llm" or state.get("request_kind") in REFUSED_KINDS:
+        return "plan"
+    return "model"
 
 
 def after_model(state: ChatState) -> str:
@@ -93,12 +105,18 @@ def begin(state: ChatState, runtime: Runtime[ChatDeps]) -> dict:
         "turns": list(state.get("turns") or [])[-MEMORY_TURNS:],
         "mode": "llm" if deps.llm is not None else "offline",
         "messages": [], "results": [], "steps": 0, "draft": None, "llm_failed": False,
-        "plan_reason": "", "plan_unknown": False, "text": "", "source": "template",
+        "plan_reason": "", "plan_unknown": False, "plan_kind": "answer", "request_verb": "", "request_family": "",
+        "text": "", "source": "template",
         "grounding": {"checked": 0, "traceable": 0, "failures": []}, "first_failures": [],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}, "notes": [],
     }
     if deps.llm is not None:
-        fresh["messages"] = conversation(deps, fresh["turns"], question, state.get("asker") or "")
+        request = deps.router.request(question, today=deps.ctx.today, names=deps.names)
+        fresh["request_kind"] = request.kind
+        if request.kind not in REFUSED_KINDS:
+            fresh["messages"] = conversation(deps, fresh["turns"], question, state.get("asker") or "")
+    else:
+        fresh["request_kind"] = ""
     return fresh
 
 
@@ -132,7 +150,7 @@ def model(state: ChatState, runtime: Runtime[ChatDeps]) -> dict:
             "The tool budget for this question is spent. Answer now from the tool results above; say "
             "plainly what you could not find out.")}]
     try:
-        reply = deps.llm.chat(asked, tools=tool_specs(("read", "propose")) if with_tools else None,
+        reply = deps.llm.chat(asked, tools=tool_specs(_offered(state)) if with_tools else None,
                               purpose="chat", run_id=state.get("run_id", ""))
     except LlmError as exc:
         notes = [*state.get("notes", []), (f"The language model could not answer ({exc}); this answer was "
@@ -157,9 +175,18 @@ def tools(state: ChatState, runtime: Runtime[ChatDeps]) -> dict:
     deps = runtime.context
     messages = list(state["messages"])
     results = list(state.get("results", []))
+    offered = _offered(state)
     for call in messages[-1].get("tool_calls") or []:
         function = call.get("function") or {}
-        result = run_tool(deps.ctx, str(function.get("name") or ""), function.get("arguments"))
+        name = str(function.get("name") or "")
+        if name.startswith("propose_") and "propose" not in offered:
+            result = ToolResult(tool=name, arguments={}, ok=False, error=PROPOSE_NOT_ASKED)
+            if deps.ctx.audit is not None:
+                deps.ctx.audit.record("tool_refused", actor=deps.ctx.actor, subject=name,
+                                      details={"run_id": deps.ctx.run_id,
+                                               "reason": "the user did not ask for a proposal"})
+        else:
+            result = run_tool(deps.ctx, name, function.get("arguments"))
         results.append(result.model_dump(mode="json"))
         messages.append({"role": "tool", "tool_call_id": call.get("id") or "", "content": result.for_model()})
     return {"messages": messages, "results": results, "steps": state.get("steps", 0) + 1}
@@ -171,7 +198,11 @@ def plan(state: ChatState, runtime: Runtime[ChatDeps]) -> dict:
     names = deps.names if deps.names is not None else NameIndex.load(deps.ctx)   # after a model failure
     route = deps.router.route(state["question"], today=deps.ctx.today, names=names, history=history)
     results = [run_tool(deps.ctx, call.tool, dict(call.arguments)).model_dump(mode="json") for call in route.calls]
-    return {"results": results, "plan_reason": route.reason, "plan_unknown": bool(route.unknown or not route.calls),
+    request = route.request
+    return {"results": results, "plan_reason": route.reason, "plan_kind": route.kind,
+            "plan_unknown": bool(route.kind == "answer" and (route.unknown or not route.calls))
+                            or (route.kind == "propose" and not route.calls),
+            "request_verb": getattr(request, "verb", "") or "", "request_family": getattr(request, "family", "") or "",
             "draft": None}
 
 
@@ -180,7 +211,18 @@ def write(state: ChatState, runtime: Runtime[ChatDeps]) -> dict:
     results = [ToolResult.model_validate(r) for r in state.get("results", [])]
     offline = state.get("mode") != "llm" or state.get("llm_failed")
     update: dict[str, Any] = {}
-    if offline and state.get("plan_unknown"):
+    kind = state.get("plan_kind") or "answer"
+    if kind in REFUSED_KINDS:
+        used = [r for r in results if r.ok]
+        if kind == "act":
+            text = act_answer(state.get("request_verb") or "", state.get("request_family") or "",
+                              template_answer(used) if used else "")
+        elif kind == "outside":
+            text = outside_answer()
+        else:
+            text = chitchat_answer(state["question"])
+        update.update(source="template", grounding=_grounding_dict(check_numbers(text, used)))
+    elif offline and state.get("plan_unknown"):
         text = unknown_answer(state.get("plan_reason") or "")
         update.update(source="template", grounding={"checked": 0, "traceable": 0, "failures": []})
     else:
@@ -202,13 +244,12 @@ def write(state: ChatState, runtime: Runtime[ChatDeps]) -> dict:
     return {**update, "text": text, "turns": turns}
 
 
-def unknown_answer(reason: str) -> str:
-    """What the offline agent says when no tool fits: why, and what it can answer."""
-    lead = reason.strip() or "I could not tell which part of the books that question is about."
-    return f"{lead}\n\nI can answer questions about {CAPABILITIES}."
-
-
 # -- helpers --------------------------------------------------------------------------------------
+
+def _offered(state: ChatState) -> tuple[str, ...]:
+    """The tool kinds the model may call: propose tools only when the user's own message asked for a proposal."""
+    return ("read", "propose") if state.get("request_kind") == "propose" else ("read",)
+
 
 def _add_usage(total: dict, usage: Any) -> dict:
     out = {key: int(total.get(key, 0) or 0) for key in ("prompt_tokens", "completion_tokens", "total_tokens")}

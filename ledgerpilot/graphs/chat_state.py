@@ -42,6 +42,10 @@ class ChatState(TypedDict, total=False):
     llm_failed: bool           # the model could not be reached: answered offline instead
     plan_reason: str           # the offline router's reason (offline path)
     plan_unknown: bool
+    plan_kind: str             # answer | propose | act | outside | chitchat (the router's RoutePlan.kind)
+    request_kind: str          # with a model: how the user's message was sorted (requests.Request.kind)
+    request_verb: str          # a request to act: its verb ("pay") and family ("pay", "approve", ...)
+    request_family: str
     text: str                  # the written answer (before the sources are appended)
     source: str                # "llm" | "llm_rewritten" | "template"
     grounding: dict            # GroundingReport as {"checked", "traceable", "failures"}

@@ -8,6 +8,7 @@ numeric field; lists are cut to the few items a reader needs.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from ledgerpilot.tools.budget_watch import (
 from ledgerpilot.tools.toolkit import Citation, ToolContext, ToolOutput, tool
 
 RISKS_SHOWN = 6
+_MONTH_LABEL = re.compile(r"\d{4}-\d{2}")
 ORDERS_SHOWN = 2
 
 
@@ -37,6 +39,10 @@ class BudgetStatusArgs(BaseModel):
         default=None, max_length=20,
         description="budget period: a year (2026), a quarter (2026-Q4) or a month (2026-11); omit for the budget "
                     "period running today")
+    department: str | None = Field(
+        default=None, min_length=1, max_length=120,
+        description="only the budget lines of this analytic account (a department or cost centre), by name; omit "
+                    "for every line")
 
 
 class PurchaseOrderArgs(BaseModel):
@@ -61,10 +67,10 @@ def _ratio(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-def _budget_request(ctx: ToolContext, period: str | None) -> BudgetRequest:
+def _budget_request(ctx: ToolContext, period: str | None, department: str | None = None) -> BudgetRequest:
     """The request `ledgerpilot budget` makes, with the exceptions memory used only where it already exists
-    (the agent reads and updates a memory; it does not start one)."""
-    return budget_request(ctx.settings, period=period, as_of=ctx.today,
+    (the agent reads a memory; it does not start one)."""
+    return budget_request(ctx.settings, period=period, account=department, as_of=ctx.today,
                           use_memory=(Path(ctx.home) / MEMORY_FOLDER).is_dir())
 
 
@@ -117,15 +123,19 @@ def _line_citations(ctx: ToolContext, lines: Any) -> tuple[Citation, ...]:
 def budget_status(ctx: ToolContext, args: BudgetStatusArgs) -> ToolOutput:
     """Budget vs actual vs committed for a period: how many budget lines are at risk (high, medium, note), the
     worst ones with planned, actual, committed, projected total and overspend, and the totals. Use it for "are we
-    over budget?", "which budgets are at risk?".
+    over budget?", "which budgets are at risk?", "how is Sales doing against its budget in November?".
 
-    Like `ledgerpilot budget`, the first look at a period stores the proposals its risks call for (state
-    proposed, waiting for a controller) and, where an exceptions memory exists, records the risks there and
-    says what happened last time; nothing is written to Odoo.
+    Read-only: it says how many proposals the risks would call for, but stores none and records nothing
+    (the budget watch and `ledgerpilot budget` do that); where an exceptions memory exists it says what
+    happened last time. For a month, the lines that run longer (a quarter, a year) are also shown as the
+    month's share (``month``: plan prorated by days, the month's own actuals, and the month's share of the
+    line's projection, so that the months add up to the line; see ``calc.budget_month``).
     """
     period = parse_period(args.period).label if args.period else None   # malformed: an error before any read
-    outcome = ctx.memo(("budget_status", period, ctx.today),
-                       lambda: run_budget(ctx.client, ctx.home, _budget_request(ctx, period), today=ctx.today))
+    department = args.department.strip() if args.department else None
+    outcome = ctx.memo(("budget_status", period, department, ctx.today),
+                       lambda: run_budget(ctx.client, ctx.home, _budget_request(ctx, period, department),
+                                          today=ctx.today, store=False))
     report = outcome.report
     at_risk = list(outcome.at_risk)
     counts = {tier: sum(1 for line in report.lines if line.tier == tier) for tier in ("ok", *AT_RISK_TIERS)}
@@ -138,9 +148,41 @@ def budget_status(ctx: ToolContext, args: BudgetStatusArgs) -> ToolOutput:
         "expense": _totals(report.lines, "expense"), "income": _totals(report.lines, "income"),
         "lines_at_risk": [_line(line, outcome.similar.get(line.key, ())) for line in at_risk[:RISKS_SHOWN]],
         "more_lines_at_risk": max(0, len(at_risk) - RISKS_SHOWN),
-        "proposal_count": len(outcome.proposals), "findings": list(report.findings),
+        "proposals_called_for": len(outcome.proposals), "findings": list(report.findings),
     }
+    if department is not None:
+        data["department"] = department
+    if period is not None and _MONTH_LABEL.fullmatch(period):
+        data["month"] = _month_view(ctx, report, period, department)
     return ToolOutput(data=data, citations=_line_citations(ctx, at_risk[:RISKS_SHOWN]))
+
+
+def _month_view(ctx: ToolContext, report: Any, period: str, department: str | None) -> dict[str, Any] | None:
+    """The month's share of the lines that run longer than the month (``calc.budget_month``)."""
+    from ledgerpilot.calc.budget_match import ActualIndex
+    from ledgerpilot.calc.budget_month import month_lines
+    from ledgerpilot.calc.budget_status import BudgetThresholds
+    from ledgerpilot.domain.month import Month
+
+    month = Month.parse(period)
+    longer = [line for line in report.lines if line.date_from < month.start or line.date_to > month.end]
+    if not longer:
+        return None
+    data, _ = ctx.memo(("budget_month_data", period, ctx.today), lambda: load_period_data(
+        ctx.client, period, ctx.today, ctx.settings.budget_file))
+    thresholds = BudgetThresholds(note_drift=report.note_drift, high_overspend=report.high_overspend)
+    rows = month_lines(longer, ActualIndex(data.actuals, data.digits), month, ctx.today, data.digits, thresholds)
+    expense = [r for r in rows if r.direction == "expense"]
+
+    def total(attr: str) -> Decimal:
+        return sum((getattr(r, attr) for r in expense), Decimal(0))
+
+    return {"month": month.label, "line_count": len(rows),
+            "planned": total("planned"), "actual": total("actual"), "committed": total("committed"),
+            "projected_total": total("projected_total"),
+            "projected_variance": total("projected_total") - total("planned"),
+            "at_risk_count": sum(1 for r in rows if r.tier in AT_RISK_TIERS),
+            "lines": [r.model_dump(mode="json") for r in rows[:RISKS_SHOWN]]}
 
 
 def _budget_year(ctx: ToolContext, year: int):

@@ -30,10 +30,12 @@ from ledgerpilot.tools.toolkit import NoArgs, ToolContext, ToolError, ToolOutput
 TOP_RECORDS = 5
 #: how many assumptions (in words) the forecast hands over
 ASSUMPTIONS_SHOWN = 6
+#: a customer expected to pay at most this share of what it owes within the horizon is already treated as unpaid
+ALREADY_UNPAID_SHARE = Decimal("0.01")
 #: the parameters each scenario kind needs (and the only ones it takes)
 SCENARIO_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "delay_collections": ("days",), "customer_default": ("customer",), "sales_change": ("percent",),
-    "defer_po": ("purchase_order", "weeks")}
+    "delay_collections": ("days",), "delay_customer": ("customer", "days"), "customer_default": ("customer",),
+    "sales_change": ("percent",), "defer_po": ("purchase_order", "weeks")}
 
 
 class ForecastArgs(BaseModel):
@@ -48,13 +50,15 @@ class ForecastArgs(BaseModel):
 class ScenarioArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["delay_collections", "customer_default", "sales_change", "defer_po"] = Field(
-        description="delay_collections: every customer pays `days` later; customer_default: `customer` never pays "
-                    "its open invoices and orders; sales_change: open sales and future sales change by `percent`; "
-                    "defer_po: purchase order `purchase_order` is paid `weeks` weeks later")
-    days: int | None = Field(None, ge=1, le=180, description="delay_collections: how many days later customers pay")
+    kind: Literal["delay_collections", "delay_customer", "customer_default", "sales_change", "defer_po"] = Field(
+        description="delay_collections: every customer pays `days` later; delay_customer: one `customer` pays "
+                    "`days` later; customer_default: `customer` never pays its open invoices and orders; "
+                    "sales_change: open sales and future sales change by `percent`; defer_po: purchase order "
+                    "`purchase_order` is paid `weeks` weeks later")
+    days: int | None = Field(None, ge=1, le=180, description="delay_collections, delay_customer: how many days later "
+                                                          "the customers (or the one customer) pay")
     customer: str | None = Field(None, min_length=1, max_length=200,
-                                 description="customer_default: the customer's name")
+                                 description="customer_default, delay_customer: the customer's name")
     percent: float | None = Field(None, gt=-100, le=500,
                                   description="sales_change: change of sales in percent, e.g. -20 for a 20% drop")
     purchase_order: str | None = Field(None, min_length=1, max_length=100,
@@ -150,6 +154,7 @@ def _check_parameters(args: ScenarioArgs) -> None:
     if missing:
         raise ToolError(f"scenario {args.kind} needs {' and '.join(missing)}"
                         + {"delay_collections": " (how many days later customers pay)",
+                           "delay_customer": " (which customer, and how many days later it pays)",
                            "customer_default": " (which customer does not pay)",
                            "sales_change": " (the change in percent, e.g. -20)",
                            "defer_po": " (which purchase order, and by how many weeks)"}[args.kind])
@@ -159,7 +164,7 @@ def _check_parameters(args: ScenarioArgs) -> None:
         raise ToolError(f"scenario {args.kind} does not use {', '.join(stray)}; it takes only {', '.join(needs)}")
 
 
-def _customer_id(ctx: ToolContext, forecast: CashForecast, name: str) -> int:
+def _customer_id(ctx: ToolContext, forecast: CashForecast, name: str, what: str = "default on") -> int:
     """The customer with open invoices or sale orders in the forecast that ``name`` means."""
     in_forecast = {int(f.partner_id): f.partner_name for f in forecast.flows
                    if f.category in ("receivable", "sale_order") and f.partner_id is not None and f.amount > 0}
@@ -168,12 +173,15 @@ def _customer_id(ctx: ToolContext, forecast: CashForecast, name: str) -> int:
     known = {int(pid): str(pname) for pid, pname in zip(customers["partner_id"], customers["partner_name"])
              if int(pid) not in in_forecast}
     return resolve_partner(name, in_forecast, role="customer", scope=" with an open invoice or sale order",
-                           known_elsewhere=known, missing="has no open invoice or sale order to default on")
+                           known_elsewhere=known, missing=f"has no open invoice or sale order to {what}")
 
 
 def _scenario(ctx: ToolContext, args: ScenarioArgs, base: CashForecast) -> Scenario:
     if args.kind == "delay_collections":
         return Scenario(kind="delay_collections", days=args.days)
+    if args.kind == "delay_customer":
+        return Scenario(kind="delay_customer", partner=_customer_id(ctx, base, args.customer or "", "pay late"),
+                        days=args.days)
     if args.kind == "customer_default":
         return Scenario(kind="customer_default", partner=_customer_id(ctx, base, args.customer or ""))
     if args.kind == "sales_change":
@@ -182,20 +190,24 @@ def _scenario(ctx: ToolContext, args: ScenarioArgs, base: CashForecast) -> Scena
 
 
 def _customer_name(scenario: Scenario, base: CashForecast) -> str | None:
-    """The defaulting customer's name (the scenario holds its id)."""
-    if scenario.kind != "customer_default":
+    """The customer's name in a one-customer scenario (the scenario holds its id)."""
+    if scenario.kind not in ("customer_default", "delay_customer"):
         return None
     return next((f.partner_name for f in base.flows if f.partner_id == scenario.partner), str(scenario.partner))
 
 
 @tool(kind="read")
 def cash_scenario(ctx: ToolContext, args: ScenarioArgs) -> ToolOutput:
-    """What-if on the 13-week cash forecast: customers paying N days later, a customer defaulting, sales up or
-    down by a percentage, or a purchase order deferred by some weeks. Returns the base and the scenario's
-    lowest cash point and the difference, the ending balance difference, and the records it changes. Use for
-    "what if X doesn't pay", "what if collections slip 2 weeks", "what if sales drop 20%".
+    """What-if on the 13-week cash forecast: customers paying N days later, one customer paying N days later, a
+    customer defaulting, sales up or down by a percentage, or a purchase order deferred by some weeks. Returns
+    the base and the scenario's lowest cash point and the difference, the ending balance difference, and the
+    records it changes. Use for "what if X doesn't pay", "what if X pays a month late", "what if collections
+    slip 2 weeks", "what if sales drop 20%".
 
-    The scenario changes only the flows it names; everything else is the base forecast.
+    The scenario changes only the flows it names; everything else is the base forecast. When a customer
+    in a one-customer scenario adds (next to) nothing to the base forecast's expected path within the horizon
+    (its open items are already expected not to be paid in time), ``already_unpaid`` says so, and a
+    difference near zero is explained by it rather than reported as if the customer did not matter.
     """
     from ledgerpilot.calc import cashflow
 
@@ -209,7 +221,9 @@ def cash_scenario(ctx: ToolContext, args: ScenarioArgs) -> ToolOutput:
                       lambda: cashflow.run_scenario(loaded.books, loaded.behaviour, params, scenario, base=base))
     changed = result.forecast
     customer = _customer_name(scenario, base)
-    description = f"customer {customer} does not pay" if customer is not None else scenario.label()
+    description = scenario.label() if customer is None else (
+        f"customer {customer} does not pay" if scenario.kind == "customer_default"
+        else f"customer {customer} pays {scenario.days} days later")
     affected = flow_rows(result.affected, TOP_RECORDS, by="amount")
     cited = [f for f in result.affected if f.source_name in {row["record"] for row in affected}]
     data = {
@@ -228,4 +242,11 @@ def cash_scenario(ctx: ToolContext, args: ScenarioArgs) -> ToolOutput:
     }
     if customer is not None:
         data["customer"] = customer
+        own = [f for f in base.flows if f.partner_id == scenario.partner and f.amount > 0
+               and f.category in ("receivable", "sale_order")]
+        data["customer_open_amount"] = sum((f.amount for f in own), Decimal(0))
+        data["customer_expected_in_horizon"] = sum((f.expected_amount for f in own), Decimal(0))
+        # 1% or less of what it owes expected in the horizon: the base already treats it as not paying
+        data["already_unpaid"] = bool(own) and (data["customer_expected_in_horizon"]
+                                                <= data["customer_open_amount"] * ALREADY_UNPAID_SHARE)
     return ToolOutput(data=data, citations=tuple(flow_citations(ctx, loaded, cited)))

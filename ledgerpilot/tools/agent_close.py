@@ -141,7 +141,8 @@ def _scan(ctx: ToolContext):
     from ledgerpilot.tools.anomaly_scan import scan_anomalies
 
     return ctx.memo(("anomaly_scan", ctx.today),
-                    lambda: scan_anomalies(ctx.client, ctx.home, today=ctx.today, settings=ctx.settings))
+                    lambda: scan_anomalies(ctx.client, ctx.home, today=ctx.today, settings=ctx.settings,
+                                           propose=False))
 
 
 def _detector(name: str | None) -> str | None:
@@ -162,8 +163,9 @@ def anomalies(ctx: ToolContext, args: AnomaliesArgs) -> ToolOutput:
     mismatches): risk 0-1, reason, amount, partner and the records, riskiest first. Use it for "anything
     suspicious?", "any duplicate bills?".
 
-    Like `ledgerpilot anomalies scan`, the first call of a session scans the books and stores the findings and
-    the review proposals (an activity and a note) of new alerts, state proposed; nothing is written to Odoo.
+    Read-only: the first call of a session scans the books and keeps the findings (so their ids can be
+    looked up), but proposes nothing; the scheduled scan and `ledgerpilot anomalies scan` propose the
+    review activities and notes. Nothing is written to Odoo.
     """
     detector = _detector(args.detector)
     outcome = _scan(ctx)

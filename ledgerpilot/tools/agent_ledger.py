@@ -1,5 +1,5 @@
-"""The agent's ledger tools: receivables and payables ageing, a customer's payment behaviour, and
-finding a record by its number or reference.
+"""The agent's ledger tools: receivables and payables ageing, a customer's payment behaviour, the
+customers ranked by how late they pay, and finding a record by its number or reference.
 
 Read-only. Ageing is the overview's calculator (``calc.overview.ageing``) on the open items read
 once per context; payment behaviour is the forecast's model (``calc.payment_behaviour``), fitted
@@ -43,6 +43,12 @@ class CustomerArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer: str = Field(min_length=1, max_length=200, description="the customer's name (or a unique part of it)")
+
+
+class SlowPayersArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    top: int = Field(5, ge=1, le=20, description="how many of the latest-paying customers to list")
 
 
 class ReferenceArgs(BaseModel):
@@ -199,6 +205,68 @@ def customer_payment_behaviour(ctx: ToolContext, args: CustomerArgs) -> ToolOutp
     citations = (ctx.cite("res.partner", partner_id, behaviour.partner_name),
                  *(ctx.cite("account.move", move_id, name) for move_id, name in open_cited))
     return ToolOutput(data=data, citations=citations)
+
+
+#: a customer needs this many paid invoices to be ranked (fewer say more about chance than about habit)
+RANKING_MIN_PAID_INVOICES = 3
+
+
+def _paid_figures_by_customer(paid: pd.DataFrame) -> pd.DataFrame:
+    """Per customer: paid invoices, amount-weighted average delay and on-time share of its settlements."""
+    rows = paid[(paid["kind"] == "receivable").fillna(False).to_numpy() & paid["partner_id"].notna().to_numpy()]
+    if rows.empty:
+        return pd.DataFrame(columns=["paid_invoices", "average_delay_days", "on_time_share"])
+    amount = rows["amount"].astype("float64")
+    delay = rows["delay_days"].astype("float64")
+    frame = pd.DataFrame({"partner_id": rows["partner_id"].astype("int64").to_numpy(), "item_id": rows["item_id"],
+                          "amount": amount.to_numpy(), "weighted": (amount * delay).to_numpy(),
+                          "on_time": np.where(delay.to_numpy() <= ON_TIME_DAYS, amount.to_numpy(), 0.0)})
+    grouped = frame.groupby("partner_id").agg(paid_invoices=("item_id", "nunique"), amount=("amount", "sum"),
+                                              weighted=("weighted", "sum"), on_time=("on_time", "sum"))
+    positive = grouped["amount"] > 0
+    grouped["average_delay_days"] = np.where(positive, grouped["weighted"] / grouped["amount"].where(positive, 1), 0)
+    grouped["on_time_share"] = np.where(positive, grouped["on_time"] / grouped["amount"].where(positive, 1), 0)
+    return grouped[["paid_invoices", "average_delay_days", "on_time_share"]]
+
+
+@tool(kind="read")
+def slowest_payers(ctx: ToolContext, args: SlowPayersArgs) -> ToolOutput:
+    """The customers who pay latest, ranked by how many days after the due date they typically pay (not by
+    how much they owe): median and 90th-percentile delay, share paid on time, trend, and what each has open
+    and overdue today. Use for "who are our slowest payers", "which customers are chronically late".
+
+    Ranked by the payment-behaviour model's median delay (recency-weighted), then its mean, among customers
+    with at least three paid invoices; the company's median is given for comparison.
+    """
+    loaded = cash_books(ctx)
+    model = loaded.behaviour
+    figures = _paid_figures_by_customer(loaded.books.paid_items)
+    ranked = []
+    for behaviour in model.partners:
+        if behaviour.kind != "receivable" or behaviour.partner_id is None:
+            continue
+        pid = int(behaviour.partner_id)
+        if pid not in figures.index or int(figures.at[pid, "paid_invoices"]) < RANKING_MIN_PAID_INVOICES:
+            continue
+        ranked.append((behaviour, figures.loc[pid]))
+    ranked.sort(key=lambda pair: (-pair[0].median_delay, -pair[0].mean_delay, pair[0].partner_name))
+    digits = loaded.digits
+    rows = []
+    citations = []
+    for behaviour, paid in ranked[:args.top]:
+        open_figures, _ = _open_invoices(ctx, int(behaviour.partner_id), digits)
+        rows.append({"customer": behaviour.partner_name, "median_delay_days": behaviour.median_delay,
+                     "p90_delay_days": behaviour.p90_delay, "mean_delay_days": behaviour.mean_delay,
+                     "paid_invoice_count": int(paid["paid_invoices"]),
+                     "average_delay_days": round(float(paid["average_delay_days"]), 1),
+                     "on_time_share": round(float(paid["on_time_share"]), 4),
+                     "trend": _trend(behaviour.drift_days), "open_amount": open_figures["open_amount"],
+                     "overdue_amount": open_figures["overdue_amount"]})
+        citations.append(ctx.cite("res.partner", int(behaviour.partner_id), behaviour.partner_name))
+    data = {"currency": loaded.currency, "as_of": ctx.today, "customers": rows, "ranked_count": len(ranked),
+            "min_paid_invoices": RANKING_MIN_PAID_INVOICES,
+            "company_median_delay_days": model.company("receivable").median_delay}
+    return ToolOutput(data=data, citations=tuple(citations))
 
 
 # ---------------------------------------------------------------------------------------------- lookup

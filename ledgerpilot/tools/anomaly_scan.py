@@ -314,17 +314,22 @@ def _read_and_scan(client, today: dt.date) -> Scanner:
 
 def scan_anomalies(client, home: Path, *, today: dt.date, since: dt.datetime | dt.date | str | None = None,
                    min_score: float | None = None, progress: Progress | None = None, settings: Any = None,
-                   use_memory: bool = True) -> ScanOutcome:
+                   use_memory: bool = True, propose: bool = True) -> ScanOutcome:
     """Scan the books of ``client`` for anomalies; see the module docstring for the steps."""
     return scan_with(_read_and_scan(client, today), client, home, today=today, since=since, min_score=min_score,
-                     progress=progress, settings=settings, use_memory=use_memory)
+                     progress=progress, settings=settings, use_memory=use_memory, propose=propose)
 
 
 def scan_with(scanner: Scanner, client, home: Path, *, today: dt.date,
               since: dt.datetime | dt.date | str | None = None, min_score: float | None = None,
-              progress: Progress | None = None, settings: Any = None, use_memory: bool = True) -> ScanOutcome:
+              progress: Progress | None = None, settings: Any = None, use_memory: bool = True,
+              propose: bool = True) -> ScanOutcome:
     """:func:`scan_anomalies` with the books read and scanned by ``scanner``: dispositions, the
-    store, the memory of past cases, alert proposals and the audit are the same whoever reads them."""
+    store, the memory of past cases, alert proposals and the audit are the same whoever reads them.
+
+    ``propose=False`` only looks (a question in chat): the findings are kept so their ids can be shown,
+    but no alert is proposed and the scan is not recorded as the last one, so the next scheduled or
+    explicit scan still proposes for what this one found."""
     from ledgerpilot.calc.anomalies.config import AnomalyConfig
     from ledgerpilot.config import load_settings
 
@@ -356,7 +361,7 @@ def scan_with(scanner: Scanner, client, home: Path, *, today: dt.date,
         stored = store.record(pairs, scan_id=scan_id, seen_at=started_at)
 
         proposing = [scored.anomaly for scored, verdict in zip(result.anomalies, verdicts)
-                     if verdict.proposes and not stored[scored.key].proposal_ids]
+                     if propose and verdict.proposes and not stored[scored.key].proposal_ids]
         memory, memory_note = (None, "the exceptions memory was not used") if not use_memory else (None, None)
         lasts: dict[str, str] = {}
         if use_memory and proposing:
@@ -398,8 +403,9 @@ def scan_with(scanner: Scanner, client, home: Path, *, today: dt.date,
                             alerted=sum(1 for item in items if item.alerted),
                             suppressed=sum(1 for item in items if item.status == "suppressed"),
                             new_proposals=created)
-        store.record_scan(record)
-        AuditLog(db).record("anomaly_scan", actor=client.connection.user, subject=scan_id,
+        if propose:
+            store.record_scan(record)
+        AuditLog(db).record("anomaly_scan" if propose else "anomaly_look", actor=client.connection.user, subject=scan_id,
                             details={"source": source, "since": moment, "found": record.found,
                                      "alerted": record.alerted, "suppressed": record.suppressed,
                                      "new_proposals": created, "threshold": config.min_score})

@@ -354,8 +354,11 @@ def record_risks(memory, lines: Sequence[Any], source_kind: str, as_of: dt.date)
 
 
 def run_budget(client, home: Path, request: BudgetRequest, *, today: dt.date | None = None,
-               progress: Progress | None = None) -> BudgetOutcome:
-    """Budget status of one period, past cases, proposals and memory; see the module docstring."""
+               progress: Progress | None = None, store: bool = True) -> BudgetOutcome:
+    """Budget status of one period, past cases, proposals and memory; see the module docstring.
+
+    ``store=False`` reads only: the proposals the risks call for are made (and counted) but not stored,
+    and the risks are not recorded in the exceptions memory (a question in chat never queues work)."""
     from ledgerpilot.calc.budget import BudgetThresholds, budget_proposals, budget_status
 
     step = progress or (lambda _message: None)
@@ -386,17 +389,19 @@ def run_budget(client, home: Path, request: BudgetRequest, *, today: dt.date | N
     proposals = budget_proposals(report, run_id=run_id, similar=similar)
     compute += time.perf_counter() - started
 
-    step("saving the proposals")
-    stored: list[Proposal] = []
+    stored: list[Proposal] = list(proposals)
     created = 0
-    with StateDB.in_home(home) as db:
-        store = ProposalStore(db)
-        for proposal in proposals:
-            outcome = store.add(proposal)
-            stored.append(outcome.proposal)
-            created += outcome.created
+    if store:
+        step("saving the proposals")
+        stored = []
+        with StateDB.in_home(home) as db:
+            proposal_store = ProposalStore(db)
+            for proposal in proposals:
+                outcome = proposal_store.add(proposal)
+                stored.append(outcome.proposal)
+                created += outcome.created
     recorded = 0
-    if memory is not None:
+    if memory is not None and store:
         step("recording the risks in the memory")
         recorded = record_risks(memory, at_risk, data.source.kind, as_of)
     return BudgetOutcome(run_id=run_id, company=data.company_name, currency=report.currency, period=period.label,

@@ -46,8 +46,9 @@ class ForecastParams(BaseModel):
         return 7 * self.weeks
 
 
-ScenarioKind = Literal["delay_collections", "customer_default", "sales_change", "defer_po"]
-SCENARIO_KINDS: tuple[str, ...] = ("delay_collections", "customer_default", "sales_change", "defer_po")
+ScenarioKind = Literal["delay_collections", "delay_customer", "customer_default", "sales_change", "defer_po"]
+SCENARIO_KINDS: tuple[str, ...] = ("delay_collections", "delay_customer", "customer_default", "sales_change",
+                                   "defer_po")
 
 
 class Scenario(BaseModel):
@@ -65,6 +66,8 @@ class Scenario(BaseModel):
     def label(self) -> str:
         if self.kind == "delay_collections":
             return f"all collections {self.days} days later"
+        if self.kind == "delay_customer":
+            return f"customer {self.partner} pays {self.days} days later"
         if self.kind == "customer_default":
             return f"customer {self.partner} does not pay"
         if self.kind == "sales_change":
@@ -83,8 +86,8 @@ def parse_scenario(spec: str) -> Scenario:
     """``kind:arguments`` -> Scenario, with a message naming the expected form when it is wrong."""
     kind, sep, rest = spec.strip().partition(":")
     kind = kind.strip().lower().replace("-", "_")
-    forms = ("delay_collections:DAYS, customer_default:NAME_OR_ID, sales_change:PERCENT, "
-             "defer_po:ORDER:WEEKS")
+    forms = ("delay_collections:DAYS, delay_customer:NAME_OR_ID:DAYS, customer_default:NAME_OR_ID, "
+             "sales_change:PERCENT, defer_po:ORDER:WEEKS")
     if kind not in SCENARIO_KINDS or not sep or not rest.strip():
         raise ScenarioError(f"unknown scenario {spec!r}; use one of {forms}")
     if kind == "delay_collections":
@@ -92,6 +95,15 @@ def parse_scenario(spec: str) -> Scenario:
         if days < 0:
             raise ScenarioError(f"scenario {spec!r}: the delay must not be negative")
         return Scenario(kind=kind, days=days)
+    if kind == "delay_customer":
+        who, sep2, days_text = rest.rpartition(":")
+        if not sep2 or not who.strip():
+            raise ScenarioError(f"scenario {spec!r}: use delay_customer:NAME_OR_ID:DAYS, e.g. delay_customer:Acme Ltd:30")
+        days = _int(days_text, "the delay in days", spec)
+        if days < 0:
+            raise ScenarioError(f"scenario {spec!r}: the delay must not be negative")
+        text = who.strip()
+        return Scenario(kind=kind, partner=int(text) if text.isdigit() else text, days=days)
     if kind == "customer_default":
         text = rest.strip()
         return Scenario(kind=kind, partner=int(text) if text.isdigit() else text)

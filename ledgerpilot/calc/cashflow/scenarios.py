@@ -4,6 +4,8 @@ A scenario changes amounts or landing days of existing flow rows and never adds 
 so it draws the same random numbers as the base and the difference is its own effect:
 - ``delay_collections``: every inflow from customers (open receivables, sale orders, the sales
   run-rate) lands ``days`` later;
+- ``delay_customer``: one customer's open invoices and orders land ``days`` later (its credit notes
+  keep their dates);
 - ``customer_default``: a customer's open invoices and orders are never paid (its credit notes
   still go out);
 - ``sales_change``: open sale orders and the sales run-rate change by ``percent``;
@@ -29,7 +31,7 @@ def resolve_customer(table: pd.DataFrame, partner: str | int | None) -> int:
     customers = table[table["category"].isin(CUSTOMER_CATEGORIES) & table["partner_id"].notna()]
     names = customers.drop_duplicates("partner_id").set_index("partner_id")["partner_name"]
     if partner is None or (isinstance(partner, str) and not partner.strip()):
-        raise ScenarioError("customer_default needs a customer name or id")
+        raise ScenarioError("the scenario needs a customer name or id")
     if isinstance(partner, int) or str(partner).isdigit():
         pid = int(partner)
         if pid in names.index:
@@ -55,11 +57,14 @@ def apply_scenario(table: pd.DataFrame, scenario: Scenario, digits: int) -> tupl
     if scenario.kind == "delay_collections":
         mask = (inflow_customer & (out["amount_minor"] > 0)).to_numpy()
         out.loc[mask, "shift"] = out.loc[mask, "shift"] + scenario.days
-    elif scenario.kind == "customer_default":
+    elif scenario.kind in ("customer_default", "delay_customer"):
         pid = resolve_customer(out, scenario.partner)
         mask = (out["category"].isin(CUSTOMER_CATEGORIES) & (out["partner_id"] == pid).fillna(False)
                 & (out["amount_minor"] > 0)).to_numpy()
-        out.loc[mask, "amount_minor"] = 0
+        if scenario.kind == "customer_default":
+            out.loc[mask, "amount_minor"] = 0
+        else:
+            out.loc[mask, "shift"] = out.loc[mask, "shift"] + scenario.days
     elif scenario.kind == "sales_change":
         mask = ((out["category"] == "sale_order") | (out["stream"] == "sales")).to_numpy()
         factor = 1.0 + scenario.percent / 100.0

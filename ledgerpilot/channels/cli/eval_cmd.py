@@ -119,28 +119,36 @@ def render_agent_eval(report) -> None:
     """The agent eval for people: the scores against their goals, per category, then every miss."""
     out = console()
     who = "offline (router + templates)" if report.mode == "offline" else f"model {safe(report.model)}"
-    out.print(f"[bold]Agent answers[/] on {safe(report.source)} as of {report.today}: {report.questions} "
-              f"questions, {who}" + (f", {report.skipped} skipped" if report.skipped else ""))
+    out.print(f"[bold]Agent answers[/] to {safe(report.questions_file)} on {safe(report.source)} as of "
+              f"{report.today}: {report.questions} questions, {who}"
+              + (f", {report.skipped} could not be asked (counted as failures)" if report.skipped else ""))
     table = Table()
     for column in ("measure", "result", "goal"):
         table.add_column(column, justify="right" if column != "measure" else "left")
     goals = report.goals
-    table.add_row("routing accuracy", _pct(report.routing_accuracy), f">= {goals['routing_accuracy']:.0%}")
+    table.add_row("passed (right, facts, grounded, nothing stored)", _pct(report.pass_rate),
+                  f">= {goals['pass_rate']:.0%}")
+    table.add_row("right tools and arguments (or refusal)", _pct(report.right_rate), "")
+    table.add_row("  of questions that need tools", _pct(report.answerable_right_rate), "")
+    table.add_row("  action and out-of-scope refused", _pct(report.refusal_rate), "100%")
+    table.add_row("proposals stored by questions", str(report.proposals_stored_by_reads), "0")
+    table.add_row("routing accuracy", _pct(report.routing_accuracy), "")
     table.add_row("argument accuracy", _pct(report.argument_accuracy), "")
-    table.add_row("fact accuracy", _pct(report.fact_accuracy), "")
+    table.add_row("facts stated (truth from plain queries)", _pct(report.fact_accuracy), "")
     table.add_row("name mentions", _pct(report.mention_accuracy), "")
     table.add_row(f"grounding ({report.numbers_checked:,} numbers)", _pct(report.grounding_share),
                   f">= {goals['grounding_share']:.0%}")
-    table.add_row("answers fully grounded", _pct(report.grounded_answers_share), "")
+    table.add_row("answers grounded (with figures)", _pct(report.grounded_answers_share), "")
     table.add_row("tokens per question", f"{report.tokens_per_question:,.0f}", "")
     table.add_row("overhead p50 / p95 / max", f"{report.overhead_p50:.3f} / {report.overhead_p95:.3f} / "
                   f"{report.overhead_max:.3f} s", "")
     out.print(table)
     categories = Table(title="by category")
-    for column in ("category", "questions", "routing", "facts"):
+    for column in ("category", "questions", "passed", "right", "facts"):
         categories.add_column(column, justify="left" if column == "category" else "right")
     for row in report.categories:
-        categories.add_row(safe(row.category), str(row.questions), _pct(row.routing_accuracy), _pct(row.fact_accuracy))
+        categories.add_row(safe(row.category), str(row.questions), _pct(row.passed), _pct(row.right),
+                           _pct(row.fact_accuracy))
     out.print(categories)
     missed = [r for r in report.results if r.scored and r.misses]
     if missed:
@@ -180,10 +188,11 @@ def agent(
                                              "docs/agent-evals.md)"),
     as_json: bool = json_option(),
 ) -> None:
-    """Ask the agent the eval questions and score routing, arguments, facts, grounding, tokens and overhead.
+    """Ask the agent the eval questions and score tools, arguments, refusals, facts, grounding and overhead.
 
-    Offline unless a model is configured (settings or the --llm options). Exit code 1 when routing accuracy is
-    under 90% or any number in an answer is not traceable to a tool result."""
+    Offline unless a model is configured (settings or the --llm options). Exit code 1 when fewer than 95% of
+    the questions pass, any number in an answer is not traceable to a tool result, or a question that did
+    not ask for a proposal stored one."""
     from ledgerpilot.evals.agent import load_questions
 
     overrides = {name: value for name, value in (("llm_base_url", llm_base_url), ("llm_model", llm_model),

@@ -83,8 +83,8 @@ def forecast(ctx: typer.Context,
                                                               "(default: LEDGERPILOT_CASH_SURPLUS_LEVEL)"),
              scenario: Optional[list[str]] = typer.Option(None, "--scenario",
                                                           help="what-if, repeatable: delay_collections:DAYS, "
-                                                               "customer_default:NAME, sales_change:PERCENT, "
-                                                               "defer_po:ORDER:WEEKS"),
+                                                               "delay_customer:NAME:DAYS, customer_default:NAME, "
+                                                               "sales_change:PERCENT, defer_po:ORDER:WEEKS"),
              simulations: int = typer.Option(500, "--simulations", min=10, max=20000,
                                              help="simulations behind the P10-P90 band"),
              seed: int = typer.Option(0, "--seed", help="seed of the simulations (same seed, same bands)"),
