@@ -12,6 +12,7 @@ from typing import Any
 from ledgerpilot.agent.question_parsing import (
     NameIndex,
     find_month,
+    find_period,
     find_references,
     parse_amount,
     without_references,
@@ -23,10 +24,11 @@ _ASKS_ABOUT = re.compile(r"^\s*(?:why|what|when|who|whom|which|where|how|did|do|
 _ASKS_TO = re.compile(r"^\s*(?:can|could|would|will) you\b|^\s*(?:do|would) you mind\b", re.IGNORECASE)
 _POLITE = (r"(?:(?:please|pls|kindly|can you|could you|would you|will you|go ahead and|i want you to"
            r"|i'?d like you to|let'?s)\s+)*")
-_ENTRY_REQUEST = re.compile(r"\b(?:draft|propose|prepare|create|book|raise|record|post|make|set up)\s+"
+_ENTRY_REQUEST = re.compile(r"\b(?:draft|propose|prepare|create|raise|make|set up|suggest|queue)\s+"
                             r"(?:an?|the|one|new)\s+(?:[\w-]+\s+){0,3}?"
-                            r"(?:entry|accrual|journal|reclass(?:ification)?|adjustment)\b", re.IGNORECASE)
-_ACTIVITY_REQUEST = re.compile(r"\b(?:create|schedule|add|set up|log|assign|plan|open|make|propose)\s+"
+                            r"(?:entry|accrual|journal|je|reclass(?:ification)?|adjustment)\b", re.IGNORECASE)
+_ACTIVITY_REQUEST = re.compile(r"\b(?:create|schedule|add|set up|log|assign|plan|open|make|propose|put|leave|drop"
+                               r"|prepare|draft|raise|queue|book|suggest)\s+"
                                r"(?:an?|the|one|new)\s+(?:[\w-]+\s+){0,2}?"
                                r"(?:activity|task|reminder|follow[- ]?up|to[- ]?do)\b"
                                r"|^" + _POLITE + r"remind\s+\w+\s+to\b", re.IGNORECASE)
@@ -53,6 +55,8 @@ _NOTE_TEXT = re.compile(r"(?::\s*|\b(?:saying|that says|reading|with the text|wi
 #: the activity's summary written after a colon: "a to-do on INV/2026/00042 for clerk: call the customer"
 _AFTER_COLON = re.compile(r":\s*(?P<what>[^\n]{3,200}?)\s*(?=[.!?](?:\s|$)|,\s*(?:due|assign|by|within)\b|$)")
 _QUOTED = re.compile(r"[\"“](?P<text>[^\"”]+)[\"”]")
+#: any day: only whether a text names a period matters here, not which year
+_ANY_DAY = dt.date(2000, 1, 1)
 _NUMBER_WORDS_DUE = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
                      "fourteen": 14}
 
@@ -198,7 +202,9 @@ def _money(value: float) -> Decimal | None:
 def _entry_label(question: str) -> str:
     for match in re.finditer(r"\b(?:for|to record|because|reason:?)\s+(?P<what>[^,.;]+?)(?=\s*(?:,|\.|;|$|\bdebit|"
                              r"\bcredit|\bdated\b|\bon \d|\bfor\b))", question, re.IGNORECASE):
-        what = match.group("what").strip()
+        what = match.group("what").strip().rstrip(":")
+        if find_period(what, _ANY_DAY) is not None and len(what.split()) <= 2:
+            continue      # "for November": when, not what
         if not re.fullmatch(r"(?:eur|usd|gbp|chf|[€$£])?\s*[\d\s.,]+\s*(?:k|m|mn|million|thousand)?"
                             r"\s*(?:eur|usd|gbp|chf)?", what, re.IGNORECASE):
             return what[:80]

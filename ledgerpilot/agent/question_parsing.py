@@ -246,6 +246,12 @@ _MONTHS_AHEAD = re.compile(r"\b(?:next|coming|over|for|within)\s+(?:the\s+)?(?:n
 _WEEKS_ALONE = re.compile(r"\(\s*(?P<count>\d+)\s*(?:weeks?|wks?)\s*\)|\b(?P<count2>\d+)\s+weeks?\s+"
                           r"(?:out|ahead|from now|forward)\b", re.IGNORECASE)
 _QUARTER_AHEAD = re.compile(r"\b(?:next|coming)\s+quarter\b|\bthis\s+quarter\b", re.IGNORECASE)
+#: "half a year out", "a year ahead"
+_YEAR_AHEAD = re.compile(r"\b(?P<half>half\s+a|a\s+half)?\s*(?:a\s+)?year\s+(?:out|ahead|from now|forward)\b"
+                         r"|\b(?P<half2>six months|half a year)\b(?=\s+(?:out|ahead|from now|forward))", re.IGNORECASE)
+#: a bare "26 weeks" in a forecast question is its horizon (not "2 weeks late", "3 weeks ago")
+_BARE_WEEKS = re.compile(r"\b(?P<count>\d{1,2})\s*(?:weeks?|wks?)\b(?!\s+(?:late|later|ago|overdue|behind|delay|early))",
+                         re.IGNORECASE)
 MAX_WEEKS = 26
 
 
@@ -258,6 +264,10 @@ def find_weeks(text: str) -> int | None:
         return _count(match.group("count") or match.group("count2"))
     if match := _MONTHS_AHEAD.search(clean):
         return max(1, round(_count(match.group("count") or match.group("count2")) * 52 / 12))
+    if match := _YEAR_AHEAD.search(clean):
+        return 26 if match.group("half") else 52
+    if match := _BARE_WEEKS.search(clean):
+        return int(match.group("count"))
     return None
 
 

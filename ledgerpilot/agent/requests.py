@@ -129,7 +129,7 @@ _WONDERS = re.compile(r"\b(?:know|see|check|find out|understand|confirm|verify|w
 _QUESTION_START = re.compile(r"^(?:why|what|when|who|whom|whose|which|where|how|did|do|does|is|are|was|were|has"
                              r"|have|had|should|shall|could we|can we|may we|might|would it|would we|will we"
                              r"|if|suppose|assuming|any|anything)\b", re.IGNORECASE)
-_CLAUSES = re.compile(r"(?<=[.!?;])\s+|\n+|\s+-{1,2}\s+|:\s+(?=[a-z])", re.IGNORECASE)
+_CLAUSES = re.compile(r"(?<=[.!?;,])\s+|\n+|\s+-{1,2}\s+|:\s+(?=[a-z])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ CARRY_AS: dict[str, str] = {"month": "period"}
 MIN_SCORE = 0.30
 #: a part of a multi-part message adds its own tool when it reaches this score on its own
 PART_MIN_SCORE = 0.55
+#: ... unless it scores at least this for a tool already planned: then it continues the same question
+PART_CONTINUATION = 0.2
 #: a follow-up that changes nothing the earlier tools take asks its own best tool from this score; one that
 #: changes an earlier argument ("and Operations?", "half of it gone?") keeps the earlier tools unless its own
 #: tool scores at least FOLLOW_UP_OVERRIDE_SCORE
@@ -103,11 +105,11 @@ FOLLOW_UP_OVERRIDE_SCORE = 0.85
 #: a follow-up about the same customer ("what do they have open?") keeps a customer's tool below this score
 FOLLOW_UP_SAME_SUBJECT_SCORE = 0.6
 
-_COMPARISON = re.compile(r"^\s*(?:compare|contrast)\b", re.IGNORECASE)
+_COMPARISON = re.compile(r"^\s*(?:compare|contrast)\b|\s(?:vs\.?|versus)\s", re.IGNORECASE)
 _COMPARED_WITH = re.compile(r"\s+(?:with|to|versus|vs\.?|against)\s+", re.IGNORECASE)
 _CONJUNCTIONS = re.compile(r"\s*(?:,\s*and\b|\band also\b|\bas well as\b|\balong with\b|\bplus\b|\band\b|;|,|&|\?)\s*",
                            re.IGNORECASE)
-_INTERJECTION = r"(?:(?:ok(?:ay)?|hmm+|right|alright|so|well|now|then|cool|great|thanks|got it|yes|no)[,!.]?\s+)*"
+_INTERJECTION = r"(?:(?:ok(?:ay)?|hm+|right|alright|so|well|now|then|cool|great|thanks|got it|yes|no)[,!.]?\s+)*"
 _FOLLOW_UP = re.compile(r"^\s*" + _INTERJECTION +
                         r"(?:and|also|plus|what about|how about|same (?:for|with|but|thing)|and for|then|why|how come"
                         r"|explain|what s driving|what is driving|what drives|what about for|now for|now the|for"
@@ -123,7 +125,12 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|the same|same|this) (?:month|period|qua
                              r"|\bsame (?:again|for|but)\b|\b(?:the )?other (?:side|way round|direction)\b",
                              re.IGNORECASE)
 #: a part that offers an alternative of the same question ("..., or should I worry about them?") adds no tool
-_ALTERNATIVE = re.compile(r"^\s*or\b", re.IGNORECASE)
+_ALTERNATIVE = re.compile(r"^\s*(?:or|but not|not|doesn'?t matter|does not matter|never mind|regardless|no matter"
+                          r"|don'?t care|whatever)\b", re.IGNORECASE)
+#: the whole company rather than one department: a budget follow-up drops the department
+_ALL_DEPARTMENTS = re.compile(r"\b(?:all|every|each) (?:the )?(?:departments?|depts?|cost cent(?:er|re)s?)\b"
+                              r"|\b(?:company[- ]wide|whole company|overall|in total|all together|altogether)\b",
+                              re.IGNORECASE)
 _WHAT_IF = re.compile(r"\b(?:what if|if|suppose|supposing|assum\w*|scenario|stress|would|were to|should|impact|say"
                       r"|model|simulate|what happens|how bad|how low|how much lower)\b", re.IGNORECASE)
 _BUDGET_WORDS = re.compile(r"\b(?:budget\w*|afford\w*|fits?|room|headroom|overspend\w*|over budget|within|enough"
@@ -268,9 +275,15 @@ class OfflineRouter:
         if best_score < MIN_SCORE or (request_intent and whole.intents.confidence > best_score):
             return _unknown(_unknown_reason(text), whole), []
         order: dict[str, int] = {best: 0}
-        for score, offset in zip(part_scores, _part_offsets(text, parts)):
+        compared = bool(_COMPARISON.search(text))
+        for part, score, offset in zip(parts, part_scores, _part_offsets(text, parts)):
             name, value = score.best()
-            if name not in order and value >= PART_MIN_SCORE and score.intents.best not in REQUEST_INTENTS:
+            # a part that still leans to a tool already planned continues that question ("salaries and suppliers
+            # in the coming weeks", "top 8 customers"); a comparison names both sides on purpose
+            continues = not compared and (any(score.total.get(t, 0.0) >= PART_CONTINUATION for t in order)
+                                          or _arguments_only(part))
+            if name not in order and value >= PART_MIN_SCORE and not continues \
+                    and score.intents.best not in REQUEST_INTENTS:
                 order[name] = offset
             elif name == best:
                 order[best] = min(order[best], offset) if order[best] else offset
@@ -287,7 +300,7 @@ class OfflineRouter:
             return True
         if _PRONOUN.search(text) and not (names is not None and names.partner(text).match is not None):
             return True
-        return (plan.unknown or _short(text)) and _has_arguments(text, today, names)
+        return (plan.unknown or not plan.calls or _short(text)) and _has_arguments(text, today, names)
 
     def _previous_plan(self, history: Sequence[str], today: dt.date, names: NameIndex | None) -> RoutePlan | None:
         """The plan of the latest earlier question that had tools (each judged with its own history)."""
@@ -369,6 +382,22 @@ def _evidence(text: str, names: NameIndex | None) -> dict[str, float]:
     if find_threshold(text) is not None:
         add("cash_forecast", "threshold")
     return found
+
+
+#: words that only say whom, when or how many: a part made of nothing else ("top 8 customers", "suppliers in
+#: the coming weeks") refines the question before it and asks for no tool of its own
+_ARGUMENT_WORDS = frozenset("""
+the a an in on for of to with by at from over within during next coming this last our my your their please pls
+thanks thank you top first all each every customers customer clients client suppliers supplier vendors vendor
+debtors creditors partners people companies day days week weeks month months quarter quarters year years today now
+so far until till before after january february march april may june july august september october november
+december jan feb mar apr jun jul aug sep sept oct nov dec q1 q2 q3 q4 ytd mtd qtd fy and too also as well
+""".split())
+
+
+def _arguments_only(part: str) -> bool:
+    words = [w for w in normalise(part).split() if not w.isdigit()]
+    return bool(words) and all(w in _ARGUMENT_WORDS for w in words)
 
 
 def _coherent(tools: list[str]) -> list[str]:
@@ -520,6 +549,8 @@ def tool_arguments(tool_name: str, question: str, today: dt.date, names: NameInd
         department = names.department(question) if names is not None else NameLookup()
         if department.match is not None:
             values["department"] = department.match.name
+        elif _ALL_DEPARTMENTS.search(question):
+            values["department"] = None
     elif tool_name == "purchase_order_check":
         orders = [r for r in find_references(question) if r.kind == "purchase_order"]
         if orders:
@@ -732,6 +763,8 @@ def _adjusted_scenario(question: str, earlier: dict[str, Any], names: NameIndex 
         adjusted["weeks"] = max(1, math.ceil(days / 7))
     elif kind == "sales_change":
         percent = find_percent_change(question)
+        if percent is None and (bare := _BARE_CHANGE.fullmatch(normalise_change(question))):
+            percent = float(bare.group("value"))         # "and -25?" after a sales what-if
         if percent is not None:
             if not percent_direction_stated(question) and isinstance(earlier.get("percent"), (int, float)):
                 percent = math.copysign(abs(percent), earlier["percent"])
@@ -741,6 +774,13 @@ def _adjusted_scenario(question: str, earlier: dict[str, Any], names: NameIndex 
         if customer.match is not None:
             adjusted["customer"] = customer.match.name
     return adjusted
+
+
+_BARE_CHANGE = re.compile(r"(?:and|what about|how about|or|say)?\s*(?P<value>[-+]?\d+(?:\.\d+)?)\s*(?:instead)?")
+
+
+def normalise_change(text: str) -> str:
+    return re.sub(r"[?!.,]", " ", text).strip().lower()
 
 
 def vector_of(router: OfflineRouter, text: str) -> np.ndarray:
