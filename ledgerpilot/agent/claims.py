@@ -31,7 +31,8 @@ ACTION_WORDS = (r"approv\w*|paid|pay(?:ed|ing)?|post(?:ed|ing)?|book(?:ed|ing)?|
                 r"|chang(?:e|ed) the budget|mov(?:e|ed) (?:the )?budget")
 #: what the propose tools do: a claim only a successful propose call of the turn makes true
 PROPOSE_WORDS = r"propos\w*|draft\w*|prepar\w*|creat\w*|stor\w*|sav(?:e|ed)|queu\w*|set up|schedul\w*|add(?:ed)?"
-_FIRST_PERSON = r"\b(?:i|i've|i have|i'll|i will|i just|i went ahead and|i've gone ahead and|we've|we have|ledgerpilot has|ledgerpilot)\s+(?:\w+\s+){0,2}?"
+_FIRST_PERSON = (r"\b(?:i|i've|i have|i'll|i will|i just|i went ahead and|i've gone ahead and|we've|we have|ledgerpilot has)"
+                 r"\s+(?:\w+\s+){0,2}?(?:(?:\w+\s+){0,4}?(?:and|then)\s+(?:\w+\s+){0,2}?)?")
 _FOR_YOU = (r"\b(?:has|have|had|is|are|was|were)\s+(?:now\s+|just\s+|successfully\s+|already\s+|all\s+)*been\s+"
             r"(?:now\s+|successfully\s+)?(?:{words})\b[^.!?\n]{{0,30}}?\b(?:for you|as (?:you )?requested|as asked"
             r"|on your behalf|by me|now)\b"

@@ -131,9 +131,10 @@ _RELATIVE_QUARTER = re.compile(r"\b(?P<which>last|previous|prior|this|current|ne
                                r"|\b(?P<qtd>qtd|quarter[- ]to[- ]date)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:fy\s*'?(?P<fy>(?:19|20)?\d{2})"
                    r"|(?:in|for|of|during|year|budget|since)\s+(?P<year>(?:19|20)\d{2})"
-                   r"|(?P<bare>(?:19|20)\d{2}))\b", re.IGNORECASE)
+                   r"|(?P<bare>(?:19|20)\d{2}))\b(?![-/]\d)", re.IGNORECASE)
 _RELATIVE_YEAR = re.compile(r"\b(?P<which>last|previous|prior|this|current|next)\s+(?:fiscal\s+)?year\b"
-                            r"|\b(?P<ytd>ytd|year[- ]to[- ]date|full[- ]year)\b", re.IGNORECASE)
+                            r"|\b(?P<ytd>ytd|year[- ]to[- ]date|full[- ]year(?![\s,:-]*(?:of\s+)?(?:19|20)\d{2}))\b",
+                            re.IGNORECASE)
 #: "may" is a month only written "May" (or with a year): "may we run short of cash" is not about May
 _MAY_AS_VERB = re.compile(r"^may$")
 
@@ -276,9 +277,18 @@ _THRESHOLD = re.compile(r"\b(?:below|under|beneath|less than|lower than|drops? (
                         r"(?=[\d€$£]|eur|usd|gbp|chf)", re.IGNORECASE)
 
 
+#: the amount before its name: "our 50,000 safety level", "with a 250k floor"
+_THRESHOLD_AFTER = re.compile(r"\s*(?:cash\s+)?(?:safety\s+(?:level|line|net|buffer|threshold)|floor|buffer|cushion"
+                              r"|minimum|threshold|covenant)\b", re.IGNORECASE)
+
+
 def find_threshold(text: str) -> float | None:
-    """A safety threshold for cash: "below 200k", "under EUR 1.5M", "a floor of 250,000"."""
+    """A safety threshold for cash: "below 200k", "under EUR 1.5M", "a floor of 250,000", "our 50,000 safety
+    level", "with a 250k floor"."""
     clean = without_references(text)
+    for amount in _AMOUNT.finditer(clean):
+        if _THRESHOLD_AFTER.match(clean, amount.end()) and (amount.group("unit") or _amount_of(amount) >= 1000):
+            return _amount_of(amount)
     for match in _THRESHOLD.finditer(clean):
         amount = _AMOUNT.match(clean, match.end())
         if amount:

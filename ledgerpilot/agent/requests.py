@@ -56,7 +56,7 @@ ACT_VERBS: dict[str, str] = {
 #: what must follow some verbs for them to act ("close the period", not "close status")
 _NEEDS_OBJECT = {
     "close": r"(?:the |our |this |that |last )?(?:books|period|month|year|quarter|ledger|january|february|march|april"
-             r"|may|june|july|august|september|october|november|december|\w{3,9} \d{4})",
+             r"|may|june|july|august|september|october|november|december|\d{4}-\d{2}\b)",
     "mark": r"[^.?!]{0,60}?\b(?:as )?(?:paid|settled|done|closed|cancelled|canceled|reconciled|void)",
     "add": r"[^.?!]{0,40}?\b(?:to|into|in) (?:the )?(?:budget|books|ledger|invoice|bill|journal)",
     "create": r"(?:an? |the |new )*(?:invoice|credit note|bill|payment|refund|journal entry|entry|vendor|customer|po"
@@ -109,7 +109,7 @@ _LEAD = (r"(?:(?:ok(?:ay)?|so|now|then|and|also|right|alright|hey|hi|yes|sure|gr
          r"|i'?m authori[sz]ing you(?: to)?[:,]?\s+|help me\s+)?"
          r"(?:(?:please|pls|just|kindly|quickly|also|now)\s+)*")
 _VERB_FORMS = "|".join(sorted((re.escape(v) for v in ACT_VERBS), key=len, reverse=True))
-_IMPERATIVE = re.compile(rf"^{_LEAD}(?P<verb>{_VERB_FORMS})(?:s|ed|ing)?\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_IMPERATIVE = re.compile(rf"^{_LEAD}(?P<verb>{_VERB_FORMS})\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 #: a wish for something to be done: "I need X paid today", "get the bill posted", "have them emailed"
 _WISH = re.compile(r"\b(?:need|want|get|have|make|like)\b[^.?!]{0,60}?\b(?P<done>paid|wired|transferred|deleted"
                    r"|removed|voided|cancelled|canceled|approved|posted|booked|locked|closed|sent|emailed|e-mailed"
@@ -129,7 +129,22 @@ _WONDERS = re.compile(r"\b(?:know|see|check|find out|understand|confirm|verify|w
 _QUESTION_START = re.compile(r"^(?:why|what|when|who|whom|whose|which|where|how|did|do|does|is|are|was|were|has"
                              r"|have|had|should|shall|could we|can we|may we|might|would it|would we|will we"
                              r"|if|suppose|assuming|any|anything)\b", re.IGNORECASE)
-_CLAUSES = re.compile(r"(?<=[.!?;,])\s+|\n+|\s+-{1,2}\s+|:\s+(?=[a-z])", re.IGNORECASE)
+#: clauses end at . ! ? ; , (not the dot of an abbreviation such as "Inc." or "e.g."), a line break, a dash or
+#: a colon
+_CLAUSE_END = re.compile(r"[.!?;,]\s+|\n+|\s+-{1,2}\s+|:\s+(?=[a-z])", re.IGNORECASE)
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:inc|ltd|co|corp|llc|plc|bv|sa|ag|nv|no|nr|vs|etc|mr|mrs|ms|dr|st|jr|sr"
+                           r"|e\.g|i\.e)$", re.IGNORECASE)
+
+
+def _clauses(text: str) -> list[str]:
+    out, start = [], 0
+    for match in _CLAUSE_END.finditer(text):
+        if match.group(0).startswith(".") and _ABBREVIATION.search(text[start:match.start()]):
+            continue
+        out.append(text[start:match.start()])
+        start = match.end()
+    out.append(text[start:])
+    return out
 
 
 @dataclass(frozen=True)
@@ -144,7 +159,7 @@ class Request:
 
 def act_request(text: str) -> Request | None:
     """The request to act in ``text`` (an imperative or a wish), or ``None``: see the module docstring."""
-    for clause in _CLAUSES.split((text or "").strip()):
+    for clause in _clauses((text or "").strip()):
         clause = clause.strip(" ,")
         if not clause or _QUESTION_START.match(clause) and not re.match(r"^(?:can|could|would|will) you\b",
                                                                          clause, re.IGNORECASE):
@@ -163,19 +178,26 @@ def act_request(text: str) -> Request | None:
     return None
 
 
+#: an action verb anywhere: the classifier alone never makes a message a request to act without one
+_ANY_ACT_VERB = re.compile(rf"\b(?P<verb>{_VERB_FORMS}|{'|'.join(_DONE_FAMILY)})(?:s|ed|ing)?\b", re.IGNORECASE)
+
+
 def classify(text: str, *, proposal_requested: bool, intent: str = "", probability: float = 0.0,
              names_books: bool = False) -> Request:
     """Sort a message (module docstring). ``proposal_requested``: the proposal grammar found an explicit
     request for a proposal; ``intent``/``probability``: the classifier's best intent for the whole
-    message; ``names_books``: the message names something from the books (a reference, a known name, a
-    period, an amount), which keeps it a question whatever the classifier says."""
+    message; ``names_books``: the message names something from the books (a reference, a known name) or
+    follows up an earlier question, which keeps it a question whatever the classifier says. The classifier
+    alone makes a request to act only when an action verb is in the message."""
     if proposal_requested:
         return Request("propose", reason="asks for a proposal")
     acting = act_request(text)
     if acting is not None:
         return acting
-    if intent == "act" and probability >= ACT_PROBABILITY:
-        return Request("act", "", "", "reads as a request to act")
+    if intent == "act" and probability >= ACT_PROBABILITY and _ANY_ACT_VERB.search(text) \
+            and not _QUESTION_START.match(text.strip()):
+        verb = _ANY_ACT_VERB.search(text).group("verb").lower()
+        return Request("act", verb, ACT_VERBS.get(verb) or _DONE_FAMILY.get(verb, ""), "reads as a request to act")
     if intent == "propose" and probability >= ACT_PROBABILITY:
         return Request("act", "propose", "propose", "asks for a proposal ledgerpilot cannot prepare from chat")
     if intent in ("outside", "chitchat") and probability >= OUTSIDE_PROBABILITY and not names_books:

@@ -88,8 +88,10 @@ TOOL_ARGUMENTS: dict[str, frozenset[str]] = {
     "anomalies": frozenset({"limit", "min_score", "detector"}),
     "pending_proposals": frozenset({"kind", "limit"}),
 }
-#: an argument a follow-up may carry over under another tool's name ("that month" of a close is a budget period)
-CARRY_AS: dict[str, str] = {"month": "period"}
+#: an argument a follow-up may carry over under another tool's name ("that month" of a close is a budget period,
+#: a budget's month the close's month)
+CARRY_AS: dict[str, str] = {"month": "period", "period": "month"}
+_MONTH_LABEL = re.compile(r"\d{4}-\d{2}")
 
 #: a message is understood when its best tool reaches this score (probability plus evidence)
 MIN_SCORE = 0.30
@@ -97,6 +99,8 @@ MIN_SCORE = 0.30
 PART_MIN_SCORE = 0.55
 #: ... unless it scores at least this for a tool already planned: then it continues the same question
 PART_CONTINUATION = 0.2
+#: how many earlier questions of the thread a follow-up may reach back to (the thread keeps as many turns)
+FOLLOW_UP_TURNS = 6
 #: a follow-up that changes nothing the earlier tools take asks its own best tool from this score; one that
 #: changes an earlier argument ("and Operations?", "half of it gone?") keeps the earlier tools unless its own
 #: tool scores at least FOLLOW_UP_OVERRIDE_SCORE
@@ -124,6 +128,8 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|the same|same|this) (?:month|period|qua
                              r"department|project|customer|client|vendor|supplier|order|invoice|bill)\b"
                              r"|\bsame (?:again|for|but)\b|\b(?:the )?other (?:side|way round|direction)\b",
                              re.IGNORECASE)
+#: words that point at the previous answer itself: "how much of that", "in it", "of those"
+_OF_THAT = re.compile(r"\b(?:of|in|from|on|behind) (?:that|it|those|them|these|this)\b|\bthat one\b", re.IGNORECASE)
 #: a part that offers an alternative of the same question ("..., or should I worry about them?") adds no tool
 _ALTERNATIVE = re.compile(r"^\s*(?:or|but not|not|doesn'?t matter|does not matter|never mind|regardless|no matter"
                           r"|don'?t care|whatever)\b", re.IGNORECASE)
@@ -135,6 +141,7 @@ _WHAT_IF = re.compile(r"\b(?:what if|if|suppose|supposing|assum\w*|scenario|stre
                       r"|model|simulate|what happens|how bad|how low|how much lower)\b", re.IGNORECASE)
 _BUDGET_WORDS = re.compile(r"\b(?:budget\w*|afford\w*|fits?|room|headroom|overspend\w*|over budget|within|enough"
                            r"|absorb)\b", re.IGNORECASE)
+_PO_WORDS = re.compile(r"\b(?:purchase orders?|po|pos)\b", re.IGNORECASE)
 _LOOKUP_WORDS = re.compile(r"\b(?:show|find|look ?up|open|pull up|details?|what is|what s|who is|status of"
                            r"|is .* paid)\b", re.IGNORECASE)
 
@@ -145,6 +152,8 @@ EVIDENCE: dict[str, float] = {
     "reference": 0.35,              # an invoice, bill, entry or sale order number: a look-up
     "po_with_budget_words": 0.45,   # a purchase order with budget words: a budget check
     "po_alone": 0.25,               # a purchase order without them: a look-up
+    "po_words_with_budget_words": 0.3,  # "the purchase order" and budget words, no reference: a budget check
+    "partner_lookup": 0.4,          # a partner's full name with look-up words ("look up Acme Ltd"): a look-up
     "project": 0.2,                 # a known project's name
     "customer": 0.1,                # a known customer's name (when no what-if is described)
     "department_budget": 0.15,      # a known department's name: its budget
@@ -225,7 +234,10 @@ class OfflineRouter:
             return _unknown("The question is empty.")
         text = self.correct(question, names)
         scored = self._score([text], names)[0]
-        request = self._request(text, today, names, scored)
+        recent = [h for h in history if h and h.strip()][-FOLLOW_UP_TURNS:]
+        continuing = bool(recent) and bool(_FOLLOW_UP.search(normalise(text)) or _BACK_REFERENCE.search(text)
+                                           or _PRONOUN.search(text) or _short(text))
+        request = self._request(text, today, names, scored, continuing)
         if request.kind == "propose":
             plan = proposal_plan(question, today, names) or proposal_plan(text, today, names)
             return replace(plan, kind="propose", request=request, corrected=text) if plan is not None else \
@@ -236,7 +248,6 @@ class OfflineRouter:
             return RoutePlan((), 0.0, request.reason, unknown=True, kind=request.kind, request=request,
                              corrected=text)
         plan, tools = self._route_alone(text, today, names, scored)
-        recent = [h for h in history if h and h.strip()][-3:]
         if recent and self._is_follow_up(text, plan, today, names):
             previous = self._previous_plan(recent, today, names)
             if previous is not None and previous.calls:
@@ -245,10 +256,11 @@ class OfflineRouter:
 
     # ------------------------------------------------------------------------------ steps
 
-    def _request(self, text: str, today: dt.date, names: NameIndex | None, scored: _Scored) -> Request:
+    def _request(self, text: str, today: dt.date, names: NameIndex | None, scored: _Scored,
+                 continuing: bool = False) -> Request:
         proposal = proposal_plan(text, today, names)
         intent, probability = scored.intents.best, scored.intents.confidence
-        books = bool(find_references(text)) or (names is not None and _names_something(text, names))
+        books = continuing or bool(find_references(text)) or (names is not None and _names_something(text, names))
         return classify(text, proposal_requested=proposal is not None, intent=intent, probability=probability,
                         names_books=books)
 
@@ -259,6 +271,10 @@ class OfflineRouter:
             total = {t: intents.probability(t) for t in READ_TOOLS}
             for tool_name, weight in _evidence(text, names).items():
                 total[tool_name] = total.get(tool_name, 0.0) + weight
+            if _names_one_customer(text, names):
+                # what one named customer owes is that customer's view, not the ageing of all customers
+                total["customer_payment_behaviour"] += total["receivables_ageing"]
+                total["receivables_ageing"] = 0.0
             out.append(_Scored(intents, total))
         return out
 
@@ -291,14 +307,18 @@ class OfflineRouter:
             # the best tool sits where its own part is, so the calls run in the order the message asks
             firsts = {name: offset for name, offset in order.items()}
             order = firsts
-        tools = _coherent(sorted(order, key=lambda t: (order[t], READ_TOOLS.index(t))))
+        tools = sorted(order, key=lambda t: (order[t], READ_TOOLS.index(t)))
+        if "cash_scenario" in tools and "cash_forecast" in tools \
+                and tools.index("cash_forecast") > tools.index("cash_scenario"):
+            tools.remove("cash_forecast")   # asked after a what-if, the forecast is the what-if's own base
+        tools = _coherent(tools)
         return _plan_with_arguments(text, tools, today, names, _confidence(whole, best),
                                     "asked about {tools}", intents=whole.intents), tools
 
     def _is_follow_up(self, text: str, plan: RoutePlan, today: dt.date, names: NameIndex | None) -> bool:
-        if _FOLLOW_UP.search(normalise(text)) or _BACK_REFERENCE.search(text):
+        if _FOLLOW_UP.search(normalise(text)) or _BACK_REFERENCE.search(text) or _OF_THAT.search(text):
             return True
-        if _PRONOUN.search(text) and not (names is not None and names.partner(text).match is not None):
+        if _PRONOUN.search(text) and not (names is not None and _names_partner_exactly(text, names)):
             return True
         return (plan.unknown or not plan.calls or _short(text)) and _has_arguments(text, today, names)
 
@@ -328,6 +348,8 @@ class OfflineRouter:
                 alone, asked = alone_resolved, asked_resolved
                 own_best, own_score = self._score([resolved], names)[0].best()
         needed = FOLLOW_UP_OVERRIDE_SCORE if _changes_earlier(resolved, earlier, today, names) else FOLLOW_UP_OWN_SCORE
+        if _OF_THAT.search(text):
+            needed = max(needed, FOLLOW_UP_SAME_SUBJECT_SCORE)   # "how much of that is overdue?" asks about the same
         if resolved != text and any("customer" in args for args in earlier.values()):
             needed = max(needed, FOLLOW_UP_SAME_SUBJECT_SCORE)   # "they" is still the same customer
         if not asked and own_score >= needed:
@@ -350,6 +372,18 @@ class OfflineRouter:
 # ------------------------------------------------------------------------------- evidence
 
 
+def _names_partner_exactly(text: str, names: NameIndex) -> bool:
+    lookup = names.partner(text)
+    return lookup.match is not None and lookup.match.exact
+
+
+def _names_one_customer(text: str, names: NameIndex | None) -> bool:
+    if names is None or find_scenario(text, names) is not None:
+        return False
+    lookup = names.customer(text)
+    return lookup.match is not None and lookup.match.exact
+
+
 def _names_something(text: str, names: NameIndex) -> bool:
     lookups = (names.partner(text), names.project(text), names.department(text))
     return any(lookup.match is not None and lookup.match.exact for lookup in lookups)
@@ -369,10 +403,15 @@ def _evidence(text: str, names: NameIndex | None) -> dict[str, float]:
     orders = [r for r in references if r.kind == "purchase_order"]
     if any(r.kind != "purchase_order" for r in references):
         add("find_record", "reference")
+    if not orders and _PO_WORDS.search(text) and _BUDGET_WORDS.search(text):
+        add("purchase_order_check", "po_words_with_budget_words")
     if orders and not (scenario is not None and scenario.kind == "defer_po"):
         add("purchase_order_check" if _BUDGET_WORDS.search(text) else "find_record",
             "po_with_budget_words" if _BUDGET_WORDS.search(text) else "po_alone")
     if names is not None:
+        partner = names.partner(text)
+        if partner.match is not None and partner.match.exact and scenario is None and _LOOKUP_WORDS.search(text):
+            add("find_record", "partner_lookup")
         if names.project(text).match is not None:
             add("project_burndown", "project")
         if scenario is None and names.customer(text).match is not None:
@@ -401,11 +440,9 @@ def _arguments_only(part: str) -> bool:
 
 
 def _coherent(tools: list[str]) -> list[str]:
-    """Drop calls another planned call already answers: a scenario reports the base forecast too, and a
-    project's burn-down is its budget status."""
-    if "cash_scenario" in tools and "cash_forecast" in tools:
-        tools = [t for t in tools if t != "cash_forecast"]
-    if "project_burndown" in tools and "budget_status" in tools:
+    """Drop calls another planned call already answers: a project's burn-down and a purchase order's budget
+    check are the budget status that matters."""
+    if ("project_burndown" in tools or "purchase_order_check" in tools) and "budget_status" in tools:
         tools = [t for t in tools if t != "budget_status"]
     return tools
 
@@ -726,26 +763,32 @@ def _carry(carried: Mapping[str, Any], tool_name: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in carried.items():
         target = key if key in accepted else CARRY_AS.get(key)
+        if target == "month" and key == "period" and not (isinstance(value, str) and _MONTH_LABEL.fullmatch(value)):
+            continue                               # a quarter or a year is no close month
         if target in accepted and key != "kind" and target not in out:
             out[target] = value
     return out
 
 
 def _resolve_partner(text: str, previous: RoutePlan, history: Sequence[str], names: NameIndex | None) -> str:
-    """The follow-up with "they / them / their" made explicit: the partner of the earlier question,
-    appended so that the grammar finds it ("and if they never paid?" -> "... (Acme Ltd)")."""
-    if names is None or not _PRONOUN.search(text) or names.partner(text).match is not None:
+    """The follow-up with "they / them / their" replaced by the partner of the earlier question, so that
+    the grammar finds it where the pronoun stood ("and if they never paid?" -> "and if Acme Ltd never paid?")."""
+    if names is None or not _PRONOUN.search(text) or _names_partner_exactly(text, names):
         return text
+    partner = None
     for call in previous.calls:
         for key in ("customer", "reference"):
             value = call.arguments.get(key)
-            if isinstance(value, str) and names.partner(value).match is not None:
-                return f"{text} ({value})"
+            if partner is None and isinstance(value, str) and names.partner(value).match is not None:
+                partner = names.partner(value).match.name
     for earlier in reversed(history):
         lookup = names.partner(earlier)
-        if lookup.match is not None:
-            return f"{text} ({lookup.match.name})"
-    return text
+        if partner is None and lookup.match is not None:
+            partner = lookup.match.name
+    if partner is None:
+        return text
+    return _PRONOUN.sub(lambda m: f"{partner}'s" if m.group(0).lower() in ("their", "theirs") else partner, text,
+                        count=1)
 
 
 def _adjusted_scenario(question: str, earlier: dict[str, Any], names: NameIndex | None) -> dict[str, Any]:

@@ -11,8 +11,10 @@ predictable:
    in the books (customers, vendors, projects, departments, users: never "corrected").
 3. An unknown word of four letters or more becomes the lexicon word at the smallest edit distance
    (optimal string alignment: a swap of two neighbouring letters counts as one edit), when that
-   distance is 1, or 2 for a word of seven letters or more, and only one lexicon word is that close
-   (a tie leaves the word alone). Record references (INV/2026/00042, P00012) are never touched.
+   distance is 1, or 2 for a word of seven letters or more. Between equally close words, the one reached
+   by adding or dropping letters only wins (a dropped or doubled letter is the commonest slip:
+   "acrual" is "accrual", not "actual"); a tie after that leaves the word alone. Record references
+   (INV/2026/00042, P00012) are never touched.
 
 Everything else is left as typed: a correction that could be wrong is not made.
 """
@@ -25,7 +27,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 from rapidfuzz.process import extract
 
 from ledgerpilot.agent.question_parsing import find_references
@@ -114,9 +116,13 @@ class SpellingCorrector:
             if key in self._cache:
                 return self._cache[key]
         limit = 2 if len(lower) >= 7 else 1
-        close = extract(lower, self.lexicon, scorer=OSA.distance, score_cutoff=limit, limit=3)
-        best = [c for c in close if c[1] == close[0][1]] if close else []
-        fixed = best[0][0] if len(best) == 1 else word
+        close = extract(lower, self.lexicon, scorer=OSA.distance, score_cutoff=limit, limit=5)
+        best = [c[0] for c in close if c[1] == close[0][1]] if close else []
+        if len(best) > 1:
+            # a dropped or doubled letter is the commonest slip: "acrual" is "accrual" before "actual"
+            fewest = min(Indel.distance(lower, c) for c in best)
+            best = [c for c in best if Indel.distance(lower, c) == fewest]
+        fixed = best[0] if len(best) == 1 else word
         with self._lock:
             self._cache[key] = fixed
         return fixed

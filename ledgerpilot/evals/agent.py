@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.evals.question_file import (
@@ -166,12 +166,14 @@ class QuestionScore(BaseModel):
     answer: str = ""
     misses: list[Miss] = []
 
+    @computed_field
     @property
     def grounded(self) -> bool:
         if self.numbers_traceable != self.numbers_checked:
             return False
         return self.numbers_checked > 0 or not self.needs_numbers
 
+    @computed_field
     @property
     def passed(self) -> bool:
         return (self.skipped is None and self.right and self.grounded and self.facts_stated == self.facts_checked

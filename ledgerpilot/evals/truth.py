@@ -12,7 +12,8 @@ is a short, separate reading of the books: a ``search_read`` of the records conc
   the due date (``date_maturity``, else the item's date);
 - a document's amounts: the record's own ``amount_total`` / ``amount_residual``;
 - draft entries of a month: journal entries in state draft dated in that month;
-- a purchase order's amount: its ``amount_untaxed``.
+- a purchase order's amount: its ``amount_untaxed``; what it still has to bill: (ordered - billed
+  quantity) x unit price over its lines.
 
 Model outputs with no independent truth (the forecast's lowest point, a scenario's difference) have no
 truths here; their questions are scored on routing, arguments and grounding only.
@@ -186,6 +187,18 @@ def order_untaxed(client, today: dt.date, order: str) -> Decimal:
     return _money(rows[0]["amount_untaxed"])
 
 
+def order_to_bill(client, today: dt.date, order: str) -> Decimal:
+    """What a purchase order still has to bill, before tax: (ordered - billed quantity) x unit price per line."""
+    rows = client.search_read("purchase.order", [("name", "=", order)], ["id"], limit=1)
+    if not rows:
+        raise TruthError(f"no purchase order {order!r}")
+    lines = _rows(client, "purchase.order.line", [("order_id", "=", rows[0]["id"]), ("display_type", "=", False)],
+                  ["product_qty", "qty_invoiced", "price_unit"])
+    total = sum((Decimal(str(r["product_qty"] or 0)) - Decimal(str(r["qty_invoiced"] or 0))) * Decimal(str(r["price_unit"] or 0))
+                for r in lines)
+    return _money(max(total, Decimal(0)))
+
+
 def draft_entries(client, today: dt.date, month: str | None = None) -> int:
     period = Month.parse(month) if month else Month.of(today)
     return client.search_count("account.move", [("state", "=", "draft"), ("date", ">=", period.start.isoformat()),
@@ -196,7 +209,7 @@ def draft_entries(client, today: dt.date, month: str | None = None) -> int:
 TRUTHS: Mapping[str, Callable[..., Any]] = {fn.__name__: fn for fn in (
     cash_total, receivables_total, receivables_overdue, payables_total, payables_overdue, largest_debtor,
     largest_creditor, partner_receivable, partner_overdue, partner_payable, document_total, document_open,
-    document_partner, order_untaxed, draft_entries)}
+    document_partner, order_untaxed, order_to_bill, draft_entries)}
 
 
 def compute(client, today: dt.date, name: str, params: Mapping[str, Any]) -> Any:

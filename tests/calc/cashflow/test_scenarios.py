@@ -120,3 +120,25 @@ def test_scenario_on_uncertain_flows_differs_by_the_expected_amounts():
                  - sum((base[k].expected_amount for k in touched), Decimal(0)))
         assert result.ending_difference == moved != 0
         assert sum((w.net_difference for w in result.weeks), Decimal(0)) == moved
+
+
+def test_delay_customer_moves_only_that_customers_inflows():
+    result = run_scenario(books(), FixedDelays(), PARAMS, parse_scenario("delay_customer:Acme Ltd:14"))
+    diffs = {w.index: w.net_difference for w in result.weeks}
+    assert diffs[2] == Decimal("-250.10")           # INV/1: day 10 -> 24
+    assert diffs[4] == Decimal("250.10")
+    assert diffs[3] == Decimal("-1000.00")          # S00010: day 20 -> 34
+    assert diffs[5] == Decimal("1000.00")
+    assert diffs[1] == 0                            # Acme Logistics' INV/2 keeps its day
+    assert {f.source_name for f in result.affected} == {"INV/1", "S00010"}
+    assert result.ending_difference == 0
+    assert "pays 14 days later" in result.description
+
+
+def test_delay_customer_is_parsed_with_its_name_and_days():
+    scenario = parse_scenario("delay_customer:Acme: Ltd:30")
+    assert (scenario.kind, scenario.partner, scenario.days) == ("delay_customer", "Acme: Ltd", 30)
+    assert parse_scenario("delay_customer:7:5").partner == 7
+    for bad in ("delay_customer:Acme", "delay_customer::3", "delay_customer:Acme:-2", "delay_customer:Acme:x"):
+        with pytest.raises(ScenarioError):
+            parse_scenario(bad)
