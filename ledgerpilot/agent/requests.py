@@ -147,6 +147,20 @@ def _clauses(text: str) -> list[str]:
     return out
 
 
+#: inside a clause, "..., and then pay them" starts another imperative
+_AND_THEN = re.compile(r"\s+(?:and then|and|then|also|plus)\s+", re.IGNORECASE)
+
+
+def _pieces(text: str) -> list[str]:
+    """The clauses, and the parts of a clause joined by "and" / "then" (each may be its own imperative);
+    a clause that starts as a question is kept whole ("did we pay and post it?" asks)."""
+    out: list[str] = []
+    for clause in _clauses(text):
+        parts = [clause] if _QUESTION_START.match(clause.strip()) else _AND_THEN.split(clause)
+        out.extend(parts)
+    return out
+
+
 @dataclass(frozen=True)
 class Request:
     """How a message was sorted: its kind, and for a request to act the verb and its family."""
@@ -155,11 +169,12 @@ class Request:
     verb: str = ""
     family: str = ""          # pay, change_record, approve, post, lock, send, budget, reconcile
     reason: str = ""
+    clause: str = ""          # the part of the message that asks to act (the rest may be a question)
 
 
 def act_request(text: str) -> Request | None:
     """The request to act in ``text`` (an imperative or a wish), or ``None``: see the module docstring."""
-    for clause in _clauses((text or "").strip()):
+    for clause in _pieces((text or "").strip()):
         clause = clause.strip(" ,")
         if not clause or _QUESTION_START.match(clause) and not re.match(r"^(?:can|could|would|will) you\b",
                                                                          clause, re.IGNORECASE):
@@ -170,16 +185,26 @@ def act_request(text: str) -> Request | None:
             follow = _NEEDS_OBJECT.get(verb)
             rest = match.group("rest").lstrip()
             if follow is None or re.match(follow, rest, re.IGNORECASE):
-                return Request("act", verb, ACT_VERBS[verb], f"asks ledgerpilot to {verb}")
+                return Request("act", verb, ACT_VERBS[verb], f"asks ledgerpilot to {verb}", clause)
         wish = _WISH.search(clause)
         if wish and not _QUESTION_START.match(clause) and not _WONDERS.search(clause[:wish.start("done")]):
             done = wish.group("done").lower()
-            return Request("act", done, _DONE_FAMILY[done], f"asks for something to be {done}")
+            return Request("act", done, _DONE_FAMILY[done], f"asks for something to be {done}", clause)
     return None
 
 
 #: an action verb anywhere: the classifier alone never makes a message a request to act without one
 _ANY_ACT_VERB = re.compile(rf"\b(?P<verb>{_VERB_FORMS}|{'|'.join(_DONE_FAMILY)})(?:s|ed|ing)?\b", re.IGNORECASE)
+
+
+def _acting_verb(text: str) -> str:
+    """An action verb of the message with what it needs after it ("close the books", not "close status")."""
+    for match in _ANY_ACT_VERB.finditer(text or ""):
+        verb = match.group("verb").lower()
+        follow = _NEEDS_OBJECT.get(verb)
+        if follow is None or re.match(follow, text[match.end():].lstrip(), re.IGNORECASE):
+            return verb
+    return ""
 
 
 def classify(text: str, *, proposal_requested: bool, intent: str = "", probability: float = 0.0,
@@ -194,9 +219,8 @@ def classify(text: str, *, proposal_requested: bool, intent: str = "", probabili
     acting = act_request(text)
     if acting is not None:
         return acting
-    if intent == "act" and probability >= ACT_PROBABILITY and _ANY_ACT_VERB.search(text) \
-            and not _QUESTION_START.match(text.strip()):
-        verb = _ANY_ACT_VERB.search(text).group("verb").lower()
+    verb = _acting_verb(text)
+    if intent == "act" and probability >= ACT_PROBABILITY and verb and not _QUESTION_START.match(text.strip()):
         return Request("act", verb, ACT_VERBS.get(verb) or _DONE_FAMILY.get(verb, ""), "reads as a request to act")
     if intent == "propose" and probability >= ACT_PROBABILITY:
         return Request("act", "propose", "propose", "asks for a proposal ledgerpilot cannot prepare from chat")

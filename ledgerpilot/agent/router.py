@@ -128,6 +128,8 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|the same|same|this) (?:month|period|qua
                              r"department|project|customer|client|vendor|supplier|order|invoice|bill)\b"
                              r"|\bsame (?:again|for|but)\b|\b(?:the )?other (?:side|way round|direction)\b",
                              re.IGNORECASE)
+#: a follow-up about someone else than the earlier subject ("are there other customers even slower than them?")
+_OTHERS = re.compile(r"\b(?:other|others|else|besides|apart from|except)\b", re.IGNORECASE)
 #: words that point at the previous answer itself: "how much of that", "in it", "of those"
 _OF_THAT = re.compile(r"\b(?:of|in|from|on|behind) (?:that|it|those|them|these|this)\b|\bthat one\b", re.IGNORECASE)
 #: a part that offers an alternative of the same question ("..., or should I worry about them?") adds no tool
@@ -243,7 +245,7 @@ class OfflineRouter:
             return replace(plan, kind="propose", request=request, corrected=text) if plan is not None else \
                 _unknown("I could not read the proposal request.")
         if request.kind == "act":
-            return _act_plan(question, text, request, names)
+            return self._act_plan(text, request, today, names)
         if request.kind in ("outside", "chitchat"):
             return RoutePlan((), 0.0, request.reason, unknown=True, kind=request.kind, request=request,
                              corrected=text)
@@ -315,6 +317,25 @@ class OfflineRouter:
         return _plan_with_arguments(text, tools, today, names, _confidence(whole, best),
                                     "asked about {tools}", intents=whole.intents), tools
 
+    def _act_plan(self, text: str, request: Request, today: dt.date, names: NameIndex | None) -> RoutePlan:
+        """A refusal, with the read that shows what the request was about (the record it names, the approval
+        queue for an approval, the close for a lock, the budget for a budget change) and the answer to a
+        question asked beside it ("approve everything, and how much cash do we have?")."""
+        calls: list[PlannedCall] = []
+        references = find_references(request.clause or text)
+        if references:
+            calls.append(PlannedCall("find_record", {"reference": references[0].name}))
+        elif request.family in _ACT_READS:
+            calls.append(PlannedCall(_ACT_READS[request.family], {}))
+        rest = text.replace(request.clause, " ").strip(" .,;:!-") if request.clause else ""
+        if len(normalise(rest).split()) >= 3:
+            scored = self._score([rest], names)[0]
+            if self._request(rest, today, names, scored).kind == "question":
+                plan, _ = self._route_alone(rest, today, names, scored)
+                calls.extend(call for call in plan.calls if call not in calls)
+        return RoutePlan(tuple(calls), 1.0, request.reason, unknown=False, kind="act", request=request,
+                         corrected=text)
+
     def _is_follow_up(self, text: str, plan: RoutePlan, today: dt.date, names: NameIndex | None) -> bool:
         if _FOLLOW_UP.search(normalise(text)) or _BACK_REFERENCE.search(text) or _OF_THAT.search(text):
             return True
@@ -350,7 +371,7 @@ class OfflineRouter:
         needed = FOLLOW_UP_OVERRIDE_SCORE if _changes_earlier(resolved, earlier, today, names) else FOLLOW_UP_OWN_SCORE
         if _OF_THAT.search(text):
             needed = max(needed, FOLLOW_UP_SAME_SUBJECT_SCORE)   # "how much of that is overdue?" asks about the same
-        if resolved != text and any("customer" in args for args in earlier.values()):
+        if resolved != text and any("customer" in args for args in earlier.values()) and not _OTHERS.search(text):
             needed = max(needed, FOLLOW_UP_SAME_SUBJECT_SCORE)   # "they" is still the same customer
         if not asked and own_score >= needed:
             asked = [own_best]      # short follow-ups score low on their own: "same thing on the supplier side"
@@ -398,8 +419,10 @@ def _evidence(text: str, names: NameIndex | None) -> dict[str, float]:
 
     references = find_references(text)
     scenario = find_scenario(text, names)
-    if scenario is not None:
-        add("cash_scenario", "what_if" if _WHAT_IF.search(text) else "scenario_words")
+    if scenario is not None and _WHAT_IF.search(text):
+        add("cash_scenario", "what_if")
+    elif scenario is not None and not scenario.missing:
+        add("cash_scenario", "scenario_words")
     orders = [r for r in references if r.kind == "purchase_order"]
     if any(r.kind != "purchase_order" for r in references):
         add("find_record", "reference")
@@ -727,16 +750,7 @@ _ACT_READS = {"approve": "pending_proposals", "lock": "close_status", "budget": 
               "reconcile": "close_status"}
 
 
-def _act_plan(question: str, text: str, request: Request, names: NameIndex | None) -> RoutePlan:
-    """A refusal, with the read that shows what the request was about: the record it names, the
-    approval queue for an approval, the close for a lock, the budget for a budget change."""
-    calls: list[PlannedCall] = []
-    references = [r for r in find_references(text)]
-    if references:
-        calls.append(PlannedCall("find_record", {"reference": references[0].name}))
-    elif request.family in _ACT_READS:
-        calls.append(PlannedCall(_ACT_READS[request.family], {}))
-    return RoutePlan(tuple(calls), 1.0, request.reason, unknown=False, kind="act", request=request, corrected=text)
+
 
 
 # --------------------------------------------------------------------------------------- follow-ups
@@ -796,8 +810,8 @@ def _adjusted_scenario(question: str, earlier: dict[str, Any], names: NameIndex 
     direction is not said keeps the earlier one ("and by a third?" after a fall is a fall)."""
     kind = earlier.get("kind")
     mention = find_scenario(question, names)
-    if mention is not None and not (mention.kind == kind == "sales_change"):
-        return {}
+    if mention is not None and not mention.missing and not (mention.kind == kind == "sales_change"):
+        return {}                                   # a new what-if of its own
     adjusted = dict(earlier)
     days = find_duration_days(question)
     if kind in ("delay_collections", "delay_customer") and days is not None:

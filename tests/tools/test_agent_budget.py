@@ -59,11 +59,10 @@ def test_budget_status_has_the_figures_of_the_budget_run(ctx, direct_budget):
     cited = {(c.model, c.id) for c in result.citations}
     assert ("account.analytic.account", at_risk[0].analytic_account_id) in cited
     assert all(c.url.startswith(ctx.client.url) and "model=" in c.url for c in result.citations)
-    # what `ledgerpilot budget` stores for a read: the proposals, waiting; nothing approved
+    # a question never queues work: the proposals the risks call for are counted, none is stored
+    assert data["proposals_called_for"] == len(direct_budget.proposals) > 0
     with StateDB.in_home(ctx.home) as db:
-        stored = ProposalStore(db).list()
-    assert len(stored) == data["proposal_count"] == len(direct_budget.proposals)
-    assert {p.state for p in stored} == {"proposed"}
+        assert ProposalStore(db).list() == []
     text = _grounded(result)
     assert "at risk" in text and at_risk[0].analytic_account_name in text
 
@@ -145,3 +144,36 @@ def test_the_tools_publish_json_schemas_with_their_descriptions():
         assert set(spec["parameters"].get("required", [])) == required
         assert spec["parameters"]["additionalProperties"] is False
         assert all(p.get("description") for p in spec["parameters"]["properties"].values())
+
+
+def test_a_departments_month_is_its_share_of_the_longer_lines(ctx, client):
+    """Only that department's lines; a quarterly line prorated to the month, and the month's own actuals."""
+    from ledgerpilot.calc.budget_match import ActualIndex
+    from ledgerpilot.calc.budget_month import month_lines
+    from ledgerpilot.domain.month import Month
+    from ledgerpilot.tools.budget_watch import load_period_data
+
+    result = run_tool(ctx, "budget_status", {"period": "2026-11", "department": "Operations"})
+    assert result.ok, result.error
+    data = result.data
+    assert data["department"] == "Operations" and data["line_count"] > 0
+    assert all(row["analytic_account"].endswith("Operations") for row in data["lines_at_risk"])
+    month = data["month"]
+    assert month is not None and month["month"] == "2026-11"
+    # the same figures computed apart: the department's lines of the quarter, their November share
+    quarter = run_budget(client, ctx.home, BudgetRequest(period="2026-11", account="Operations", as_of=DEMO_TODAY,
+                                                         use_memory=False), today=DEMO_TODAY, store=False)
+    books, _ = load_period_data(client, "2026-11", DEMO_TODAY, None)
+    rows = month_lines([line for line in quarter.report.lines if line.date_to > Month.parse("2026-11").end
+                        or line.date_from < Month.parse("2026-11").start],
+                       ActualIndex(books.actuals, books.digits), Month.parse("2026-11"), DEMO_TODAY, books.digits)
+    expense = [r for r in rows if r.direction == "expense"]
+    assert Decimal(month["planned"]) == sum(r.planned for r in expense)
+    assert Decimal(month["planned"]) < Decimal(data["expense"]["planned"])      # a month is less than its quarter
+    assert Decimal(month["actual"]) <= Decimal(data["expense"]["actual"])
+    text = _grounded(result)
+    assert "2026-11 alone" in text and "Operations" in text
+    unknown = run_tool(ctx, "budget_status", {"department": "Marketing"})
+    assert not unknown.ok and "Marketing" in unknown.error and "Operations" in unknown.error
+    with StateDB.in_home(ctx.home) as db:
+        assert ProposalStore(db).list() == []

@@ -192,6 +192,49 @@ def test_customer_default_by_a_loose_name_is_the_calculators_scenario(ctx, direc
     assert {c.model for c in result.citations} <= {"account.move", "sale.order"} and result.citations
 
 
+def test_one_customer_paying_late_is_the_calculators_scenario(ctx, direct):
+    base = direct["base"]
+    owed: dict[int, Decimal] = {}
+    expected_in: dict[int, Decimal] = {}
+    names = {}
+    for flow in base.flows:
+        if flow.category == "receivable" and flow.partner_id is not None and flow.amount > 0:
+            owed[flow.partner_id] = owed.get(flow.partner_id, Decimal(0)) + flow.amount
+            expected_in[flow.partner_id] = expected_in.get(flow.partner_id, Decimal(0)) + flow.expected_amount
+            names[flow.partner_id] = flow.partner_name
+    partner_id = max(expected_in, key=expected_in.get)          # a customer the base expects to pay
+    result = ok(ctx, "cash_scenario", {"kind": "delay_customer", "customer": names[partner_id], "days": 30})
+    expected = scenario_direct(direct, Scenario(kind="delay_customer", partner=partner_id, days=30))
+    assert result.data["description"] == f"customer {names[partner_id]} pays 30 days later"
+    assert result.data["lowest_difference"] == str(expected.lowest_difference)
+    assert result.data["ending_difference"] == str(expected.ending_difference)
+    assert all(row["partner"] == names[partner_id] for row in result.data["affected_records"])
+    assert Decimal(result.data["customer_open_amount"]) >= owed[partner_id]
+    assert result.data["already_unpaid"] is False
+    missing = call(ctx, "cash_scenario", {"kind": "delay_customer", "customer": names[partner_id]})
+    assert not missing.ok and "delay_customer needs days" in missing.error
+
+
+def test_a_default_the_base_already_expects_is_said_not_reported_as_zero(ctx, direct):
+    """A customer whose open items the payment model already expects to stay unpaid in the horizon."""
+    base = direct["base"]
+    expected: dict[int, Decimal] = {}
+    owed: dict[int, Decimal] = {}
+    names = {}
+    for flow in base.flows:
+        if flow.category in ("receivable", "sale_order") and flow.partner_id is not None and flow.amount > 0:
+            expected[flow.partner_id] = expected.get(flow.partner_id, Decimal(0)) + flow.expected_amount
+            owed[flow.partner_id] = owed.get(flow.partner_id, Decimal(0)) + flow.amount
+            names[flow.partner_id] = flow.partner_name
+    lost = [pid for pid in owed if expected[pid] <= owed[pid] * Decimal("0.01")]
+    assert lost, "the demo company has customers the model expects not to pay (defaulting behaviour)"
+    result = ok(ctx, "cash_scenario", {"kind": "customer_default", "customer": names[lost[0]]})
+    assert result.data["already_unpaid"] is True
+    text = render_answer(result)
+    assert "already expects" in text and names[lost[0]] in text
+    assert check_numbers(text, [result]).ok
+
+
 def test_defer_po_and_sales_change_are_the_calculators_scenarios(ctx, direct):
     order = next(f.source_name for f in direct["base"].flows if f.category == "purchase_order")
     deferred = ok(ctx, "cash_scenario", {"kind": "defer_po", "purchase_order": order.lower(), "weeks": 2})
@@ -275,7 +318,7 @@ def test_specs_are_valid_json_schemas_with_the_documented_arguments():
         for prop in schema["properties"].values():
             assert prop.get("description")
     kinds = tools["cash_scenario"].spec()["function"]["parameters"]["properties"]["kind"]["enum"]
-    assert kinds == ["delay_collections", "customer_default", "sales_change", "defer_po"]
+    assert kinds == ["delay_collections", "delay_customer", "customer_default", "sales_change", "defer_po"]
     weeks = tools["cash_forecast"].spec()["function"]["parameters"]["properties"]["weeks"]
     assert (weeks["minimum"], weeks["maximum"], weeks["default"]) == (1, 26, 13)
 

@@ -108,6 +108,23 @@ def test_anomalies_are_the_riskiest_of_the_scan(ctx, direct_scan):
     assert top.title in _grounded(result)
 
 
+def test_asking_about_anomalies_proposes_nothing(client, tmp_path):
+    """A question reads: the findings are kept for their ids, no alert is proposed, and the next scan (the
+    scheduled one, or `ledgerpilot anomalies scan --since last`) still proposes for what the question saw."""
+    from ledgerpilot.memory import ProposalStore, StateDB
+    from ledgerpilot.tools.anomaly_scan import scan_anomalies
+
+    home = tmp_path / "home"
+    ctx = _ctx(client, home)
+    result = run_tool(ctx, "anomalies", {"limit": 3})
+    assert result.ok and result.data["anomalies"]
+    assert all(a["proposal_count"] == 0 for a in result.data["anomalies"])
+    with StateDB.in_home(home) as db:
+        assert ProposalStore(db).list() == []
+    scan = scan_anomalies(client, home, today=DEMO_TODAY, since="last", settings=ctx.settings, use_memory=False)
+    assert scan.new_proposals > 0
+
+
 def test_anomalies_filter_by_detector_and_score(ctx, direct_scan):
     detector = direct_scan.alerts[0].anomaly.detector
     result = run_tool(ctx, "anomalies", {"detector": detector.replace("_", " "), "limit": 50})
@@ -166,4 +183,4 @@ def test_pending_proposals_newest_first_with_kind_filter_and_amounts(client, tmp
     unknown = run_tool(ctx, "pending_proposals", {"kind": "bribe"})
     assert not unknown.ok and "adjusting_entry" in unknown.error
     empty = run_tool(ctx, "pending_proposals", {"kind": "lock_date"})
-    assert empty.ok and empty.data["proposals"] == [] and "No proposal" in render_answer(empty)
+    assert empty.ok and empty.data["proposals"] == [] and "0 proposals of kind lock date" in render_answer(empty)

@@ -303,3 +303,23 @@ def test_ageing_answer_lists_buckets_and_largest_balances(ctx, overview):
     text = render_answer(ok(ctx, "receivables_ageing", {}))
     assert money(overview.receivables.total, "EUR") in text and "1-30 days" in text and "91+ days" in text
     assert overview.receivables.top_partners[0].partner_name in text
+
+
+def test_slowest_payers_are_ranked_by_delay_not_by_balance(ctx, behaviour):
+    _books, behaviour = behaviour
+    result = ok(ctx, "slowest_payers", {"top": 5})
+    rows = result.data["customers"]
+    assert 1 <= len(rows) <= 5
+    delays = [row["median_delay_days"] for row in rows]
+    assert delays == sorted(delays, reverse=True)
+    # computed apart: the model's own partners with three paid invoices or more, by median delay
+    ranked = sorted((b for b in behaviour.partners if b.kind == "receivable" and b.partner_id is not None),
+                    key=lambda b: (-b.median_delay, -b.mean_delay, b.partner_name))
+    assert rows[0]["median_delay_days"] == max(b.median_delay for b in ranked
+                                               if any(r["customer"] == b.partner_name for r in rows))
+    assert all(row["paid_invoice_count"] >= result.data["min_paid_invoices"] for row in rows)
+    assert {c.model for c in result.citations} == {"res.partner"} and len(result.citations) == len(rows)
+    largest = ok(ctx, "receivables_ageing", {"top": 5}).data["top_customers"]
+    assert [r["customer"] for r in rows] != [r["customer"] for r in largest]    # not the balance ranking
+    text = render_answer(result)
+    assert rows[0]["customer"] in text and check_numbers(text, [result]).ok

@@ -186,6 +186,8 @@ def agent(
                                    "ids with commas); earlier questions of a follow-up's thread run too"),
     questions_file: Path | None = typer.Option(None, "--questions", help="another question file (format: "
                                              "docs/agent-evals.md)"),
+    blind: str | None = typer.Option(None, "--blind", help="a blind set shipped with ledgerpilot, by its letter "
+                                     "(ledgerpilot/evals/blind/set-<letter>.yaml)"),
     as_json: bool = json_option(),
 ) -> None:
     """Ask the agent the eval questions and score tools, arguments, refusals, facts, grounding and overhead.
@@ -201,6 +203,15 @@ def agent(
     if (llm_base_url or llm_model) and not settings.llm_configured:
         raise ConfigError("a model needs both --llm-base-url and --llm-model (or LEDGERPILOT_LLM_BASE_URL and "
                           "LEDGERPILOT_LLM_MODEL)")
+    if blind is not None:
+        from ledgerpilot.evals.question_file import BLIND_DIR
+
+        if questions_file is not None:
+            raise ConfigError("give either --questions or --blind, not both")
+        questions_file = BLIND_DIR / f"set-{blind.strip().lower()}.yaml"
+        if not questions_file.is_file():
+            known = ", ".join(p.stem.removeprefix("set-") for p in sorted(BLIND_DIR.glob("set-*.yaml")))
+            raise ConfigError(f"no blind set {blind!r}; the blind sets are: {known}")
     questions = load_questions(questions_file)
     ids = _split_ids(only)
     questions.select(ids, limit)          # unknown ids are a usage error before anything starts
