@@ -166,7 +166,7 @@ class Agent:
         model_seconds = timed.seconds if timed is not None else 0.0
         wall = time.perf_counter() - started
         kind = state.get("plan_kind") if self.llm is None or state.get("llm_failed") or \
-            state.get("request_kind") in ("act", "outside", "chitchat") else (
+            state.get("request_kind") in ("act", "outside") else (
             "propose" if state.get("request_kind") == "propose" else "answer")
         answer = Answer(question=question, text=text, mode=self.mode, kind=kind or "answer", citations=citations,
                         tool_results=results,

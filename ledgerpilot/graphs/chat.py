@@ -5,15 +5,15 @@
                     |     +-> plan (the model failed) -+
                     |     +-> write                    |
                     +-> plan (offline; or a request    |
-                    |   to act, outside the books,     |
-                    |   small talk) -------------------+-> write -> END
+                    |   to act or outside the books) --+-> write -> END
 
 - ``begin`` resets what belongs to the previous question and sorts the user's own message
   (:mod:`ledgerpilot.agent.requests`): a question, a request for a proposal, a request to act, something
   outside the books, small talk. With a model it builds the conversation: the system prompt, the
   thread's last turns (text only) and the new question, quoted as data.
-- A request to act, a question outside the books and small talk never reach the model: ``plan`` and
-  ``write`` answer them (a refusal that says what ledgerpilot can do instead, with the relevant read).
+- A request to act and a question outside the books never reach the model: ``plan`` and ``write``
+  answer them (a refusal that says what ledgerpilot can do instead, with the relevant read). Offline,
+  small talk gets a short template answer; with a model, the model answers it.
 - ``model`` asks the model with the tool specs: the read tools, and the propose tools only when the
   user's own message asked for a proposal (decided from the user's text, never from tool results or
   Odoo data; a propose call made anyway is refused as a tool result). While it calls tools
@@ -59,8 +59,10 @@ _QUOTE_CLOSE = "MESSAGE>>>"
 #: a propose tool the model calls without the user having asked for a proposal gets this back
 PROPOSE_NOT_ASKED = ("not run: propose tools are only for a user who asks for a proposal in their own message "
                      "(\"propose ...\", \"draft ...\"); this question did not, so nothing was stored")
-#: the answers the graph writes itself, whatever the mode: a request to act, a question outside the books, small talk
+#: the answers the graph writes itself: a request to act, a question outside the books, small talk
 REFUSED_KINDS = ("act", "outside", "chitchat")
+#: ... and of these, the ones a model never sees (small talk it may answer in its own words, without tools)
+NEVER_TO_THE_MODEL = ("act", "outside")
 
 
 def build_chat_graph(checkpointer) -> Any:
@@ -84,7 +86,7 @@ def build_chat_graph(checkpointer) -> Any:
 # -- routing --------------------------------------------------------------------------------------
 
 def after_begin(state: ChatState) -> str:
-    if state.get("mode") != "llm" or state.get("request_kind") in REFUSED_KINDS:
+    if state.get("mode") != "llm" or state.get("request_kind") in NEVER_TO_THE_MODEL:
         return "plan"
     return "model"
 
@@ -113,7 +115,7 @@ def begin(state: ChatState, runtime: Runtime[ChatDeps]) -> dict:
     if deps.llm is not None:
         request = deps.router.request(question, today=deps.ctx.today, names=deps.names)
         fresh["request_kind"] = request.kind
-        if request.kind not in REFUSED_KINDS:
+        if request.kind not in NEVER_TO_THE_MODEL:
             fresh["messages"] = conversation(deps, fresh["turns"], question, state.get("asker") or "")
     else:
         fresh["request_kind"] = ""

@@ -169,7 +169,9 @@ def test_name_index_reads_the_demo_books_in_a_few_calls(demo_client, sandbox):
     finally:
         del demo_client.search_read
     assert first is again                                   # memoised on the context
-    assert sorted(calls) == ["project.project", "purchase.order", "res.partner", "res.users"]
+    assert sorted(calls) == ["account.analytic.account", "project.project", "purchase.order", "res.partner",
+                            "res.users"]
+    assert "Operations" in first.departments and "Website Relaunch" not in first.departments
     assert "Azure Builders" in first.customers and "Brightline Legal LLP" in first.vendors
     assert "Azure Builders" not in first.vendors
     assert set(first.projects) >= {"Website Relaunch", "Nordic Expansion", "ERP Upgrade", "Warehouse Automation"}

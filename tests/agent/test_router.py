@@ -339,9 +339,11 @@ def test_several_intents_in_the_order_asked(router, names):
     assert plan.calls[1].arguments == {"month": "2026-10"}
 
 
-def test_a_scenario_replaces_the_base_forecast(router, names):
-    plan = plan_of(router, names, "What is our lowest cash point, and what if collections slip 2 weeks?")
+def test_a_forecast_asked_after_a_what_if_is_its_base(router, names):
+    plan = plan_of(router, names, "If collections slip 2 weeks, how low does cash go over the next 13 weeks?")
     assert plan.tools == ("cash_scenario",)
+    both = plan_of(router, names, "What is our lowest cash point, and what if collections slip 2 weeks?")
+    assert both.tools == ("cash_forecast", "cash_scenario")
 
 
 # ---------------------------------------------------------------------------------------- follow-ups
