@@ -200,7 +200,7 @@ def run_scan(data: AnomalyData, config: AnomalyConfig | None = None, *, baseline
     kept = None
     if keep_baselines and scope is None:
         step = time.perf_counter()
-        kept = ScanBaselines(pair_counts=PairCounts.of(data.lines, data.moves["id"], data.digits),
+        kept = ScanBaselines(pair_counts=PairCounts.of(data.lines, data.moves, data.digits),
                              encoders=fit_encoders(data), model=fitted, findings=tuple(found),
                              entries=len(data.moves))
         timings["baselines"] = time.perf_counter() - step

@@ -133,7 +133,8 @@ def plan_anomalies(ctx: BuildContext) -> None:
         payment_id, move_id = pay_vendor(ctx, None, None, partner_id=stray.id, amount=amount4, currency_id=EUR_ID,
                                          day=d4, ref=ref4)
         truth.anomaly("payment_without_open_bill", "account.payment", [payment_id],
-                      f"A payment of {amount4:,.2f} to {stray.name}, which has no open bill.", move_id=move_id)
+                      f"A payment of {amount4:,.2f} to {stray.name}, which has no open bill.", move_id=move_id,
+                      amount=amount4)
 
     plant(ctx, d4, payment_no_bill)
     # a payment to a vendor that has open bills, none of them of that amount, never matched to any
@@ -145,7 +146,8 @@ def plan_anomalies(ctx: BuildContext) -> None:
                                          currency_id=EUR_ID, day=d4b, ref=ref4b)
         truth.anomaly("payment_without_open_bill", "account.payment", [payment_id],
                       f"A payment of {amount4b:,.2f} to {on_account_vendor.name} that no bill explains; the vendor "
-                      "has other open bills of other amounts.", move_id=move_id, vendor_has_open_bills=True)
+                      "has other open bills of other amounts.", move_id=move_id, vendor_has_open_bills=True,
+                      amount=amount4b)
 
     plant(ctx, d4b, payment_unmatched)
 
@@ -215,7 +217,7 @@ def plan_anomalies(ctx: BuildContext) -> None:
                              "analytic_distribution": {str(ctx.analytic["dept:Administration"]): 100.0}},
                             {"account": "212000", "balance": -amount9, "name": "Adjustment"}])
         truth.anomaly("posting_at_odd_hour", "account.move", [move.id],
-                      f"An entry created at {hour9:02d}:{minute9:02d} at night.")
+                      f"An entry created at {hour9:02d}:{minute9:02d} at night.", hour=hour9, minute=minute9)
 
     plant(ctx, d9, odd_hour)
     weekend_day = add_months(ctx.current_month, -r.randint(2, 6)).replace(day=r.randint(1, 20))

@@ -69,6 +69,9 @@ class GroundTruth:
     novel_anomalies: tuple[Finding, ...] = ()
     #: facts about the books as generated: how many receipts, how many name their invoice, ...
     stats: dict[str, Any] = field(default_factory=dict)
+    #: statement lines still unreconciled (id as text) -> the open items (journal item ids) they pay;
+    #: a line absent here (a card settlement, a fee) pays no open item
+    bank_line_items: dict[str, list[int]] = field(default_factory=dict)
 
     def anomalies_of(self, kind: str) -> list[Finding]:
         return [a for a in self.anomalies if a.kind == kind]
@@ -94,6 +97,7 @@ class GroundTruth:
             close_defects=findings(data["close_defects"]), counts=dict(data["counts"]),
             budget_cases=findings(data.get("budget_cases", [])), regime=data.get("regime", "standard"),
             novel_anomalies=findings(data.get("novel_anomalies", [])), stats=dict(data.get("stats", {})),
+            bank_line_items={str(k): [int(i) for i in v] for k, v in data.get("bank_line_items", {}).items()},
         )
 
 
@@ -108,6 +112,7 @@ class GroundTruthBuilder:
         self.budget_cases: list[Finding] = []
         self.novel_anomalies: list[Finding] = []
         self.stats: dict[str, Any] = {}
+        self.bank_line_items: dict[str, list[int]] = {}
 
     def count(self, key: str, by: int = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + by
@@ -144,7 +149,7 @@ class GroundTruthBuilder:
         return GroundTruth(seed, scale, today, tuple(self.customers), tuple(self.anomalies),
                            tuple(self.not_anomalies), tuple(self.defects), dict(sorted(counts.items())),
                            tuple(self.budget_cases), regime, tuple(self.novel_anomalies),
-                           dict(sorted(self.stats.items())))
+                           dict(sorted(self.stats.items())), dict(self.bank_line_items))
 
 
 def write_ground_truth(data_dir: str | Path, truth: GroundTruth) -> Path:

@@ -168,6 +168,7 @@ def suspense_receipt(ctx: BuildContext, plan: ItemPlan, day: dt.date, amount: fl
                                      foreign_currency_id=foreign,
                                      amount_currency=plan.sign * amount if foreign else None)
     ctx.notes["unreconciled_bank_lines"].append(st_id)
+    ctx.truth.bank_line_items[str(st_id)] = [plan.line_id]
 
 
 def sell(ctx: BuildContext, customer: Customer, day: dt.date, *, invoice_after_days: int | None = None,

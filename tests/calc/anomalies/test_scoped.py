@@ -86,13 +86,13 @@ def test_posting_habits_of_a_few_entries_are_those_of_the_full_judgement(demo):
 
 def test_pair_counts_follow_the_changes(demo):
     ids = demo.moves["id"].astype("int64")
-    counts = PairCounts.of(demo.lines, ids, demo.digits)
+    counts = PairCounts.of(demo.lines, demo.moves, demo.digits)
     # take 50 entries out, then put them back: the counts of the books without them, then the same again
     taken = ids.iloc[::97][:50]
     rest = ids[~ids.isin(taken)]
-    without = PairCounts.of(demo.lines, rest, demo.digits)
-    removed = PairCounts.of(demo.lines, taken, demo.digits)
-    empty = PairCounts.of(demo.lines.iloc[:0], pd.Index([], dtype="int64"), demo.digits)
+    without = PairCounts.of(demo.lines, demo.moves[demo.moves["id"].isin(rest)], demo.digits)
+    removed = PairCounts.of(demo.lines, demo.moves[demo.moves["id"].isin(taken)], demo.digits)
+    empty = PairCounts.of(demo.lines.iloc[:0], demo.moves.iloc[:0], demo.digits)
     updated = counts.updated(removed, empty)
     pd.testing.assert_series_equal(updated.pairs.sort_index(), without.pairs.sort_index(), check_names=False)
     pd.testing.assert_series_equal(updated.debit_uses.sort_index(), without.debit_uses.sort_index(),
