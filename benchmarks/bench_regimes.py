@@ -62,13 +62,11 @@ def _ranked_recall(labels: np.ndarray, scores: np.ndarray, cases: int) -> float:
 
 
 def _anomaly_scores(client, folder: Path) -> dict:
-    from sklearn.metrics import average_precision_score
-
     from ledgerpilot.calc.anomalies.config import AnomalyConfig
     from ledgerpilot.calc.anomalies.scan import run_scan
     from ledgerpilot.calc.anomalies.scoring import EntryLinks
     from ledgerpilot.domain.proposal import RecordRef
-    from ledgerpilot.evals.anomalies import labelled_records, score_anomaly_scan
+    from ledgerpilot.evals.anomalies import average_precision, labelled_records, score_anomaly_scan
     from ledgerpilot.tools.anomaly_data import load_anomaly_data
 
     truth = load_ground_truth(folder)
@@ -90,14 +88,15 @@ def _anomaly_scores(client, folder: Path) -> dict:
            "false_above": score.false_above_threshold, "missed": [m.kind for m in score.missed],
            "defects_above": getattr(score, "defects_above_threshold", []),
            "look_alikes_flagged": score.look_alikes_flagged}
-    has_model = "isolation" in table.columns and "rule_score" in table.columns
+    # with the unsupervised score (until it was removed) the table had "isolation" and a combined "risk"
+    columns = [c for c in ("risk", "rule_score", "isolation") if c in table.columns]
     for name, cases in (("injected", truth.anomalies), ("novel", truth.novel_anomalies)):
         labels = entries(cases)
         if not labels.any():
             continue
-        for column in ("risk", "rule_score", "isolation") if has_model else ("risk",):
+        for column in columns:
             values = table[column].to_numpy(dtype="float64")
-            out[f"ap_{name}_{column}"] = float(average_precision_score(labels, values))
+            out[f"ap_{name}_{column}"] = average_precision(labels, values)
             out[f"top_{name}_{column}"] = _ranked_recall(labels, values, len(cases))
     return out
 

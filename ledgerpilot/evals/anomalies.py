@@ -13,9 +13,9 @@ the monthly rent). With K the number of injected anomalies, the score is:
   looks for, or a planted close defect: a draft entry left in a closed month, a manual entry on the
   receivable account without a partner, which are irregular entries by construction; the findings
   citing only those are counted apart in ``defects_above_threshold``). Goal: at least 60%.
-- **AUC-PR** (average precision) of the per-entry risk, against IsolationForest alone and the rules
-  alone. An entry is positive when a labelled anomaly cites it (directly, or through its payment,
-  valuation layer or purchase order, as the scan links them). The model is never given the labels.
+- **AUC-PR** (average precision) of the per-entry risk. An entry is positive when a labelled
+  anomaly cites it (directly, or through its payment, valuation layer or purchase order, as the
+  scan links them).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import average_precision_score
 
 from ledgerpilot.calc.anomalies.frames import AnomalyData
 from ledgerpilot.calc.anomalies.scan import ScanResult, ScoredAnomaly
@@ -93,9 +92,7 @@ class AnomalyEvalScore:
     min_score: float
     entries: int
     positive_entries: int
-    ap_combined: float
-    ap_model: float
-    ap_rules: float
+    ap_risk: float
     not_scored: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -139,10 +136,23 @@ def _entry_labels(truth: GroundTruth, links: EntryLinks) -> set[int]:
     return positives
 
 
-def _average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
-    if not labels.any():
+def average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Average precision (the area under the precision-recall curve as a step function): the mean,
+    over the thresholds at each distinct score, of the precision there weighted by the recall it
+    adds; tied scores enter together. NaN without a positive label."""
+    labels = np.asarray(labels, dtype=bool)
+    scores = np.asarray(scores, dtype="float64")
+    positives = int(labels.sum())
+    if not positives:
         return float("nan")
-    return float(average_precision_score(labels, scores))
+    order = np.argsort(-scores, kind="mergesort")
+    ranked, hits = scores[order], labels[order].astype("float64")
+    last_of_tie = np.r_[ranked[1:] != ranked[:-1], True]
+    true_pos = np.cumsum(hits)[last_of_tie]
+    seen = (np.arange(len(ranked)) + 1.0)[last_of_tie]
+    recall = true_pos / positives
+    precision = true_pos / seen
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
 def score_anomaly_scan(truth: GroundTruth, result: ScanResult, data: AnomalyData) -> AnomalyEvalScore:
@@ -184,9 +194,7 @@ def score_anomaly_scan(truth: GroundTruth, result: ScanResult, data: AnomalyData
         defects_above_threshold=defects_above,
         look_alikes_flagged=flagged_look_alikes, min_score=result.min_score, entries=len(table),
         positive_entries=int(labels.sum()),
-        ap_combined=_average_precision(labels, table["risk"].to_numpy()),
-        ap_model=_average_precision(labels, table["isolation"].to_numpy()),
-        ap_rules=_average_precision(labels, table["rule_score"].to_numpy()),
+        ap_risk=average_precision(labels, table["risk"].to_numpy()),
         not_scored=dict(result.skipped))
 
 
@@ -211,5 +219,4 @@ def describe(score: AnomalyEvalScore) -> Iterable[str]:
            f"(goal {TOP_RECALL_GOAL:.0%})")
     yield (f"precision at risk >= {score.min_score:g}: {score.true_above_threshold}/{score.above_threshold} = "
            f"{score.precision:.0%} (goal {PRECISION_GOAL:.0%})")
-    yield (f"AUC-PR over {score.entries} entries ({score.positive_entries} labelled): combined "
-           f"{score.ap_combined:.3f}, IsolationForest alone {score.ap_model:.3f}, rules alone {score.ap_rules:.3f}")
+    yield f"AUC-PR over {score.entries} entries ({score.positive_entries} labelled): {score.ap_risk:.3f}"

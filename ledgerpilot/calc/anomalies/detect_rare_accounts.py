@@ -5,10 +5,11 @@ Each entry is read as the pairs (account debited, account credited) it contains.
 within the entry's journal type (sales, purchases, bank, cash, miscellaneous): a pair that sales
 invoices use every day is still rare in a manual entry. Entries written by Odoo's own mechanisms
 (payments, statement lines with their write-offs, exchange differences: ``SYSTEM_ORIGINS``) are
-neither judged nor counted: their pairs (receivable and Outstanding Receipts, bank and capital,
-the exchange gain) are Odoo's doing, not anyone's choice. For every pair the support is the number
-of *other* entries of the same journal type holding it, and two Laplace-smoothed rates say how
-often the pair occurs given each of its accounts (used in entries of any journal type):
+not judged and their pairs are not counted: receivable and Outstanding Receipts, bank and capital,
+the exchange gain are Odoo's doing, not anyone's choice; they still count as uses of their accounts
+(salaries paid from the bank make the salaries account a busy one). For every pair the support is
+the number of *other* judged entries of the same journal type holding it, and two Laplace-smoothed
+rates say how often the pair occurs given each of its accounts (used in entries of any kind):
 
 - ``(support + 1) / (entries debiting the first account + 2)``
 - ``(support + 1) / (entries crediting the second account + 2)``
@@ -67,11 +68,12 @@ def judged_entries(moves: pd.DataFrame) -> pd.DataFrame:
 
 
 def sides(lines: pd.DataFrame, moves: pd.DataFrame, digits: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per judged entry of ``moves`` and account: the debited accounts and the credited ones (amount in
-    minor units, first item id), each with its entry's journal type (``jtype``)."""
-    judged = judged_entries(moves)
-    jtype = pd.Series(judged["journal_type"].astype("string").fillna("").to_numpy(dtype=object),
-                      index=judged["id"].astype("int64").to_numpy())
+    """Per entry of ``moves`` and account: the debited accounts and the credited ones (amount in minor
+    units, first item id), each with its entry's journal type (``jtype``) and whether it is judged
+    (``judged``: not written by Odoo's own mechanisms)."""
+    jtype = pd.Series(moves["journal_type"].astype("string").fillna("").to_numpy(dtype=object),
+                      index=moves["id"].astype("int64").to_numpy())
+    judged_ids = set(judged_entries(moves)["id"].astype("int64"))
     jtype = jtype[~jtype.index.duplicated()]
     lines = lines[lines["balance"].notna() & (lines["balance"] != 0)
                   & lines["account_id"].notna() & lines["move_id"].isin(jtype.index)]
@@ -84,18 +86,21 @@ def sides(lines: pd.DataFrame, moves: pd.DataFrame, digits: int) -> tuple[pd.Dat
         "line_id": lines["id"].astype("int64").to_numpy(),
         "minor": to_minor(lines["balance"], digits).to_numpy(),
     })
+    frame["judged"] = np.isin(frame["move_id"].to_numpy(), list(judged_ids))
     debit = frame["minor"] > 0
     grouped = []
     for side in (frame[debit], frame[~debit]):
         grouped.append(side.groupby(["move_id", "account_id"], sort=False).agg(
-            jtype=("jtype", "first"), account_code=("account_code", "first"), line_id=("line_id", "min"),
-            minor=("minor", "sum")).reset_index())
+            jtype=("jtype", "first"), judged=("judged", "first"), account_code=("account_code", "first"),
+            line_id=("line_id", "min"), minor=("minor", "sum")).reset_index())
     return grouped[0], grouped[1]
 
 
 def _pairs(debits: pd.DataFrame, credits: pd.DataFrame) -> pd.DataFrame:
-    pairs = debits.merge(credits.drop(columns="jtype"), on="move_id", suffixes=("_d", "_c"))
-    return pairs[pairs["account_id_d"] != pairs["account_id_c"]].rename(columns={"jtype": "jtype"})
+    """The (debit, credit) pairs of the judged entries."""
+    pairs = debits[debits["judged"]].drop(columns="judged").merge(
+        credits[credits["judged"]].drop(columns=["jtype", "judged"]), on="move_id", suffixes=("_d", "_c"))
+    return pairs[pairs["account_id_d"] != pairs["account_id_c"]]
 
 
 @dataclass(frozen=True)
