@@ -107,8 +107,8 @@ def _clean_alerts(client, folder: Path) -> dict:
     from ledgerpilot.calc.anomalies.scan import run_scan
     from ledgerpilot.tools.anomaly_data import load_anomaly_data
 
-    defects = defect_records(load_ground_truth(folder))
     data = load_anomaly_data(client, today=TODAY)
+    defects = defect_records(load_ground_truth(folder), data)
     result = run_scan(data, AnomalyConfig())
     alerts = [a for a in result.above_threshold
               if not any((r.model, r.id) in defects for r in a.anomaly.records)]

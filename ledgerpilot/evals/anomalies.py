@@ -54,11 +54,17 @@ def labelled_records(finding: Finding) -> frozenset[Record]:
     return frozenset(records)
 
 
-def defect_records(truth: GroundTruth) -> frozenset[Record]:
+def defect_records(truth: GroundTruth, data: AnomalyData | None = None) -> frozenset[Record]:
     """The entries and journal items of the close defects planted in the books (irregular entries by
-    construction: a finding citing one is not a false alarm)."""
-    return frozenset((d.model, int(i)) for d in truth.close_defects if d.model in ("account.move", "account.move.line")
-                     for i in d.ids)
+    construction: a finding citing one is not a false alarm); with ``data``, the entries of the
+    planted journal items too."""
+    records = {(d.model, int(i)) for d in truth.close_defects if d.model in ("account.move", "account.move.line")
+               for i in d.ids}
+    if data is not None:
+        items = [i for model, i in records if model == "account.move.line"]
+        moves = data.lines.loc[data.lines["id"].isin(items), "move_id"].dropna().astype("int64")
+        records.update(("account.move", int(m)) for m in moves)
+    return frozenset(records)
 
 
 def _cites(anomaly: ScoredAnomaly, records: frozenset[Record]) -> bool:
@@ -174,7 +180,7 @@ def score_anomaly_scan(truth: GroundTruth, result: ScanResult, data: AnomalyData
 
     cases = (*truth.anomalies, *truth.novel_anomalies)
     labelled: frozenset[Record] = frozenset().union(*(labelled_records(c) for c in cases)) if cases else frozenset()
-    defects = defect_records(truth)
+    defects = defect_records(truth, data)
     look_alikes = {case.kind: labelled_records(case) for case in truth.not_anomalies}
     above = result.above_threshold
     true_above = [a for a in above if _cites(a, labelled) or _cites(a, defects)]

@@ -46,7 +46,7 @@ KIND = "rare_account_combination"
 
 DEFAULTS: dict[str, float] = {
     # a pair whose smoothed rate (geometric mean of both directions) is below this is rare
-    "max_rate": 0.03,
+    "max_rate": 0.05,
     # a pair found in more other entries than this is established, however rare its rate
     "max_support": 2,
     # 1: entries dated on the first day of the books (opening balances) are not judged
