@@ -40,7 +40,8 @@ from ledgerpilot.calc.payment_behaviour_trend import delay_drift
 MIN_RUN_ITEMS = 5
 #: weight (in items) of the typical partner's spread in a partner's own spread
 PRIOR_ITEMS = 2.0
-RUN_LAGS = np.arange(-5, 31)
+#: lags tried, smallest first: among lags that explain the history equally, the one nearest the due date
+RUN_LAGS = sorted(range(-5, 31), key=lambda lag: (abs(lag), lag))
 Z_KEEP = 2.0
 
 

@@ -246,7 +246,7 @@ def generate_expense_bills_month(ctx: BuildContext, month: dt.date, last: dt.dat
                     {dept(ctx, "Operations"): 50.0, dept(ctx, "Administration"): 50.0})
         items = [InvoiceItem(product.name, 1.0, amount, product.account, product.id, "purchase15", analytic)]
         user = rng.choice(("clerk", "clerk", "controller"))
-        if day.weekday() == 0 and ctx.variety_rng.random() < 0.25:
+        if day.weekday() == 0 and day - dt.timedelta(days=2) >= ctx.start and ctx.variety_rng.random() < 0.25:
             # the vendor dated its invoice on the weekend; the clerk enters it on Monday, in office hours
             dated = day - dt.timedelta(days=ctx.variety_rng.choice((1, 2)))
             ctx.truth.count("bills_dated_on_weekends")

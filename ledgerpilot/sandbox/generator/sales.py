@@ -84,7 +84,8 @@ def payer_for(ctx: BuildContext, customer: Customer, invoice_day: dt.date, allow
             return out
         if len(plan) == 1:
             day = max(plan[0][0], invoice_day)
-            if allow_partial and customer.currency_id == EUR_ID and amount > 200 and rng.random() < 0.06:
+            if (allow_partial and customer.behaviour != "batch" and customer.currency_id == EUR_ID and amount > 200
+                    and rng.random() < 0.06):
                 first = round(amount * rng.choice((0.3, 0.5, 0.6)), 2)
                 pays = [(day, first),
                         (shift_weekday(day + dt.timedelta(days=rng.randint(15, 40))), round(amount - first, 2))]
