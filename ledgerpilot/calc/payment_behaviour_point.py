@@ -104,6 +104,24 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(v[np.searchsorted(cumulative, cumulative[-1] / 2.0)])
 
 
+def _grouped_weighted_median(rows: np.ndarray, values: np.ndarray, weights: np.ndarray, n_rows: int) -> np.ndarray:
+    """:func:`_weighted_median` of each row's values at once (0 for a row without values)."""
+    out = np.zeros(n_rows)
+    if not len(rows):
+        return out
+    order = np.lexsort((values, rows))
+    r, v, w = rows[order], values[order], weights[order]
+    total = np.bincount(r, w, n_rows)
+    cumulative = np.cumsum(w)
+    before = np.concatenate([[0.0], np.cumsum(total)])[r]
+    share = (cumulative - before) / np.where(total[r] > 0, total[r], 1.0)
+    key = r + np.minimum(share, 1.0)
+    present = np.flatnonzero(np.bincount(r, minlength=n_rows) > 0)
+    at = np.searchsorted(key, present + 0.5 - 1e-12, side="left")
+    out[present] = v[np.minimum(at, len(v) - 1)]
+    return out
+
+
 def item_delays(paid: pd.DataFrame, as_of: dt.date, open_items: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per item fully paid on or before ``as_of`` (not among ``open_items``, the items still
     open then): kind, partner, due date, amount, amount-weighted mean delay. A partly paid item is
@@ -152,11 +170,8 @@ def fit_point_model(paid: pd.DataFrame, as_of: dt.date, open_items: pd.DataFrame
         kw, kd = weight[known], delays[known]
         n_rows = len(uniques) + 1
         rows = codes + 1
-        centres = np.zeros(n_rows)
         n_eff = np.bincount(rows, kw, n_rows)
-        for row in range(1, n_rows):
-            members = rows == row
-            centres[row] = _weighted_median(kd[members], kw[members])
+        centres = _grouped_weighted_median(rows, kd, kw, n_rows)
         epoch = pd.Timestamp("1970-01-01")
         due_days = (pd.to_datetime(group.loc[known, "due"]) - epoch).dt.days.to_numpy(dtype="float64")
         drift = delay_drift(rows, due_days, kd, kw, n_rows, float((cut - epoch).days))
@@ -164,10 +179,7 @@ def fit_point_model(paid: pd.DataFrame, as_of: dt.date, open_items: pd.DataFrame
         # empirical Bayes: each partner's own spread against the spread of the partners' centres
         # (spread: the squared weighted median absolute deviation, as robust as the centre it measures)
         residual = np.abs(kd - centres[rows])
-        spread = np.zeros(n_rows)
-        for row in range(1, n_rows):
-            members = rows == row
-            spread[row] = (1.4826 * _weighted_median(residual[members], kw[members])) ** 2
+        spread = (1.4826 * _grouped_weighted_median(rows, residual, kw, n_rows)) ** 2
         many = n_eff[1:] >= 3
         if many.sum() < 3:
             many = n_eff[1:] > 0
@@ -178,13 +190,15 @@ def fit_point_model(paid: pd.DataFrame, as_of: dt.date, open_items: pd.DataFrame
         own = n_eff / (n_eff + k)
         shrunk = own * centres + (1 - own) * company[kind]
         amounts = group.loc[known, "amount"].to_numpy(dtype="float64")
-        median_amount = np.array([0.0] + [float(np.median(amounts[rows == r])) for r in range(1, n_rows)])
+        median_amount = _grouped_weighted_median(rows, amounts, np.ones(len(amounts)), n_rows)
         slopes[kind] = _amount_slope(kd - shrunk[rows], np.log2(np.maximum(amounts, 1e-9)
                                                                  / np.maximum(median_amount[rows], 1e-9)), kw)
         paid_days = pd.to_datetime(group.loc[known, "paid"]).dt.date.to_numpy()
         due_dates = pd.to_datetime(group.loc[known, "due"]).dt.date.to_numpy()
+        order = np.argsort(rows, kind="stable")
+        bounds = np.searchsorted(rows[order], np.arange(n_rows + 1))
         for row, pid in enumerate(uniques, start=1):
-            members = np.flatnonzero(rows == row)
+            members = order[bounds[row]:bounds[row + 1]]
             run = _payment_run(due_dates[members], paid_days[members], kd[members], shrunk[row])
             partners[(kind, int(pid))] = _Partner(centre=float(shrunk[row]), own_weight=float(own[row]),
                                                   median_amount=float(median_amount[row]),
@@ -205,6 +219,19 @@ def _amount_slope(residual: np.ndarray, x: np.ndarray, w: np.ndarray) -> float:
     return slope * keep
 
 
+def _next_runs(ready: np.ndarray, run_day: int) -> np.ndarray:
+    """:func:`_next_run` of many days (``datetime64[D]``) at once: a table of each month's run (moved
+    to a working day) and, per day, its month's run or the next month's."""
+    months = ready.astype("datetime64[M]")
+    first, last = months.min(), months.max() + 1
+    table_months = np.arange(first, last + 1, dtype="datetime64[M]")
+    runs = table_months.astype("datetime64[D]") + (min(run_day, 28) - 1)
+    runs = np.busday_offset(runs, 0, roll="forward")
+    index = (months - first).astype("int64")
+    this = runs[index]
+    return np.where(this >= ready, this, runs[index + 1])
+
+
 def _payment_run(dues: np.ndarray, paid: np.ndarray, delays: np.ndarray, centre: float) -> tuple[int, int] | None:
     """(run day, lag) when "the first run on or after due + lag" explains the history at half the
     error of the centre or better; None otherwise."""
@@ -214,16 +241,18 @@ def _payment_run(dues: np.ndarray, paid: np.ndarray, delays: np.ndarray, centre:
     values, counts = np.unique(days, return_counts=True)
     if counts.max() < 0.5 * len(days):
         # a run moved by weekends lands on the day or up to two days after: look at a 3-day window
-        window = np.array([((days - v) % 31 <= 2).sum() for v in range(1, 32)])
+        window = np.bincount(days, minlength=34)[1:32]
+        window = window + np.roll(window, -1) + np.roll(window, -2)
         if window.max() < 0.7 * len(days):
             return None
         run_day = int(np.argmax(window)) + 1
     else:
         run_day = int(values[np.argmax(counts)])
     centre_error = float(np.abs(delays - centre).mean())
+    due_days = np.array(dues, dtype="datetime64[D]")
     best = None
     for lag in RUN_LAGS:
-        predicted = np.array([(_next_run(d + dt.timedelta(days=int(lag)), run_day) - d).days for d in dues])
+        predicted = (_next_runs(due_days + lag, run_day) - due_days).astype("int64")
         error = float(np.abs(predicted - delays).mean())
         if best is None or error < best[0]:
             best = (error, int(lag))
