@@ -36,11 +36,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from report import machine_description, update_section  # noqa: E402
+from report import machine_description, update_section
 
-from ledgerpilot.evals.anomalies import defect_records  # noqa: E402
-from ledgerpilot.sandbox.generator import REGIMES, build_demo_company, load_ground_truth  # noqa: E402
-from ledgerpilot.sandbox.store import database_path  # noqa: E402
+from ledgerpilot.evals.anomalies import defect_records
+from ledgerpilot.sandbox.generator import REGIMES, build_demo_company, load_ground_truth
+from ledgerpilot.sandbox.store import database_path
 
 TODAY = dt.date(2026, 11, 18)
 DATA = ROOT / "benchmarks" / ".data"

@@ -17,7 +17,6 @@ from ledgerpilot.sandbox.generator.context import EUR_ID, USD_ID, BuildContext
 from ledgerpilot.sandbox.generator.regimes import Regime
 from ledgerpilot.sandbox.generator.timestamps import at, shift_weekday
 
-
 _COMPANY_WORDS = ("Azure", "Northwind", "Bluebird", "Cedar", "Delta", "Evergreen", "Falcon", "Granite", "Harbor",
                   "Iris", "Juniper", "Kestrel", "Lumen", "Maple", "Nimbus", "Orion", "Pioneer", "Quartz", "Riverside",
                   "Summit", "Tidewater", "Umber", "Vertex", "Willow", "Xenon", "Yarrow", "Zephyr", "Atlas", "Beacon",

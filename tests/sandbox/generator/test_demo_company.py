@@ -9,9 +9,9 @@ import pytest
 
 from ledgerpilot.sandbox.generator import (
     ANOMALY_KINDS,
-    REGIMES,
     DEFECT_KINDS,
     NOT_ANOMALY_KINDS,
+    REGIMES,
     build_demo_company,
     load_ground_truth,
 )
