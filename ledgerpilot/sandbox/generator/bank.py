@@ -171,10 +171,12 @@ def receive_deposit(ctx: BuildContext, parts: list[tuple[ItemPlan, PlannedPaymen
     return st_id
 
 
-def register_receipt(ctx: BuildContext, plan: ItemPlan, payment: PlannedPayment, label: str) -> int:
+def register_receipt(ctx: BuildContext, plan: ItemPlan, payment: PlannedPayment, label: str,
+                     on_bank: Callable[[], None] | None = None) -> int:
     """A customer payment registered from the invoice, as Odoo does it: an inbound ``account.payment``
     (PBNK1) moves the receivable to Outstanding Receipts on the payment day; the bank line that
-    shows it one to three working days later clears the outstanding line. Returns the payment id."""
+    shows it one to three working days later clears the outstanding line (``on_bank`` runs then).
+    Returns the payment id."""
     created = office_time(ctx.rng, payment.date)
     value, amount, currency_id = payment.value, payment.amount_currency, plan.currency_id
     payment_id = ctx.ledger.reserve("account.payment")
@@ -222,6 +224,8 @@ def register_receipt(ctx: BuildContext, plan: ItemPlan, payment: PlannedPayment,
                         debit_currency=currency_id, credit_currency=currency_id, max_date=bank_day,
                         full_id=out_full, created=bank_created)
             add_full(ctx, out_full, bank_created)
+            if on_bank is not None:
+                on_bank()
 
         ctx.schedule(bank_day, show_on_bank)
     return payment_id

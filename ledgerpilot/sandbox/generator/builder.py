@@ -41,8 +41,8 @@ def build_demo_company(data_dir: str | Path, seed: int = 7, scale: float = 1.0, 
     the current date; the books cover the 24 months ending on it, the last one unfinished.
     ``regime`` (``regimes.REGIMES``; default ``standard``; ``"drawn"``: the seed picks one) sets the
     customers' payment behaviours and the seasons. ``inject_anomalies`` off gives a clean book: the
-    same company without the injected anomalies (the look-alikes and close defects stay). Refuses to replace an existing database unless
-    ``overwrite`` is true.
+    same company without the injected anomalies (the look-alikes and close defects stay). Refuses to
+    replace an existing database unless ``overwrite`` is true.
     """
     chosen = regime_for(regime, seed)
     today = today or dt.date.today()

@@ -118,23 +118,29 @@ def schedule_receipts(ctx: BuildContext, invoice: Invoice, customer: Customer) -
             if customer.behaviour == "batch" and customer.currency_id == EUR_ID:
                 deposit(ctx, customer, plan, payment, invoice.move.name)
                 continue
-            label = _label(ctx, customer, [invoice.move.name])
+            label, names = receipt_label(ctx.variety_rng, ctx.label_number_share, customer.name, [invoice.move.name])
             if ctx.variety_rng.random() < ctx.regime.registered_receipts_share:
                 ctx.truth.count("registered_receipts")
-                ctx.schedule(payment.date, partial(register_receipt, ctx, plan, payment, label))
+                ctx.schedule(payment.date, partial(register_receipt, ctx, plan, payment, label,
+                                                   on_bank=partial(_count_transfer, ctx, names)))
             else:
-                ctx.schedule(payment.date, partial(receive_payment, ctx, plan, payment, label))
+                ctx.schedule(payment.date, partial(_counted, ctx, names, partial(
+                    receive_payment, ctx, plan, payment, label)))
         for day, amount in plan.unmatched:
-            label = _label(ctx, customer, [invoice.move.name])
-            ctx.schedule(day, partial(suspense_receipt, ctx, plan, day, amount, label))
+            label, names = receipt_label(ctx.variety_rng, ctx.label_number_share, customer.name, [invoice.move.name])
+            ctx.schedule(day, partial(_counted, ctx, names, partial(suspense_receipt, ctx, plan, day, amount, label)))
 
 
-def _label(ctx: BuildContext, customer: Customer, invoices: list[str]) -> str:
-    label, names_invoice = receipt_label(ctx.variety_rng, ctx.label_number_share, customer.name, invoices)
+def _count_transfer(ctx: BuildContext, names_invoice: bool) -> None:
+    """Count a customer transfer written on the bank statement, and whether its label names an invoice."""
     ctx.truth.count("customer_transfers")
     if names_invoice:
         ctx.truth.count("customer_transfers_naming_the_invoice")
-    return label
+
+
+def _counted(ctx: BuildContext, names_invoice: bool, write) -> None:
+    _count_transfer(ctx, names_invoice)
+    write()
 
 
 def deposit(ctx: BuildContext, customer: Customer, plan: ItemPlan, payment: PlannedPayment, invoice_name: str) -> None:
@@ -151,7 +157,9 @@ def deposit(ctx: BuildContext, customer: Customer, plan: ItemPlan, payment: Plan
     def send() -> None:
         waiting.pop(key, None)  # later payments of that day (an invoice written the same day) start a new one
         parts = batch["parts"]
-        label = _label(ctx, customer, [name for _, _, name in parts])
+        label, names = receipt_label(ctx.variety_rng, ctx.label_number_share, customer.name,
+                                     [name for _, _, name in parts])
+        _count_transfer(ctx, names)
         if len(parts) > 1:
             ctx.truth.count("batch_deposits")
             ctx.truth.count("invoices_in_batch_deposits", len(parts))
