@@ -159,7 +159,7 @@ def fit_point_model(paid: pd.DataFrame, as_of: dt.date, open_items: pd.DataFrame
     cut = pd.Timestamp(as_of)
     for kind, group in items.groupby("kind"):
         group = group.reset_index(drop=True)
-        age = (cut - pd.to_datetime(group["ref"])).dt.days.to_numpy(dtype="float64")
+        age = (cut - pd.DatetimeIndex(group["ref"])).days.to_numpy(dtype="float64")
         weight = np.power(0.5, np.maximum(age, 0.0) / half_life_days)
         delays = group["delay"].to_numpy(dtype="float64")
         company[kind] = _weighted_median(delays, weight) if len(group) else 0.0
@@ -173,7 +173,7 @@ def fit_point_model(paid: pd.DataFrame, as_of: dt.date, open_items: pd.DataFrame
         n_eff = np.bincount(rows, kw, n_rows)
         centres = _grouped_weighted_median(rows, kd, kw, n_rows)
         epoch = pd.Timestamp("1970-01-01")
-        due_days = (pd.to_datetime(group.loc[known, "due"]) - epoch).dt.days.to_numpy(dtype="float64")
+        due_days = (pd.DatetimeIndex(group.loc[known, "due"]) - epoch).days.to_numpy(dtype="float64")
         drift = delay_drift(rows, due_days, kd, kw, n_rows, float((cut - epoch).days))
         centres = centres + drift
         # empirical Bayes: each partner's own spread against the spread of the partners' centres
@@ -193,8 +193,8 @@ def fit_point_model(paid: pd.DataFrame, as_of: dt.date, open_items: pd.DataFrame
         median_amount = _grouped_weighted_median(rows, amounts, np.ones(len(amounts)), n_rows)
         slopes[kind] = _amount_slope(kd - shrunk[rows], np.log2(np.maximum(amounts, 1e-9)
                                                                  / np.maximum(median_amount[rows], 1e-9)), kw)
-        paid_days = pd.to_datetime(group.loc[known, "paid"]).dt.date.to_numpy()
-        due_dates = pd.to_datetime(group.loc[known, "due"]).dt.date.to_numpy()
+        paid_days = pd.DatetimeIndex(group.loc[known, "paid"]).day.to_numpy()
+        due_dates = group.loc[known, "due"].to_numpy(dtype="datetime64[D]")
         order = np.argsort(rows, kind="stable")
         bounds = np.searchsorted(rows[order], np.arange(n_rows + 1))
         for row, pid in enumerate(uniques, start=1):
@@ -232,12 +232,13 @@ def _next_runs(ready: np.ndarray, run_day: int) -> np.ndarray:
     return np.where(this >= ready, this, runs[index + 1])
 
 
-def _payment_run(dues: np.ndarray, paid: np.ndarray, delays: np.ndarray, centre: float) -> tuple[int, int] | None:
+def _payment_run(dues: np.ndarray, days: np.ndarray, delays: np.ndarray, centre: float) -> tuple[int, int] | None:
     """(run day, lag) when "the first run on or after due + lag" explains the history at half the
-    error of the centre or better; None otherwise."""
+    error of the centre or better; None otherwise. ``dues``: due dates (``datetime64[D]``); ``days``:
+    the day of the month each item was paid."""
     if len(dues) < MIN_RUN_ITEMS:
         return None
-    days = np.array([d.day for d in paid])
+    days = np.asarray(days, dtype="int64")
     values, counts = np.unique(days, return_counts=True)
     if counts.max() < 0.5 * len(days):
         # a run moved by weekends lands on the day or up to two days after: look at a 3-day window
@@ -249,7 +250,7 @@ def _payment_run(dues: np.ndarray, paid: np.ndarray, delays: np.ndarray, centre:
     else:
         run_day = int(values[np.argmax(counts)])
     centre_error = float(np.abs(delays - centre).mean())
-    due_days = np.array(dues, dtype="datetime64[D]")
+    due_days = np.asarray(dues, dtype="datetime64[D]")
     best = None
     for lag in RUN_LAGS:
         predicted = (_next_runs(due_days + lag, run_day) - due_days).astype("int64")
