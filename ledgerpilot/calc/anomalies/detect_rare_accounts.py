@@ -57,6 +57,9 @@ MAX_SCORE = 0.95
 _DECADES = 2.0
 #: entries written by Odoo's own mechanisms (``moves.origin``): their pairs are not people's choices
 SYSTEM_ORIGINS = ("payment", "bank", "exchange")
+#: journal types a pair is judged within (``jtype`` is the index; any other type is one more)
+JOURNAL_TYPES = ("sale", "purchase", "cash", "bank", "general")
+_JTYPE_CODE = {kind: code for code, kind in enumerate(JOURNAL_TYPES)}
 
 
 
@@ -69,30 +72,30 @@ def judged_entries(moves: pd.DataFrame) -> pd.DataFrame:
 
 def sides(lines: pd.DataFrame, moves: pd.DataFrame, digits: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per entry of ``moves`` and account: the debited accounts and the credited ones (amount in minor
-    units, first item id), each with its entry's journal type (``jtype``) and whether it is judged
-    (``judged``: not written by Odoo's own mechanisms)."""
-    jtype = pd.Series(moves["journal_type"].astype("string").fillna("").to_numpy(dtype=object),
-                      index=moves["id"].astype("int64").to_numpy())
-    judged_ids = set(judged_entries(moves)["id"].astype("int64"))
-    jtype = jtype[~jtype.index.duplicated()]
-    lines = lines[lines["balance"].notna() & (lines["balance"] != 0)
-                  & lines["account_id"].notna() & lines["move_id"].isin(jtype.index)]
-    move_ids = lines["move_id"].astype("int64").to_numpy()
+    units, first item id), each with its entry's journal type (``jtype``, a code of
+    ``JOURNAL_TYPES``) and whether it is judged (``judged``: not written by Odoo's own mechanisms)."""
+    moves = moves.drop_duplicates("id")
+    entry_ids = pd.Index(moves["id"].astype("int64").to_numpy())
+    kinds = moves["journal_type"].astype("string").fillna("").to_numpy(dtype=object)
+    entry_jtype = pd.Series(kinds).map(_JTYPE_CODE).fillna(len(JOURNAL_TYPES)).to_numpy(dtype="int64")
+    entry_judged = ~moves["origin"].isin(SYSTEM_ORIGINS).to_numpy()
+    lines = lines[lines["balance"].notna() & (lines["balance"] != 0) & lines["account_id"].notna()]
+    position = entry_ids.get_indexer(lines["move_id"].astype("int64").to_numpy())
+    lines = lines[position >= 0]
     frame = pd.DataFrame({
-        "move_id": move_ids,
-        "jtype": jtype.reindex(move_ids).to_numpy(),
+        "move_id": lines["move_id"].astype("int64").to_numpy(),
         "account_id": lines["account_id"].astype("int64").to_numpy(),
         "account_code": lines["account_code"].to_numpy(),
         "line_id": lines["id"].astype("int64").to_numpy(),
         "minor": to_minor(lines["balance"], digits).to_numpy(),
     })
-    frame["judged"] = np.isin(frame["move_id"].to_numpy(), list(judged_ids))
     debit = frame["minor"] > 0
     grouped = []
     for side in (frame[debit], frame[~debit]):
-        grouped.append(side.groupby(["move_id", "account_id"], sort=False).agg(
-            jtype=("jtype", "first"), judged=("judged", "first"), account_code=("account_code", "first"),
-            line_id=("line_id", "min"), minor=("minor", "sum")).reset_index())
+        out = side.groupby(["move_id", "account_id"], sort=False).agg(
+            account_code=("account_code", "first"), line_id=("line_id", "min"), minor=("minor", "sum")).reset_index()
+        at = entry_ids.get_indexer(out["move_id"].to_numpy())
+        grouped.append(out.assign(jtype=entry_jtype[at], judged=entry_judged[at]))
     return grouped[0], grouped[1]
 
 
@@ -204,7 +207,7 @@ def findings(data: AnomalyData, pairs: pd.DataFrame, params: Mapping[str, float]
             title=f"Rare account combination {debit} / {credit}",
             reason=(f"{text(row.name, 'A draft entry')} debits {debit} against a credit to {credit} "
                     f"({fmt(amount, data.currency, data.digits)}); in the other entries of "
-                    f"{text(row.jtype, 'its')} journals this pair appears {seen}, while {debit} is debited in "
+                    f"{_jtype_name(row.jtype)} journals this pair appears {seen}, while {debit} is debited in "
                     f"{int(row.debit_uses)} and {credit} credited in {int(row.credit_uses)} entries of any journal."),
             records=(ref("account.move", row.move_id, row.name), ref("account.move.line", row.line_id_d),
                      ref("account.move.line", row.line_id_c)),
@@ -214,9 +217,13 @@ def findings(data: AnomalyData, pairs: pd.DataFrame, params: Mapping[str, float]
                      "debit_uses": int(row.debit_uses), "credit_uses": int(row.credit_uses),
                      "rate": quantize(float(row.rate), 6), "rare_pairs": int(counts[row.move_id]),
                      "pairs": others[row.move_id], "journal": text(row.journal_code),
-                     "journal_type": text(row.jtype)},
+                     "journal_type": _jtype_name(row.jtype)},
         ))
     return out
+
+
+def _jtype_name(code: int) -> str:
+    return JOURNAL_TYPES[int(code)] if 0 <= int(code) < len(JOURNAL_TYPES) else "other"
 
 
 DETECTOR = Detector(name=NAME, kinds=(KIND,), needs=("moves", "lines"), run=run, defaults=DEFAULTS)

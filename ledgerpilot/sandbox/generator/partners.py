@@ -1,6 +1,7 @@
 """Customers with distinct payment behaviours, and vendors with their payment terms.
 
-A behaviour turns a due date into the day the customer actually pays. The parameters of each
+A behaviour turns a due date (and the amount due) into the days the customer actually pays and
+the share paid on each (``Customer.settlements``). The parameters of each
 customer are drawn once from the seeded generator and written to the ground truth, so a payment
 behaviour calculator can be scored against them.
 """
@@ -37,11 +38,6 @@ class Customer:
     params: dict[str, Any]
     weight: float
     rng: random.Random = field(repr=False, default=None)  # type: ignore[assignment]
-
-    def pay_day(self, due: dt.date, start: dt.date, amount: float = 0.0) -> dt.date | None:
-        """The day this customer pays the whole of an amount due on ``due`` (None: never)."""
-        plan = self.settlements(due, start, amount)
-        return None if plan is None else plan[0][0]
 
     def settlements(self, due: dt.date, start: dt.date, amount: float = 0.0) -> list[tuple[dt.date, float]] | None:
         """When this customer pays an amount (in EUR) due on ``due``: ``(day, share of the amount)``
