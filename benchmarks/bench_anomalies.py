@@ -236,7 +236,7 @@ Machine: {machine_description()}
 
 Command: `{command}` (demo company seed {SEED}, today {TODAY}, {results['items']:,} journal items; served
 by the sandbox in the benchmark's process and read through the gateway with an incremental cache;
-every detector and the IsolationForest score with the default configuration).
+every detector with the default configuration).
 
 Frames read (24 months of history): {frames}.
 

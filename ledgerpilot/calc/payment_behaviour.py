@@ -39,6 +39,7 @@ from ledgerpilot.calc.payment_behaviour_curves import (
     quantile,
     sample_from_rows,
 )
+from ledgerpilot.calc.payment_behaviour_point import DelayPointModel, fit_point_model
 from ledgerpilot.calc.payment_behaviour_trend import delay_drift
 from ledgerpilot.calc.payment_behaviour_words import explain_behaviour
 
@@ -100,6 +101,7 @@ class PaymentBehaviourModel:
     half_life_days: float
     prior_strength: float
     _curves: Mapping[str, _KindCurves] = field(repr=False)
+    point: DelayPointModel | None = field(default=None, repr=False)
 
     @property
     def max_delay_days(self) -> int:
@@ -138,6 +140,15 @@ class PaymentBehaviourModel:
     def expected_delay(self, kind: str, partner_id: int | None) -> float:
         """Median delay in days after the due date, among items that get paid."""
         return self.behaviour(kind, partner_id).median_delay
+
+    def predict_delays(self, kind: str, partner_ids, due_dates, amounts=None) -> np.ndarray:
+        """How late each item will be paid (days after its due date, the amount-weighted mean of its
+        settlements): the item-level predictor of ``payment_behaviour_point``; without one, each
+        partner's median delay."""
+        self._kind(kind)
+        if self.point is None:
+            return np.array([self.expected_delay(kind, p) for p in partner_ids], dtype="float64")
+        return self.point.predict(kind, partner_ids, due_dates, amounts)
 
     def cdf(self, kind: str, partner_id: int | None) -> np.ndarray:
         """The partner's CDF over ``grid.days`` (read-only)."""
@@ -192,7 +203,8 @@ def fit_payment_behaviour(paid_items: pd.DataFrame, as_of: dt.date, open_items: 
     curves = {kind: _fit_kind(kind, events[events["kind"] == kind], censored[censored["kind"] == kind],
                               grid, prior_strength, as_of) for kind in KINDS}
     return PaymentBehaviourModel(as_of=as_of, grid=grid, half_life_days=float(half_life_days),
-                                 prior_strength=float(prior_strength), _curves=MappingProxyType(curves))
+                                 prior_strength=float(prior_strength), _curves=MappingProxyType(curves),
+                                 point=fit_point_model(paid_items, as_of, open_items, half_life_days=half_life_days))
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:

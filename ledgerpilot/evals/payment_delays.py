@@ -5,7 +5,9 @@ predicted only from what was known before its invoice date:
 
 - **model**: ``fit_payment_behaviour`` refitted once per calendar month, on the settlements made up
   to the day before the month starts and the items open on that day (censored); the prediction is the
-  partner's median delay. Refitting monthly rather than per invoice keeps the evaluation fast; it
+  model's item-level point prediction (``PaymentBehaviourModel.predict_delays``: the partner's
+  recency-weighted median item delay with its trend, shrunk by empirical Bayes, its payment run, the
+  amount effect; see ``calc.payment_behaviour_point``). Refitting monthly rather than per invoice keeps the evaluation fast; it
   only ever uses less information than was available on the invoice date, never more.
 - **due date**: the invoice is paid on its due date (delay 0).
 - **running mean**: the mean delay of the partner's invoices fully paid before the invoice date;
@@ -39,7 +41,7 @@ WARM_UP_MONTHS = 3
 WITHIN_DAYS = 7
 
 METHOD_LABELS = {
-    "model": "payment-behaviour model (median)",
+    "model": "payment-behaviour model",
     "due_date": "paid on the due date",
     "running_mean": "partner's running mean delay",
 }
@@ -219,7 +221,10 @@ def walk_forward_predictions(paid: pd.DataFrame, open_items: pd.DataFrame | None
                     prior_strength=prior_strength)
         refits += 1
         batch = scored.iloc[positions]
-        predicted[positions] = [model.expected_delay(k, p) for k, p in zip(batch["kind"], batch["partner_id"])]
+        for kind, members in batch.groupby("kind").indices.items():
+            rows = batch.iloc[members]
+            predicted[positions[members]] = model.predict_delays(kind, rows["partner_id"], rows["due_date"],
+                                                                 rows["total"].to_numpy())
     out = scored[["item_id", "kind", "partner_id", "partner_name", "invoice_date", "due_date",
                   "actual_delay"]].copy()
     out["model"] = predicted

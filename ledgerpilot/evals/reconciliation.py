@@ -17,12 +17,14 @@ Truth is rebuilt from the books, not from the matcher:
 2. **Current month.** The statement lines still unreconciled (the close defects of the ground truth
    label them) are matched as the product will match them: against today's open items loaded by
    :func:`load_reconciliation_data`. The books do not say which invoice an unreconciled receipt
-   pays, so a high proposal for a line with a partner is *unverified*: it counts for coverage, not
-   for precision. A line with no partner (unknown payer, card settlement) has no counterpart among
-   the open items: a high proposal for it counts as wrong.
+   pays, but the generator does: its ground truth (``bank_line_items``) names the open items each
+   waiting line pays, and a line it does not name (card settlement, fee) pays none. With a ground
+   truth written before that record existed, a high proposal for a line with a partner is
+   *unverified*: reported apart (``unverified``, and ``precision_all`` counts it as not correct),
+   never silently dropped.
 
 Precision = correct high proposals / verified high proposals (a proposal is correct when its items
-are exactly the truth's). Coverage = lines with a high proposal / all bank lines in scope (lines
+are exactly the truth's); ``precision_all`` = correct / every high proposal. Coverage = lines with a high proposal / all bank lines in scope (lines
 with no counterpart included). Cash journals are not in scope: their lines (counter sales, petty
 expenses) are booked directly by the cashier, never matched against invoices.
 """
@@ -81,6 +83,7 @@ class ReconciliationScore:
     wrong: int
     unverified: int
     precision: float | None              # correct / (correct + wrong)
+    precision_all: float | None          # correct / every high proposal (unverified ones count as not correct)
     coverage: float                      # high / lines
     coverage_with_counterpart: float     # correct high / lines whose truth has items
     seconds: float
@@ -147,8 +150,12 @@ def score_reconciliation(client, data_dir: str | Path, *, months: int | None = 6
     step("current unreconciled lines")
     current = load_reconciliation_data(client, as_of=as_of, journal_ids=bank_journals)
     result = match_bank_lines(current.bank_lines, current.open_items, config=config)
+    known = truth_file.bank_line_items
     for row in current.bank_lines.itertuples(index=False):
-        truth = () if pd.isna(row.partner_id) else None
+        if known:  # the generator wrote down what each waiting line pays
+            truth = tuple(known.get(str(int(row.id)), ()))
+        else:      # an older demo without that record: only a line with no partner is known to pay nothing
+            truth = () if pd.isna(row.partner_id) else None
         scored.append(_score(row, "current", truth, result.for_line(int(row.id)), config))
     return _summarise(company.name, as_of, window_start, scored, time.perf_counter() - started)
 
@@ -246,6 +253,7 @@ def _summarise(company: str, as_of: dt.date, window_start: dt.date, scored: Sequ
         no_counterpart=sum(1 for s in scored if s.truth == ()), high=high, correct=count["correct"],
         wrong=count["wrong"], unverified=count["unverified"],
         precision=count["correct"] / verified if verified else None,
+        precision_all=count["correct"] / high if high else None,
         coverage=high / len(scored) if scored else 0.0,
         coverage_with_counterpart=(sum(1 for s in with_counterpart if s.outcome == "correct") / len(with_counterpart)
                                    if with_counterpart else 0.0),

@@ -19,15 +19,17 @@ DEMO_USERS: dict[str, str] = {
 }
 
 
-def demo_data_dir(home: Path, seed: int, scale: float, today: dt.date | None = None) -> Path:
-    """One folder per (seed, scale, today), so that different demos never overwrite each other."""
+def demo_data_dir(home: Path, seed: int, scale: float, today: dt.date | None = None,
+                  regime: str = "standard") -> Path:
+    """One folder per (seed, scale, today, regime), so that different demos never overwrite each other."""
     suffix = f"-{today.isoformat()}" if today else ""
-    return home / "sandbox" / f"seed{seed}-scale{scale:g}{suffix}"
+    kind = "" if regime == "standard" else f"-{regime}"
+    return home / "sandbox" / f"seed{seed}-scale{scale:g}{kind}{suffix}"
 
 
 def ensure_demo_data(data_dir: Path, seed: int, scale: float, today: dt.date | None = None,
                      progress: Callable[[str, float], None] | None = None, rebuild: bool = False,
-                     follow_calendar: bool = False) -> Path:
+                     follow_calendar: bool = False, regime: str = "standard") -> Path:
     """Build the demo company into ``data_dir`` unless it is already there. Returns the folder.
 
     With ``follow_calendar`` (the default demo folder, no explicit ``today``) books built on an
@@ -46,7 +48,8 @@ def ensure_demo_data(data_dir: Path, seed: int, scale: float, today: dt.date | N
             store.close()
     if rebuild or not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        build_demo_company(data_dir, seed=seed, scale=scale, today=today, progress=progress, overwrite=rebuild)
+        build_demo_company(data_dir, seed=seed, scale=scale, today=today, progress=progress, overwrite=rebuild,
+                           regime=regime)
     return data_dir
 
 

@@ -82,7 +82,6 @@ class ScanItem:
     risk: float
     shown_risk: float
     rule_score: float
-    model_score: float | None
     status: str                          # see suppression.Status
     reason: str                          # why it has that status
     first_seen: dt.datetime
@@ -103,7 +102,6 @@ class ScanItem:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.key, "status": self.status, "risk": round(self.risk, 4),
                 "shown_risk": round(self.shown_risk, 4), "rule_score": round(self.rule_score, 4),
-                "model_score": None if self.model_score is None else round(self.model_score, 4),
                 "status_reason": self.reason, "new": self.new, "role": self.role, "first_seen": self.first_seen.isoformat(),
                 "last_seen": self.last_seen.isoformat(), "last_time": self.last_time,
                 "proposal_ids": list(self.proposal_ids), **self.anomaly.model_dump(mode="json")}
@@ -339,10 +337,7 @@ def scan_with(scanner: Scanner, client, home: Path, *, today: dt.date,
     if min_score is not None:
         if not 0 < float(min_score) <= 1:
             raise AnomalyUsageError(f"--min-score must be above 0 and at most 1, not {min_score}")
-        config = AnomalyConfig(min_score=float(min_score), detectors=config.detectors, params=config.params,
-                               model_weight=config.model_weight, model_tail=config.model_tail,
-                               model_trees=config.model_trees, model_fit_rows=config.model_fit_rows,
-                               model_seed=config.model_seed)
+        config = AnomalyConfig(min_score=float(min_score), detectors=config.detectors, params=config.params)
     source = source_of(client.url, client.db)
     scan_id = new_scan_id()
     started_at = _utcnow()
@@ -436,7 +431,6 @@ def _item(scored, verdict: Verdict, stored: StoredAnomaly, last_time: str | None
           proposal_ids: Sequence[str], scanned_at: dt.datetime) -> ScanItem:
     return ScanItem(anomaly=scored.anomaly, risk=float(scored.risk), shown_risk=float(verdict.shown_risk),
                     rule_score=float(scored.rule_score),
-                    model_score=None if scored.model_score is None else float(scored.model_score),
                     status=verdict.status, reason=verdict.reason, first_seen=stored.first_seen,
                     last_seen=stored.last_seen, role=role_of(scored.anomaly), last_time=last_time,
                     proposal_ids=tuple(proposal_ids), new=stored.first_seen == scanned_at)

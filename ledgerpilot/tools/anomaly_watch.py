@@ -505,7 +505,7 @@ class AnomalyWatch:
         if self.baselines is not None and report.changed_moves:
             new = self.mirror.data
             changed = pd.Index(sorted(report.changed_moves), dtype="int64")
-            removed = PairCounts.of(old.lines, old.moves.loc[old.moves["id"].isin(changed), "id"], old.digits)
-            added = PairCounts.of(new.lines, new.moves.loc[new.moves["id"].isin(changed), "id"], new.digits)
+            removed = PairCounts.of(old.lines, old.moves.loc[old.moves["id"].isin(changed)], old.digits)
+            added = PairCounts.of(new.lines, new.moves.loc[new.moves["id"].isin(changed)], new.digits)
             self.baselines = self.baselines.with_changes(removed, added, len(changed))
         return True

@@ -119,3 +119,19 @@ def test_sandbox_start_serves_odoorpc_until_interrupted(cli_env, demo_data_dir):
         out, err = proc.communicate(timeout=30)
     assert proc.returncode in (0, 130), err
     assert "sandbox serving" in out
+
+
+def test_sandbox_build_with_a_regime_and_a_wrong_one(cli_env, tmp_path):
+    from ledgerpilot.sandbox.generator import load_ground_truth
+
+    folder = tmp_path / "batch"
+    result = run_cli("sandbox", "build", "--regime", "batch_payers", "--scale", "0.1", "--seed", "3", "--today",
+                     "2026-03-10", "--data-dir", str(folder), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    truth = load_ground_truth(folder)
+    assert truth.regime == "batch_payers" and truth.seed == 3
+    assert "batch" in {c.behaviour for c in truth.customers} and truth.stats["batch_deposits"] > 0
+    wrong = run_cli("sandbox", "build", "--regime", "lazy", "--data-dir", str(tmp_path / "no"), env=cli_env)
+    assert wrong.returncode == 2
+    assert "--regime must be one of standard" in wrong.stderr + wrong.stdout
+    assert not (tmp_path / "no").exists()

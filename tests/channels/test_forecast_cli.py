@@ -130,7 +130,7 @@ def test_backtest_shows_the_three_variants(odoo_env):
     data = _json(run_cli("forecast", "backtest", "--from", "2026-03-02", "--to", "2026-07-06", "--step", "2m",
                          "--weeks", "6", "--json", env=odoo_env))
     assert data["cuts"] == ["2026-03-02", "2026-05-02", "2026-07-02"]
-    assert [v["variant"] for v in data["variants"]] == ["model", "due_date", "due_date_orders"]
+    assert [v["variant"] for v in data["variants"]] == ["model", "due_date", "due_date_orders", "due_date_recurring"]
     assert all(v["weeks_scored"] == 18 for v in data["variants"])
     bad = run_cli("forecast", "backtest", "--step", "fortnight", env=odoo_env)
     assert bad.returncode == 2 and "fortnight" in bad.stderr

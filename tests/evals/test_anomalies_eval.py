@@ -70,8 +70,7 @@ def test_scoring_rules_on_hand_built_books():
     assert score.precision == pytest.approx(len(true) / len(above))
     # three entries are labelled; the combined risk ranks the two duplicates at the top
     assert score.entries == len(data.moves) and score.positive_entries == 3
-    assert 0 < score.ap_model <= 1 and 0 < score.ap_rules <= 1
-    assert score.ap_combined >= 0.6
+    assert score.ap_risk >= 0.6
     assert not score.meets_goals
     assert len(list(describe(score))) == 3
 
@@ -90,7 +89,5 @@ def test_demo_company_meets_the_goals(demo_score):
     assert score.top_recall >= TOP_RECALL_GOAL, report
     assert score.precision >= PRECISION_GOAL, report
     assert score.look_alikes_flagged == [], report
-    assert not math.isnan(score.ap_combined)
-    # the rules and the model together rank the labelled entries better than the model alone
-    assert score.ap_combined > score.ap_model, report
+    assert not math.isnan(score.ap_risk) and score.ap_risk >= 0.5, report
     assert result.timings["total"] < 30

@@ -53,14 +53,15 @@ def test_hand_made_history_with_known_answers(tmp_path):
     # running mean: Acme's five invoices paid before 1 July (all 5 days late); Beta's five paid before
     # 15 July: 0, 0, 12, 0, 0 -> 2.4 (its June invoice is paid on 15 July, not before)
     assert list(scored["running_mean"]) == [5.0, 2.4]
-    # the model's median ignores Beta's single late month and keeps Acme's habit
-    assert list(scored["model"]) == [5.0, 0.0]
+    # the model's median ignores Beta's single late month and keeps Acme's habit (Beta's own median, hardly
+    # pulled towards the company's: its delays are steady apart from that month)
+    assert list(scored["model"]) == pytest.approx([5.0, 0.0], abs=0.1)
 
     result = evaluate_payment_delays(paid, open_items, start=dt.date(2024, 7, 1), source="known")
     assert result.invoices == 2 and result.partners == 2
     assert (result.start, result.end) == (dt.date(2024, 7, 1), dt.date(2024, 7, 15))
     model, due, running = (result.score(m) for m in ("model", "due_date", "running_mean"))
-    assert (model.mae_days, model.within_7_days, model.bias_days) == (0.0, 1.0, 0.0)
+    assert model.mae_days < 0.1 and model.within_7_days == 1.0 and abs(model.bias_days) < 0.1
     assert (due.mae_days, due.within_7_days, due.bias_days) == (2.5, 1.0, -2.5)
     assert (running.mae_days, running.within_7_days, running.bias_days) == (1.2, 1.0, 1.2)
     assert result.best == "model"

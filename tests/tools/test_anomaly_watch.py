@@ -113,7 +113,7 @@ def test_a_scoped_scan_finds_what_a_full_rescan_finds_about_the_changes(people, 
 
     # the pair counts kept current by the watch are those of the books now
     counts = watch.baselines.pair_counts
-    recount = PairCounts.of(fresh.lines, fresh.moves["id"], fresh.digits)
+    recount = PairCounts.of(fresh.lines, fresh.moves, fresh.digits)
     pd.testing.assert_series_equal(counts.pairs.sort_index(), recount.pairs.sort_index(), check_names=False)
     pd.testing.assert_series_equal(counts.debit_uses.sort_index(), recount.debit_uses.sort_index(),
                                    check_names=False)

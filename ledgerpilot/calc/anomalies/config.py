@@ -1,5 +1,5 @@
-"""Per-company settings of the anomaly scan: the threshold, the detectors that run, their parameters
-and the unsupervised model.
+"""Per-company settings of the anomaly scan: the threshold, the detectors that run and their
+parameters.
 
 Built from :class:`ledgerpilot.config.Settings` (``anomaly_min_score``, ``anomaly_detectors``,
 ``anomaly_params``) by :meth:`AnomalyConfig.from_settings`, or directly. Pure data: the scan reads it
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-#: the default threshold: a combined risk at or above it is worth a person's look
+#: the default threshold: a risk at or above it is worth a person's look
 DEFAULT_MIN_SCORE = 0.5
 
 
@@ -32,41 +32,19 @@ def _frozen_params(params: Mapping[str, Mapping[str, float]]) -> Mapping[str, Ma
 class AnomalyConfig:
     """What the scan runs and how it scores.
 
-    - ``min_score``: findings whose combined risk is at or above it are "above threshold" (the ones
+    - ``min_score``: findings whose risk is at or above it are "above threshold" (the ones
       that become alerts); the others are kept in the result for whoever wants to look further.
     - ``detectors``: the detector names to run; ``None`` runs every registered detector.
     - ``params``: detector name -> parameter name -> value, overriding the detector's defaults.
-    - ``model_weight``: how much the unsupervised model can add to an entry's risk (0 turns it off).
-      At the default 0.3 an entry the model alone finds extreme reaches 0.3, below the threshold: the
-      model orders entries and lifts a weak rule finding it agrees with, but never raises an alert by
-      itself, because "statistically unusual" without a reason in words is not actionable.
-    - ``model_tail``: the share of entries the model may call unusual at all; entries whose
-      isolation score is below that tail of the distribution get a model score of 0.
-    - ``model_trees`` / ``model_fit_rows`` / ``model_seed``: the IsolationForest's size, the most
-      entries it is fitted on (a seeded subsample of the history beyond that) and its seed, so a
-      scan is deterministic.
     """
 
     min_score: float = DEFAULT_MIN_SCORE
     detectors: tuple[str, ...] | None = None
     params: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
-    model_weight: float = 0.3
-    model_tail: float = 0.05
-    model_trees: int = 100
-    model_fit_rows: int = 50_000
-    model_seed: int = 7
 
     def __post_init__(self) -> None:
         if not 0 < self.min_score <= 1:
             raise ValueError(f"min_score must be a score above 0 and at most 1, not {self.min_score}")
-        if not 0 <= self.model_weight <= 1:
-            raise ValueError(f"model_weight must be between 0 and 1, not {self.model_weight}")
-        if not 0 < self.model_tail <= 1:
-            raise ValueError(f"model_tail must be a share above 0 and at most 1, not {self.model_tail}")
-        if self.model_trees < 1:
-            raise ValueError(f"model_trees must be at least 1, not {self.model_trees}")
-        if self.model_fit_rows < 16:
-            raise ValueError(f"model_fit_rows must be at least 16, not {self.model_fit_rows}")
         if self.detectors is not None:
             object.__setattr__(self, "detectors", tuple(self.detectors))
         object.__setattr__(self, "params", _frozen_params(self.params))

@@ -1,12 +1,15 @@
-"""Vendor payments with no bill behind them: money sent to a vendor that owed the company nothing.
+"""Vendor payments with no bill behind them: money sent to a vendor that owed the company nothing,
+or money no bill explains.
 
-A payment is reported when both hold:
+A payment is reported when it is not reconciled with any vendor bill or vendor credit note
+(``account.partial.reconcile``), so nothing in the books says what it paid, and either:
 
-- it is not reconciled with any vendor bill or vendor credit note (``account.partial.reconcile``),
-  so nothing in the books says what it paid; and
 - the vendor had no open bill on the payment date: every posted bill dated on or before that day
   had already been settled in full before it (a bill settled on the payment day itself still counts
-  as open: the payment may simply not have been matched yet).
+  as open: the payment may simply not have been matched yet); or
+- it is still unmatched ``unmatched_days`` after it was made (default 30), and no bill of the vendor
+  dated up to ``grace_days`` after it has its amount: the vendor's other open bills, of other
+  amounts, do not explain it (a payment of exactly one open bill's amount is a match that waits).
 
 "Open on a day" is computed for all payments at once as a running count per vendor over a sorted
 list of events (a bill opens on its date, closes on the day its reconciliations cover its whole
@@ -48,12 +51,16 @@ KIND = "payment_without_open_bill"
 DEFAULTS: dict[str, float] = {
     # a bill from the vendor within this many days after the payment explains it as an advance
     "grace_days": 30,
+    # a payment matched to no bill this many days after it was made is reported even when the vendor
+    # had open bills, unless one of them (or one that followed within grace_days) has its amount
+    "unmatched_days": 30,
     # payments below this amount are not reported
     "min_amount": 0.0,
     # scores: vendor never billed / vendor billed but had nothing open / a bill followed soon after
     "score_never_billed": 0.9,
     "score_nothing_open": 0.75,
     "score_bill_followed": 0.45,
+    "score_unexplained": 0.7,
 }
 
 _BILL_TYPES = ("in_invoice", "in_refund")
@@ -104,8 +111,23 @@ def _next_bills(bills: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
     return merged.set_index("row").sort_index().set_index(payments.index)
 
 
+def _amount_explained(bills: pd.DataFrame, payments: pd.DataFrame, grace_days: float) -> pd.Series:
+    """For each payment, whether a bill of its vendor dated up to ``grace_days`` after it has exactly its
+    amount (the bill it pays, not matched yet)."""
+    if bills.empty or payments.empty:
+        return pd.Series(False, index=payments.index)
+    left = payments[["partner_id", "minor", "day"]].assign(row=np.arange(len(payments)))
+    left["partner_id"] = left["partner_id"].astype("int64")
+    right = bills[["partner_id", "minor", "day"]].rename(columns={"day": "bill_day"})
+    right = right.assign(partner_id=right["partner_id"].astype("int64"))
+    merged = left.merge(right, on=["partner_id", "minor"])
+    ok = merged[merged["bill_day"] <= merged["day"] + pd.Timedelta(days=float(grace_days))]
+    return pd.Series(np.isin(np.arange(len(payments)), ok["row"].to_numpy()), index=payments.index)
+
+
 def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
-    """Outbound vendor payments matched to no bill, made when the vendor had no open bill."""
+    """Outbound vendor payments matched to no bill, made when the vendor had no open bill or left
+    unexplained by any bill of its amount."""
     payments = outbound_payments(data, ("supplier",))
     payments = payments[payments["minor"] >= params["min_amount"] * 10 ** data.digits]
     if payments.empty:
@@ -117,7 +139,11 @@ def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
     if payments.empty:
         return []
     counts = _open_bill_counts(bills, _closing_days(data, bills), payments)
-    payments = payments.assign(earlier_bills=counts["earlier"])[counts["open"] == 0].copy()
+    payments = payments.assign(earlier_bills=counts["earlier"], open_bills=counts["open"])
+    age = (pd.Timestamp(data.today) - payments["day"]).dt.days
+    unexplained = (payments["open_bills"] > 0) & (age >= params["unmatched_days"]) \
+        & ~_amount_explained(bills, payments, params["grace_days"])
+    payments = payments[(payments["open_bills"] == 0) | unexplained].copy()
     if payments.empty:
         return []
     bills_ever = bills.groupby("partner_id")["id"].size()
@@ -128,7 +154,9 @@ def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
     payments["next_bill_days"] = (following["bill_day"] - payments["day"]).dt.days
     followed = payments["next_bill_days"].notna() & (payments["next_bill_days"] <= params["grace_days"])
     payments["score"] = np.where(payments["bills_ever"] == 0, params["score_never_billed"],
-                                 np.where(followed, params["score_bill_followed"], params["score_nothing_open"]))
+                                 np.where(payments["open_bills"] > 0, params["score_unexplained"],
+                                          np.where(followed, params["score_bill_followed"],
+                                                   params["score_nothing_open"])))
     payments["followed"] = followed
     payments = payments.sort_values(["score", "id"], ascending=[False, True], kind="mergesort")
     return [_finding(data, row) for _, row in payments.iterrows()]
@@ -140,10 +168,14 @@ def _finding(data: AnomalyData, row: pd.Series) -> Anomaly:
     shown = fmt(amount, data.currency, data.digits)
     name = label(row["name"], row["id"], "payment")
     memo = text(row["ref"])
-    reason = f"{name} paid {shown} to {vendor}" + (f" (memo {memo!r})" if memo else "") + \
-        ", is matched to no bill, and the vendor had no open bill on that day"
-    # the payment and its journal entry only: a bill arriving later must not change the finding's key
-    records = (ref(PAYMENT, row["id"], row["name"]), ref(MOVE, row["move_id"], row["name"]))
+    reason = f"{name} paid {shown} to {vendor}" + (f" (memo {memo!r})" if memo else "") + ", is matched to no bill"
+    if row["open_bills"] > 0:
+        open_bills = int(row["open_bills"])
+        reason += (f" {(pd.Timestamp(data.today) - row['day']).days} days later, and none of the vendor's "
+                   f"{open_bills} open bill{'s' if open_bills != 1 else ''} on that day (nor any bill after it) "
+                   "is of that amount. Check what it paid and match it, or ask for it back.")
+        return _anomaly(data, row, shown, vendor, amount, name, memo, reason)
+    reason += ", and the vendor had no open bill on that day"
     if row["bills_ever"] == 0:
         reason += f": {vendor} has never sent a bill. Check who asked for this payment and what it was for."
     elif row["followed"]:
@@ -157,12 +189,21 @@ def _finding(data: AnomalyData, row: pd.Series) -> Anomaly:
         earlier = int(row["earlier_bills"])
         reason += ("; its only earlier bill was" if earlier == 1 else f"; its {earlier} earlier bills were all") + \
             " settled before. Check whether it was paid twice or paid in advance."
+    return _anomaly(data, row, shown, vendor, amount, name, memo, reason)
+
+
+def _anomaly(data: AnomalyData, row: pd.Series, shown: str, vendor: str, amount, name: str, memo: str,
+             reason: str) -> Anomaly:
+    # the payment and its journal entry only: a bill arriving later must not change the finding's key
+    records = (ref(PAYMENT, row["id"], row["name"]), ref(MOVE, row["move_id"], row["name"]))
+    title = (f"{shown} paid to {vendor}, explained by no bill" if row["open_bills"] > 0
+             else f"{shown} paid to {vendor} with no open bill")
     return Anomaly(
         detector=NAME, kind=KIND, score=score(row["score"]),
-        title=f"{shown} paid to {vendor} with no open bill", reason=reason, records=records,
+        title=title, reason=reason, records=records,
         amount=amount, occurred_on=day_of(row["date"]), partner=text(row["partner_name"]) or None,
         figures={"payment": name, "amount": amount, "memo": memo or None, "vendor_bills_ever": int(row["bills_ever"]),
-                 "vendor_bills_before": int(row["earlier_bills"]),
+                 "vendor_bills_before": int(row["earlier_bills"]), "vendor_open_bills": int(row["open_bills"]),
                  "next_bill": text(row["next_bill_name"]) or None,
                  "next_bill_days": None if pd.isna(row["next_bill_days"]) else int(row["next_bill_days"])})
 

@@ -17,8 +17,10 @@ Three signals, each a Laplace-smoothed share of the journal's earlier entries:
 differences) start from a flat
   prior instead: they have no office hours, only their own rhythm; and the company's hours are
 learnt from the entries people made, never from batch runs.
-- **weekend** (``posting_on_weekend``): dated or created on a Saturday or Sunday when the journal
-  rarely is; the share starts from 2 days in 7. Both dated and created on a weekend scores higher.
+- **weekend** (``posting_on_weekend``): created on a Saturday or Sunday when the journal rarely
+  sees entries created then; the share starts from 2 days in 7. The accounting date alone raises
+  nothing (Odoo takes it from the document: a bill the vendor dated on a Saturday and the clerk
+  entered on Monday is ordinary); created and dated on a weekend scores higher.
 - **unusual user** (``posting_by_unusual_user``): the share of the journal's entries created by
   this user, once the journal has ``min_history`` entries.
 
@@ -209,8 +211,13 @@ def judge(data: AnomalyData, params: Mapping[str, float], focus: pd.Index | None
     limit_weekend = params["weekend_share"]
     dated_score = np.where(dated & enough, rarity_score(dated_share, limit_weekend), 0.0)
     created_score = np.where(created & enough, rarity_score(created_share, limit_weekend), 0.0)
+    # the accounting date alone says nothing about who worked when: Odoo sets it from the document (a
+    # vendor's invoice dated on a Saturday, entered on Monday); only an entry typed in on a weekend is
+    # raised, a little higher when it is also dated on one
     both = (dated_score > 0) & (created_score > 0)
-    weekend_score = np.minimum(np.maximum(dated_score, created_score) + np.where(both, 0.1, 0.0), MAX_SCORE)
+    weekend_score = np.where(created_score > 0,
+                             np.minimum(np.maximum(dated_score, created_score) + np.where(both, 0.1, 0.0), MAX_SCORE),
+                             0.0)
     has_user = users_all[pos] >= 0
     return data.moves.iloc[moves["row"].to_numpy()[pos]].reset_index(drop=True).assign(
         hour=h, journal_history=earlier_in_journal.astype("int64"),

@@ -1,16 +1,15 @@
 """The anomaly scan: every enabled detector over the books, then one risk score per finding and entry.
 
 :func:`run_scan` runs the detectors the configuration enables (a detector whose frames are missing
-or empty is skipped and the result says why), scores every journal entry (rules + IsolationForest,
-see :mod:`~ledgerpilot.calc.anomalies.scoring`), and ranks the findings by risk. In an incremental
-scan (``data.scope`` set) detectors still see the whole history — baselines need it — and the
-model is fitted on the entries outside the scope; only the findings that cite a record in scope,
-and the entries in scope, are reported. Detectors read only the part of the books that decides
+or empty is skipped and the result says why), scores every journal entry (the noisy-OR of the
+findings citing it, see :mod:`~ledgerpilot.calc.anomalies.scoring`), and ranks the findings by
+risk. In an incremental scan (``data.scope`` set) detectors still see the whole history — baselines
+need it —; only the findings that cite a record in scope, and the entries in scope, are reported. Detectors read only the part of the books that decides
 their findings about the scope (:mod:`~ledgerpilot.calc.anomalies.scoped`).
 
 A long-running scanner passes ``keep_baselines=True`` to a full scan and gets
-:class:`~ledgerpilot.calc.anomalies.scoped.ScanBaselines` in the result (the account-pair counts,
-the feature encoders, the fitted forest and the findings); given back with ``baselines=`` to a
+:class:`~ledgerpilot.calc.anomalies.scoped.ScanBaselines` in the result (the account-pair counts
+and the findings); given back with ``baselines=`` to a
 scoped scan, they spare it the baselines over all history: the scan then reads the few entries in
 scope and the books of their partners and journals.
 """
@@ -28,20 +27,9 @@ from ledgerpilot.calc.anomalies.config import AnomalyConfig
 from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.detector import Detector
 from ledgerpilot.calc.anomalies.detectors import enabled_detectors
-from ledgerpilot.calc.anomalies.features import encode_entries, entry_features, fit_encoders
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope
 from ledgerpilot.calc.anomalies.scoped import BookCuts, ScanBaselines, run_scoped
-from ledgerpilot.calc.anomalies.scoring import (
-    DIRECT_MODELS,
-    MIN_FIT_ROWS,
-    EntryLinks,
-    combine,
-    entry_scores,
-    feature_matrix,
-    fit_model,
-    rule_scores,
-    score_model,
-)
+from ledgerpilot.calc.anomalies.scoring import DIRECT_MODELS, EntryLinks, entry_scores, rule_scores
 from ledgerpilot.domain.anomaly import Anomaly
 
 #: what each frame holds, in words (for the reason a detector was skipped)
@@ -61,14 +49,12 @@ class ScoredAnomaly:
     - ``entry_id``: the journal entry the risk is taken from (the primary record's entry: a bill or
       entry itself, a payment's or valuation layer's entry, the riskiest bill of a purchase order);
       ``None`` when the primary record has no entry in the books read.
-    - ``model_score``: that entry's model score (``None`` without an entry).
-    - ``risk``: the combined risk of that entry (every finding citing it, noisy-OR'ed, lifted by
-      the model); without an entry, the rule score.
+    - ``risk``: the risk of that entry (every finding citing it, noisy-OR'ed); without an entry,
+      the rule score.
     """
 
     anomaly: Anomaly
     rule_score: float
-    model_score: float | None
     risk: float
     above_threshold: bool
     entry_id: int | None = None
@@ -91,9 +77,8 @@ class ScanResult:
     """What a scan found.
 
     ``anomalies`` sorted by risk (highest first); ``entry_scores`` one row per entry (in scope)
-    with ``move_id, rule_score, model_score, isolation, risk``, highest risk first; ``skipped``
-    detector -> why it did not run; ``timings`` step -> seconds (``detector:<name>``,
-    ``features``, ``model``, ``scoring``, ``total``).
+    with ``move_id, rule_score, risk``, highest risk first; ``skipped`` detector -> why it did not
+    run; ``timings`` step -> seconds (``detector:<name>``, ``scoring``, ``total``).
     """
 
     anomalies: list[ScoredAnomaly]
@@ -102,7 +87,6 @@ class ScanResult:
     timings: dict[str, float]
     min_score: float
     detectors_run: tuple[str, ...] = ()
-    model_fitted_on: int = 0
     scope: Scope | None = None
     found_before_scope: int = 0           # findings of every detector before keeping those in scope
     counts: dict[str, int] = field(default_factory=dict)  # detector -> findings reported
@@ -179,62 +163,44 @@ def run_scan(data: AnomalyData, config: AnomalyConfig | None = None, *, baseline
     links = EntryLinks(data)
     reported = found if scope is None else list(found)   # scoped detectors report only what is in scope
 
-    step = time.perf_counter()
-    features = entry_features(data)
-    timings["features"] = time.perf_counter() - step
-
-    step = time.perf_counter()
-    history = scored_moves = None
-    if scope is not None:
-        # fit on what came before; score only what is reported (the entries in scope and the
-        # primary entries of the findings kept), which keeps a scan every 15 minutes cheap
-        outside = features.index[~features.index.isin(scope.move_ids)]
-        history = outside if len(outside) >= MIN_FIT_ROWS else None
-        primaries = {move for a in reported for move in links.moves_of(a.primary)}
-        scored_moves = pd.Index(sorted(set(scope.move_ids) | primaries), dtype="int64")
-    matrix = feature_matrix(features)
-    fitted = fit_model(features, config, history, matrix)
-    model = score_model(fitted, features, config, scored_moves, matrix)
-    timings["model"] = time.perf_counter() - step
-
     kept = None
     if keep_baselines and scope is None:
         step = time.perf_counter()
-        kept = ScanBaselines(pair_counts=PairCounts.of(data.lines, data.moves["id"], data.digits),
-                             encoders=fit_encoders(data), model=fitted, findings=tuple(found),
+        kept = ScanBaselines(pair_counts=PairCounts.of(data.lines, data.moves, data.digits), findings=tuple(found),
                              entries=len(data.moves))
         timings["baselines"] = time.perf_counter() - step
 
+    all_moves = pd.Index(data.moves["id"].dropna().astype("int64").unique())
+    scored_moves = None
+    if scope is not None:
+        # score only what is reported: the entries in scope and the primary entries of the findings kept
+        primaries = {move for a in reported for move in links.moves_of(a.primary)}
+        scored_moves = pd.Index(sorted(set(scope.move_ids) | primaries), dtype="int64")
+
     step = time.perf_counter()
     rules = rule_scores(found, links)          # every finding counts as evidence, in scope or not
-    move_ids = features.index if scored_moves is None else features.index[features.index.isin(scored_moves)]
-    result = _ranked(data, config, reported, links, rules, model, move_ids, timings, step, started)
+    move_ids = all_moves if scored_moves is None else all_moves[all_moves.isin(scored_moves)]
+    result = _ranked(data, config, reported, links, rules, move_ids, timings, step, started)
     return dataclasses.replace(result, skipped=skipped, detectors_run=ran, found_before_scope=len(found),
                                counts=_counts(ran, result.anomalies), baselines=kept)
 
 
 def _scoped_scan(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines) -> ScanResult:
     """A scoped scan against ``baselines``: the detectors on the scope, the entries in scope and the
-    primary entries of the findings encoded and scored with the kept encoders and forest."""
+    primary entries of the findings scored with the findings kept from the last full scan."""
     started = time.perf_counter()
     scope = data.scope
     found, skipped, timings, ran = run_detectors(data, config, baselines)
     links = EntryLinks(data)
-
-    step = time.perf_counter()
     primaries = {move for a in found for move in links.moves_of(a.primary)}
+    known = pd.Index(data.moves["id"].dropna().astype("int64").unique())
     scored_moves = pd.Index(sorted(set(scope.move_ids) | primaries), dtype="int64")
-    features = encode_entries(data, baselines.encoders, scored_moves)
-    timings["features"] = time.perf_counter() - step
-
-    step = time.perf_counter()
-    model = score_model(baselines.model, features, config)
-    timings["model"] = time.perf_counter() - step
+    scored_moves = scored_moves[scored_moves.isin(known)]
 
     step = time.perf_counter()
     evidence = list(found) + _evidence_for(data, baselines.findings, scope, scored_moves)
     rules = rule_scores(evidence, links)
-    result = _ranked(data, config, found, links, rules, model, features.index, timings, step, started)
+    result = _ranked(data, config, found, links, rules, scored_moves, timings, step, started)
     return dataclasses.replace(result, skipped=skipped, detectors_run=ran, found_before_scope=len(found),
                                counts=_counts(ran, result.anomalies),
                                baselines=baselines.with_findings(scope, found))
@@ -259,20 +225,19 @@ def _evidence_for(data: AnomalyData, findings: Sequence[Anomaly], scope: Scope, 
 
 
 def _ranked(data: AnomalyData, config: AnomalyConfig, reported: Sequence[Anomaly], links: EntryLinks,
-            rules: pd.Series, model, move_ids: pd.Index, timings: dict[str, float], step: float,
+            rules: pd.Series, move_ids: pd.Index, timings: dict[str, float], step: float,
             started: float) -> ScanResult:
     scope = data.scope
-    table = entry_scores(move_ids, rules, model, config.model_weight)
+    table = entry_scores(move_ids, rules)
     risk_of = pd.Series(table["risk"].to_numpy(), index=table["move_id"].to_numpy())
-    model_of = pd.Series(table["model_score"].to_numpy(), index=table["move_id"].to_numpy())
-    scored = [_score(anomaly, links, risk_of, model_of, config) for anomaly in reported]
+    scored = [_score(anomaly, links, risk_of, config) for anomaly in reported]
     scored.sort(key=lambda s: (-s.risk, -s.rule_score, s.anomaly.detector, s.key))
     if scope is not None:
         table = table[table["move_id"].isin(scope.move_ids)].reset_index(drop=True)
     timings["scoring"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
     return ScanResult(anomalies=scored, entry_scores=table, skipped={}, timings=timings,
-                      min_score=config.min_score, model_fitted_on=model.fitted_on, scope=scope)
+                      min_score=config.min_score, scope=scope)
 
 
 def _counts(ran: Sequence[str], scored: Sequence[ScoredAnomaly]) -> dict[str, int]:
@@ -282,16 +247,13 @@ def _counts(ran: Sequence[str], scored: Sequence[ScoredAnomaly]) -> dict[str, in
     return counts
 
 
-def _score(anomaly: Anomaly, links: EntryLinks, risk_of: pd.Series, model_of: pd.Series,
-           config: AnomalyConfig) -> ScoredAnomaly:
+def _score(anomaly: Anomaly, links: EntryLinks, risk_of: pd.Series, config: AnomalyConfig) -> ScoredAnomaly:
     entries = [move for move in links.moves_of(anomaly.primary) if move in risk_of.index]
     if entries:
         entry = max(entries, key=lambda move: (float(risk_of[move]), -move))
         risk = float(risk_of[entry])
-        model_score: float | None = float(model_of[entry])
     else:
-        entry, model_score = None, None
-        risk = float(combine(anomaly.score, 0.0, config.model_weight))
+        entry, risk = None, float(anomaly.score)
     risk = round(min(max(risk, anomaly.score), 1.0), 6)
-    return ScoredAnomaly(anomaly=anomaly, rule_score=anomaly.score, model_score=model_score, risk=risk,
+    return ScoredAnomaly(anomaly=anomaly, rule_score=anomaly.score, risk=risk,
                          above_threshold=risk >= config.min_score, entry_id=entry)

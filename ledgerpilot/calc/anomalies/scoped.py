@@ -24,11 +24,10 @@ scoped scan gives each detector only what decides its findings about the scope:
   ``three_way_match``...) has nothing to report and does not run (:data:`CAN_TOUCH`).
 
 Each of these gives, for the records in scope, exactly the findings of a full scan of the same books
-(the tests compare the two). The model part reuses the encoders and the IsolationForest of the last
-full scan (:class:`ScanBaselines`): the features of an entry in scope are its features against the
-books as they were then, which a caller keeps close by fitting again once the entries changed since
-make up more than a small share of the books (``ScanBaselines.stale``). The evidence of the findings
-outside the scope comes from the last scan's findings (``ScanBaselines.findings``).
+(the tests compare the two). The evidence of the findings outside the scope comes from the last
+full scan's findings (``ScanBaselines.findings``, kept current by each scoped scan), which a caller
+refreshes with a full scan once the entries changed since make up more than a small share of the
+books (``ScanBaselines.stale``).
 
 Pure: frames and baselines in, findings out.
 """
@@ -45,14 +44,12 @@ import pandas as pd
 from ledgerpilot.calc.anomalies import detect_posting_patterns, detect_rare_accounts
 from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.detector import Detector
-from ledgerpilot.calc.anomalies.features import FeatureEncoders
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope
-from ledgerpilot.calc.anomalies.scoring import FittedModel
 from ledgerpilot.domain.anomaly import Anomaly
 from ledgerpilot.domain.money import to_minor
 
-#: the share of the books that may change after the encoders and the model were fitted before a
-#: scoped scan should not rely on them any more (the caller fits again: a full scan)
+#: the share of the books that may change after the last full scan before a scoped scan should not
+#: rely on its findings any more (the caller scans in full again)
 DEFAULT_REFIT_SHARE = 0.02
 
 
@@ -62,24 +59,20 @@ class ScanBaselines:
 
     - ``pair_counts``: entries per account pair and per debited / credited account, over the books
       as they are *now* (the caller updates them with every change, see :meth:`with_changes`);
-    - ``encoders`` / ``model``: the feature encoders and the fitted IsolationForest of the last full
-      scan (``model`` is ``None`` when there were too few entries to fit it);
     - ``findings``: every finding of the books as last scanned, kept current by :meth:`with_findings`
       (the evidence for entries cited by findings outside a scope);
-    - ``entries``: how many entries the encoders and model were fitted on; ``changed``: how many
+    - ``entries``: how many entries the last full scan read; ``changed``: how many
       entries were created, written or deleted since.
     """
 
     pair_counts: PairCounts
-    encoders: FeatureEncoders
-    model: FittedModel | None
     findings: tuple[Anomaly, ...]
     entries: int
     changed: int = 0
 
     def stale(self, refit_share: float = DEFAULT_REFIT_SHARE) -> bool:
-        """Whether the entries changed since the fit exceed ``refit_share`` of the books (then the
-        encoders and the model no longer describe them well enough: scan in full again)."""
+        """Whether the entries changed since the last full scan exceed ``refit_share`` of the books (then the
+        findings kept from the last full scan no longer describe them well enough: scan in full again)."""
         return self.changed > refit_share * max(self.entries, 1)
 
     def with_changes(self, removed: PairCounts, added: PairCounts, changed_entries: int) -> ScanBaselines:

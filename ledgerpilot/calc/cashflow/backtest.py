@@ -4,7 +4,10 @@ For each cut date the books are cut (``cash_cut.books_as_of``), the payment-beha
 fitted on what was known then, and three forecasts are made in the same run:
 - ``model``: the product's forecast (delays, orders, recurring flows, run-rate, bands);
 - ``due_date``: every open item paid on its due date; no orders, no recurring flows;
-- ``due_date_orders``: the same plus open orders on their terms, without delays.
+- ``due_date_orders``: the same plus open orders on their terms, without delays;
+- ``due_date_recurring``: everything the product forecasts (orders, recurring flows, run-rate)
+  except the payment-behaviour model: open items on their due dates. The model's own gain is its
+  improvement over this one; the gain over ``due_date`` also counts adding payroll, rent and taxes.
 Each is compared week by week with what the bank did (``cash_cut.actual_bank_flows``). Metrics over
 all cuts and weeks: WAPE of the weekly net flow (sum |actual - forecast| / sum |actual|), the mean
 absolute error of the closing balance at the horizon, and for the model the share of actual weekly
@@ -34,6 +37,7 @@ VARIANTS = {
     "model": "payment behaviour, orders, recurring flows and run-rate",
     "due_date": "open items on their due dates, nothing else",
     "due_date_orders": "open items on their due dates plus open orders on their terms, no delays",
+    "due_date_recurring": "open items on their due dates plus orders, recurring flows and run-rate, no delay model",
 }
 
 
@@ -47,6 +51,8 @@ def variant_params(params: ForecastParams) -> dict[str, ForecastParams]:
         "due_date_orders": params.model_copy(update={"use_behaviour": False, "include_orders": True,
                                                      "order_delays": False, "include_recurring": False,
                                                      "include_run_rate": False, "simulations": sims}),
+        "due_date_recurring": params.model_copy(update={"use_behaviour": False, "order_delays": False,
+                                                        "simulations": sims}),
     }
 
 

@@ -74,6 +74,10 @@ def render_evaluation(result: PaymentDelayEvaluation) -> None:
                       f"{score.invoices:,}")
     out.print(table)
     model, due, running = (result.score(m) for m in ("model", "due_date", "running_mean"))
+    ranked = sorted(result.methods, key=lambda m: (m.mae_days, m.method))
+    if len(ranked) > 1:
+        out.print(f"Best: {ranked[0].label}, MAE {ranked[1].mae_days - ranked[0].mae_days:.2f} days below "
+                  f"'{ranked[1].label}'")
     for baseline in (due, running):
         if baseline.mae_days > 0:
             change = 1 - model.mae_days / baseline.mae_days

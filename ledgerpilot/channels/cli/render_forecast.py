@@ -144,6 +144,14 @@ def render_backtest(out: Console, outcome: BacktestOutcome) -> None:
                       "-" if v.ending_balance_mae is None else f"{v.ending_balance_mae:,.2f}",
                       _pct(v.band_coverage), str(v.weeks_scored))
     out.print(table)
+    wape = {v.variant: v.wape for v in r.variants}
+    if wape.get("model") is not None:
+        own_gain = "the same forecast without the delay model: the model's own gain"
+        for baseline, words in (("due_date", "the due-date baseline (no orders, no recurring flows)"),
+                                ("due_date_recurring", own_gain)):
+            if wape.get(baseline):
+                gain = 1 - wape["model"] / wape[baseline]
+                out.print(f"Model WAPE {abs(gain):.0%} {'lower' if gain >= 0 else 'higher'} than {words}")
     for skipped in r.skipped_cuts:
         out.print(f"Skipped {safe(skipped)}")
     out.print(f"Run {outcome.run_id} saved. Extraction {outcome.timings.extraction_seconds:.2f}s, computation "

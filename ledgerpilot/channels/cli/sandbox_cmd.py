@@ -20,27 +20,38 @@ SeedOpt = typer.Option(7, "--seed", help="seed of the demo company (same seed, s
 ScaleOpt = typer.Option(1.0, "--scale", min=0.05, help="volume multiplier: 1 is about 50,000 journal items, 20 over 1M")
 TodayOpt = typer.Option(None, "--today", help="the demo's 'today' (YYYY-MM-DD); default: the real date")
 DataDirOpt = typer.Option(None, "--data-dir", help="folder of the sandbox database (default: under LEDGERPILOT_HOME)")
+RegimeOpt = typer.Option("standard", "--regime", help="kind of customer base: standard, late_market, fragmented, "
+                         "batch_payers, or drawn (the seed picks one); see docs/sandbox.md")
 
 
 
 
-def resolve_data_dir(data_dir: Optional[Path], seed: int, scale: float, today: dt.date | None) -> tuple[Path, bool]:
+def resolve_data_dir(data_dir: Optional[Path], seed: int, scale: float, today: dt.date | None,
+                     regime: str = "standard") -> tuple[Path, bool]:
     """The sandbox folder, and whether it follows the calendar (the default folder without --today)."""
+    check_regime(regime)
     if data_dir is not None:
         return data_dir, False
-    return demo_data_dir(load_settings().home, seed, scale, today), today is None
+    return demo_data_dir(load_settings().home, seed, scale, today, regime), today is None
+
+
+def check_regime(regime: str) -> None:
+    from ledgerpilot.sandbox.generator.regimes import DRAWN, REGIMES
+
+    if regime != DRAWN and regime not in REGIMES:
+        raise ConfigError(f"--regime must be one of {', '.join(REGIMES)} or {DRAWN}, not {regime!r}")
 
 
 @app.command("build")
 def build(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = TodayOpt,
-          data_dir: Optional[Path] = DataDirOpt,
+          data_dir: Optional[Path] = DataDirOpt, regime: str = RegimeOpt,
           force: bool = typer.Option(False, "--force", help="rebuild even if the database exists")) -> None:
     """Build the demo company's database (and its ground truth) without serving it."""
     day = parse_day(today, "--today")
-    folder, follow = resolve_data_dir(data_dir, seed, scale, day)
+    folder, follow = resolve_data_dir(data_dir, seed, scale, day, regime)
     with progress_steps() as step:
         ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f),
-                         rebuild=force, follow_calendar=follow)
+                         rebuild=force, follow_calendar=follow, regime=regime)
     console().print(f"demo company ready in {safe(folder)}")
 
 
@@ -48,7 +59,7 @@ def build(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = T
 def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port to listen on (0: any free port)"),
           host: str = typer.Option("127.0.0.1", "--host", help="address to bind (keep it on localhost)"),
           seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = TodayOpt,
-          data_dir: Optional[Path] = DataDirOpt,
+          data_dir: Optional[Path] = DataDirOpt, regime: str = RegimeOpt,
           faults: Optional[str] = typer.Option(None, "--faults", help='fault injection as JSON, e.g. {"latency_ms": 50}'),
           allow_fault_control: bool = typer.Option(False, "--allow-fault-control",
                                                    help="accept POST /sandbox/faults to change faults at run time")) -> None:
@@ -57,7 +68,7 @@ def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port 
     from ledgerpilot.sandbox.server.runner import SandboxHandle, serve
 
     day = parse_day(today, "--today")
-    folder, follow = resolve_data_dir(data_dir, seed, scale, day)
+    folder, follow = resolve_data_dir(data_dir, seed, scale, day, regime)
     fault_config = None
     if faults:
         try:
@@ -66,7 +77,7 @@ def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port 
             raise ConfigError(f"--faults is not a valid fault configuration: {exc}") from exc
     with progress_steps() as step:
         ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f),
-                         follow_calendar=follow)
+                         follow_calendar=follow, regime=regime)
 
     def ready(handle: SandboxHandle) -> None:
         out = console()

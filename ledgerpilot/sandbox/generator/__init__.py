@@ -4,8 +4,8 @@
 ``ground_truth.json``; ``load_ground_truth(data_dir)`` reads the latter back.
 
 The company (Brightwave Supplies SA, EUR, generic chart of accounts) sells office furniture and
-services to customers with distinct payment behaviours (``partners.BEHAVIOURS``), a few of them in
-USD; buys goods to replenish its stock (average cost, perpetual valuation); pays rent, salaries,
+services to customers with distinct payment behaviours (``regimes.BEHAVIOURS``, mixed as the
+``regime`` says), a few of them in USD; buys goods to replenish its stock (average cost, perpetual valuation); pays rent, salaries,
 software subscriptions, utilities and VAT; and keeps analytic departments, projects and a budget.
 The month of ``today`` is unfinished. Anomalies, look-alikes and close defects are injected on
 purpose and labelled in the ground truth (``ground_truth.ANOMALY_KINDS``, ``NOT_ANOMALY_KINDS``,
@@ -23,12 +23,14 @@ from ledgerpilot.sandbox.generator.ground_truth import (
     ANOMALY_KINDS,
     DEFECT_KINDS,
     NOT_ANOMALY_KINDS,
+    NOVEL_ANOMALY_KINDS,
     CustomerTruth,
     Finding,
     GroundTruth,
     load_ground_truth,
 )
-from ledgerpilot.sandbox.generator.partners import BEHAVIOURS
+from ledgerpilot.sandbox.generator.regimes import BEHAVIOURS, REGIMES, Regime, regime_for
 
-__all__ = ["ANOMALY_KINDS", "BEHAVIOURS", "DEFECT_KINDS", "NOT_ANOMALY_KINDS", "CustomerTruth", "Finding",
-           "GroundTruth", "build_demo_company", "load_ground_truth"]
+__all__ = ["ANOMALY_KINDS", "BEHAVIOURS", "DEFECT_KINDS", "NOT_ANOMALY_KINDS", "NOVEL_ANOMALY_KINDS", "REGIMES",
+           "CustomerTruth", "Finding", "GroundTruth", "Regime", "build_demo_company", "load_ground_truth",
+           "regime_for"]

@@ -5,8 +5,10 @@ Odoo 17 model reproduced here:
   on the journal's default account and a counterpart; a matched line's counterpart sits on the
   receivable/payable (or outstanding) account and is reconciled; an unmatched one sits on the
   journal's suspense account (``is_reconciled`` False, ``amount_residual`` = -amount);
-- vendor payments are ``account.payment`` records whose entry (PBNK1/...) moves the payable to the
-  Outstanding Payments account; the bank line later clears that outstanding line;
+- vendor payments, and the customer payments registered from the invoice, are ``account.payment``
+  records whose entry (PBNK1/...) moves the payable (receivable) to the Outstanding Payments
+  (Receipts) account; the bank line later clears that outstanding line;
+- a batch deposit is one bank line paying several invoices: one counterpart line per invoice;
 - statements are monthly: ``balance_start`` = previous ``balance_end``, ``balance_end`` =
   ``balance_start`` + sum of its lines, ``balance_end_real`` = ``balance_end``.
 """
@@ -60,24 +62,26 @@ class StatementBook:
         return self._open[key]
 
     def add_line(self, *, date: dt.date, amount: float, payment_ref: str, partner_id: int | None,
-                 counterpart: dict[str, Any], foreign_currency_id: int | None = None,
+                 counterpart: dict[str, Any] | list[dict[str, Any]], foreign_currency_id: int | None = None,
                  amount_currency: float | None = None, user: str = "clerk", created: str | None = None,
                  reconciled: bool = True) -> tuple[Move, int]:
-        """Write a statement line and its entry; ``counterpart`` is the non-liquidity line."""
+        """Write a statement line and its entry; ``counterpart`` is the non-liquidity line (a list: one
+        line per item a batch deposit settles)."""
         ctx = self.ctx
         amount = round(amount, 2)
         statement = self._statement(date)
         st_id = ctx.ledger.reserve("account.bank.statement.line")
         move_id = ctx.ledger.reserve("account.move")
         created = created or office_time(ctx.rng, shift_weekday(date))
-        counter = {"name": payment_ref, "statement_line_id": st_id, "statement_id": statement.id, **counterpart}
+        counters = [{"name": payment_ref, "statement_line_id": st_id, "statement_id": statement.id, **part}
+                    for part in (counterpart if isinstance(counterpart, list) else [counterpart])]
         if not reconciled:
-            counter["account"] = self.suspense
+            counters[0]["account"] = self.suspense
         move = add_move(
             ctx, journal=self.journal, date=date, partner_id=partner_id, user=user, created=created,
             move_id=move_id,
             lines=[{"account": self.account, "balance": amount, "name": payment_ref, "statement_line_id": st_id,
-                    "statement_id": statement.id}, counter],
+                    "statement_id": statement.id}, *counters],
             fields={"statement_line_id": st_id},
         )
         index = f"{date.strftime('%Y%m%d')}{MAXINT - 1:0>10}{st_id:0>10}"
@@ -150,6 +154,81 @@ def receive_payment(ctx: BuildContext, plan: ItemPlan, payment: PlannedPayment, 
                                 amount_currency=s * payment.amount_currency if foreign else None, created=created)
     record_payment(ctx, plan, payment, move.line_ids[1], created)
     return st_id
+
+
+def receive_deposit(ctx: BuildContext, parts: list[tuple[ItemPlan, PlannedPayment]], label: str) -> int:
+    """One transfer paying several items of one customer (in EUR): one counterpart line per item."""
+    day = parts[0][1].date
+    created = office_time(ctx.rng, day)
+    counterparts = [{"account": plan.account, "balance": -plan.sign * payment.value,
+                     "amount_currency": -plan.sign * payment.amount_currency, "currency_id": plan.currency_id,
+                     "partner_id": plan.partner_id, **payment_counterpart_fields(plan)} for plan, payment in parts]
+    total = round(sum(plan.sign * payment.value for plan, payment in parts), 2)
+    move, st_id = ctx.book.add_line(date=day, amount=total, payment_ref=label, partner_id=parts[0][0].partner_id,
+                                    counterpart=counterparts, created=created)
+    for index, (plan, payment) in enumerate(parts):
+        record_payment(ctx, plan, payment, move.line_ids[1 + index], created)
+    return st_id
+
+
+def register_receipt(ctx: BuildContext, plan: ItemPlan, payment: PlannedPayment, label: str,
+                     on_bank: Callable[[], None] | None = None) -> int:
+    """A customer payment registered from the invoice, as Odoo does it: an inbound ``account.payment``
+    (PBNK1) moves the receivable to Outstanding Receipts on the payment day; the bank line that
+    shows it one to three working days later clears the outstanding line (``on_bank`` runs then).
+    Returns the payment id."""
+    created = office_time(ctx.rng, payment.date)
+    value, amount, currency_id = payment.value, payment.amount_currency, plan.currency_id
+    payment_id = ctx.ledger.reserve("account.payment")
+    bank_day = bank_date_for_payment(payment.date, payment.partial_id)
+    matched_bank = bank_day <= ctx.today
+    out_partial = ctx.ledger.reserve("account.partial.reconcile") if matched_bank else None
+    out_full = ctx.ledger.reserve("account.full.reconcile") if matched_bank else None
+    outstanding = {"account": OUTSTANDING_RECEIPTS, "balance": value, "amount_currency": amount,
+                   "currency_id": currency_id}
+    if matched_bank:
+        outstanding.update(amount_residual=0.0, amount_residual_currency=0.0, full_reconcile_id=out_full,
+                           matching_number=str(out_full))
+    receivable = {"account": plan.account, "balance": -value, "amount_currency": -amount, "currency_id": currency_id,
+                  "partner_id": plan.partner_id, **payment_counterpart_fields(plan)}
+    common = {"name": label, "payment_id": payment_id, "date_maturity": payment.date}
+    move = add_move(ctx, journal=ctx.book.journal, date=payment.date, partner_id=plan.partner_id, user="clerk",
+                    created=created, lines=[{**outstanding, **common}, {**receivable, **common}], ref=label,
+                    sequence_code=f"P{ctx.book.journal}", currency_id=currency_id, fields={"payment_id": payment_id})
+    ctx.ledger.add("account.payment", {
+        "id": payment_id, "move_id": move.id, "amount": round(amount, 2), "amount_company_currency_signed": value,
+        "payment_type": "inbound", "partner_type": "customer", "partner_id": plan.partner_id,
+        "currency_id": currency_id, "destination_account_id": ctx.accounts[plan.account],
+        "outstanding_account_id": ctx.accounts[OUTSTANDING_RECEIPTS], "payment_reference": label,
+        "is_internal_transfer": False, "is_reconciled": plan.fully_paid, "is_matched": matched_bank,
+        "create_uid": ctx.users["clerk"], "write_uid": ctx.users["clerk"], "create_date": created,
+        "write_date": later(created, ctx.rng),
+    })
+    record_payment(ctx, plan, payment, move.line_ids[1], created)
+    if matched_bank:
+        outstanding_line = move.line_ids[0]
+
+        def show_on_bank() -> None:
+            bank_created = office_time(ctx.rng, bank_day)
+            counterpart = {"account": OUTSTANDING_RECEIPTS, "balance": -value, "amount_currency": -amount,
+                           "currency_id": currency_id, "partner_id": plan.partner_id, "amount_residual": 0.0,
+                           "amount_residual_currency": 0.0, "full_reconcile_id": out_full,
+                           "matching_number": str(out_full)}
+            foreign = currency_id if currency_id != EUR_ID else None
+            bank_move, _ = ctx.book.add_line(date=bank_day, amount=value, payment_ref=label,
+                                             partner_id=plan.partner_id, counterpart=counterpart,
+                                             foreign_currency_id=foreign, amount_currency=amount if foreign else None,
+                                             created=bank_created)
+            add_partial(ctx, partial_id=out_partial, debit_line=outstanding_line, credit_line=bank_move.line_ids[1],
+                        amount=value, debit_amount_currency=amount, credit_amount_currency=amount,
+                        debit_currency=currency_id, credit_currency=currency_id, max_date=bank_day,
+                        full_id=out_full, created=bank_created)
+            add_full(ctx, out_full, bank_created)
+            if on_bank is not None:
+                on_bank()
+
+        ctx.schedule(bank_day, show_on_bank)
+    return payment_id
 
 
 def bank_date_for_payment(day: dt.date, key: int) -> dt.date:

@@ -23,6 +23,7 @@ from ledgerpilot.sandbox.generator.partners import seed_partners
 from ledgerpilot.sandbox.generator.products import seed_products
 from ledgerpilot.sandbox.generator.purchases import generate_expense_bills_month, generate_purchases_month
 from ledgerpilot.sandbox.generator.recurring import generate_recurring_month
+from ledgerpilot.sandbox.generator.regimes import regime_for
 from ledgerpilot.sandbox.generator.sales import generate_sales_month
 from ledgerpilot.sandbox.generator.stock import opening_inventory
 from ledgerpilot.sandbox.generator.timestamps import add_months, at, last_day
@@ -32,13 +33,18 @@ Progress = Callable[[str, float], None]
 
 
 def build_demo_company(data_dir: str | Path, seed: int = 7, scale: float = 1.0, today: dt.date | None = None,
-                       progress: Progress | None = None, overwrite: bool = False) -> GroundTruth:
+                       progress: Progress | None = None, overwrite: bool = False,
+                       regime: str | None = None, inject_anomalies: bool = True) -> GroundTruth:
     """Write ``<data_dir>/demo.sqlite`` and ``<data_dir>/ground_truth.json`` for a seeded demo company.
 
-    The same ``(seed, scale, today)`` gives identical table contents. ``today`` defaults to the
-    current date; the books cover the 24 months ending on it, the last one unfinished.
-    Refuses to replace an existing database unless ``overwrite`` is true.
+    The same ``(seed, scale, today, regime)`` gives identical table contents. ``today`` defaults to
+    the current date; the books cover the 24 months ending on it, the last one unfinished.
+    ``regime`` (``regimes.REGIMES``; default ``standard``; ``"drawn"``: the seed picks one) sets the
+    customers' payment behaviours and the seasons. ``inject_anomalies`` off gives a clean book: the
+    same company without the injected anomalies (the look-alikes and close defects stay). Refuses to
+    replace an existing database unless ``overwrite`` is true.
     """
+    chosen = regime_for(regime, seed)
     today = today or dt.date.today()
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -55,11 +61,17 @@ def build_demo_company(data_dir: str | Path, seed: int = 7, scale: float = 1.0, 
         store.set_meta("db_name", "demo")
         store.set_meta("today", today.isoformat())
         store.set_meta("now", f"{today.isoformat()} 18:00:00")
+        store.set_meta("regime", chosen.name)
+        store.set_meta("anomalies", "injected" if inject_anomalies else "none")
+        variety_rng = random.Random(f"labels-{seed}-{chosen.name}")
         ctx = BuildContext(store=store, ledger=Ledger(store), rng=random.Random(seed), sizes=sizes, today=today,
-                           start=add_months(today.replace(day=1), -(HISTORY_MONTHS - 1)), progress=progress)
+                           start=add_months(today.replace(day=1), -(HISTORY_MONTHS - 1)), progress=progress,
+                           regime=chosen, variety_rng=variety_rng, inject_anomalies=inject_anomalies,
+                           anomaly_rng=random.Random(f"anomalies-{seed}-{chosen.name}"),
+                           label_number_share=round(variety_rng.uniform(*chosen.label_number_share), 3))
         _build(ctx)
         counts = {spec.name: store.count(spec.name) for spec in store.registry.values()}
-        truth = ctx.truth.build(seed, scale, today.isoformat(), counts)
+        truth = ctx.truth.build(seed, scale, today.isoformat(), counts, regime=chosen.name)
         write_ground_truth(data_dir, truth)
         ctx.report("done", 1.0)
         return truth
@@ -71,6 +83,7 @@ def _build(ctx: BuildContext) -> None:
     ctx.report("company", 0.0)
     seed_base(ctx)
     seed_chart(ctx)
+    ctx.notes["opening_move"].append(ctx.ledger.reserve("account.move"))
     ctx.ledger.add("res.company", company_row(ctx, COMPANY_PARTNER_ID))
     seed_partners(ctx)
     seed_products(ctx)
@@ -108,14 +121,18 @@ def _build(ctx: BuildContext) -> None:
 
 
 def _opening(ctx: BuildContext) -> None:
-    """Capital paid into the bank and the fixed assets brought in on the first day."""
+    """Capital paid into the bank on the first day and the opening entry of the fixed assets."""
     day = ctx.start
     capital = round(150000 + 300000 * ctx.sizes.scale, 2)
     ctx.book.add_line(date=day, amount=capital, payment_ref="Capital contribution", partner_id=None,
                       counterpart={"account": "301000", "balance": -capital}, user="controller", created=at(day, 9))
-    add_move(ctx, journal="MISC", date=day, user="controller", ref="Opening fixed assets", created=at(day, 9, 30),
+    # Odoo's opening entry (``res.company.account_opening_move_id``): balances brought in from before
+    # the books, dated the day before they open, the difference on Undistributed Profits/Losses
+    add_move(ctx, journal="MISC", date=day - dt.timedelta(days=1), user="admin", ref="Opening Journal Entry",
+             created=at(day, 9, 30), move_id=ctx.notes["opening_move"][0],
              lines=[{"account": "151000", "balance": 120000.0, "name": "Office fit-out and equipment"},
-                    {"account": "301000", "balance": -120000.0, "name": "Contribution in kind"}])
+                    {"account": "301000", "balance": -100000.0, "name": "Contribution in kind"},
+                    {"account": "999999", "balance": -20000.0, "name": "Automatic Balancing Line"}])
     monthly = ctx.products["monthly_units"]
     opening_inventory(ctx, day, {p.id: float(5 * round(1.5 * monthly / 5) or 5) for p in ctx.products["goods"]})
 

@@ -14,6 +14,7 @@ from typing import Any
 from ledgerpilot.sandbox.generator.ground_truth import GroundTruthBuilder
 from ledgerpilot.sandbox.generator.ledger import Ledger
 from ledgerpilot.sandbox.generator.params import Sizes
+from ledgerpilot.sandbox.generator.regimes import REGIMES, Regime
 from ledgerpilot.sandbox.generator.sequences import Sequencer
 from ledgerpilot.sandbox.store import Store
 
@@ -52,6 +53,14 @@ class BuildContext:
     notes: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     tax_totals: dict[tuple[int, int], list[float]] = field(default_factory=dict)  # (year, quarter) -> [sale, purchase]
     progress: Callable[[str, float], None] | None = None
+    regime: Regime = REGIMES["standard"]
+    #: separate random sources (seeded from the build's seed and regime): the variety the books' main
+    #: stream never had (bank labels, registered receipts, weekend-dated bills) and the shapes of
+    #: the injected anomalies; they vary per seed without moving the main stream's draws
+    variety_rng: random.Random = field(default_factory=lambda: random.Random(0))
+    anomaly_rng: random.Random = field(default_factory=lambda: random.Random(0))
+    label_number_share: float = 0.4
+    inject_anomalies: bool = True
     book: Any = None  # bank.StatementBook
     cash_book: Any = None
     _seq: int = 0

@@ -19,6 +19,8 @@ ANOMALY_KINDS = (
     "round_amount_manual_entry", "posting_at_odd_hour", "posting_on_weekend", "posting_by_unusual_user",
     "rare_account_combination", "unit_cost_jump", "quantity_mismatch",
 )
+#: anomalies no rule looks for, injected to judge what the unsupervised score adds on its own
+NOVEL_ANOMALY_KINDS = ("bill_on_unusual_account", "split_manual_entry", "invoice_price_cut")
 NOT_ANOMALY_KINDS = ("credit_note_and_reissue", "monthly_rent_same_amount")
 DEFECT_KINDS = (
     "draft_move_in_period", "missing_analytic_distribution", "unreconciled_bank_line", "suspense_balance",
@@ -63,6 +65,13 @@ class GroundTruth:
     close_defects: tuple[Finding, ...]
     counts: dict[str, int]
     budget_cases: tuple[Finding, ...] = ()
+    regime: str = "standard"
+    novel_anomalies: tuple[Finding, ...] = ()
+    #: facts about the books as generated: how many receipts, how many name their invoice, ...
+    stats: dict[str, Any] = field(default_factory=dict)
+    #: statement lines still unreconciled (id as text) -> the open items (journal item ids) they pay;
+    #: a line absent here (a card settlement, a fee) pays no open item
+    bank_line_items: dict[str, list[int]] = field(default_factory=dict)
 
     def anomalies_of(self, kind: str) -> list[Finding]:
         return [a for a in self.anomalies if a.kind == kind]
@@ -86,7 +95,9 @@ class GroundTruth:
             customers=tuple(CustomerTruth(**c) for c in data["customers"]),
             anomalies=findings(data["anomalies"]), not_anomalies=findings(data["not_anomalies"]),
             close_defects=findings(data["close_defects"]), counts=dict(data["counts"]),
-            budget_cases=findings(data.get("budget_cases", [])),
+            budget_cases=findings(data.get("budget_cases", [])), regime=data.get("regime", "standard"),
+            novel_anomalies=findings(data.get("novel_anomalies", [])), stats=dict(data.get("stats", {})),
+            bank_line_items={str(k): [int(i) for i in v] for k, v in data.get("bank_line_items", {}).items()},
         )
 
 
@@ -99,12 +110,21 @@ class GroundTruthBuilder:
         self.not_anomalies: list[Finding] = []
         self.defects: list[Finding] = []
         self.budget_cases: list[Finding] = []
+        self.novel_anomalies: list[Finding] = []
+        self.stats: dict[str, Any] = {}
+        self.bank_line_items: dict[str, list[int]] = {}
+
+    def count(self, key: str, by: int = 1) -> None:
+        self.stats[key] = self.stats.get(key, 0) + by
 
     def customer(self, partner_id: int, name: str, behaviour: str, currency: str, term: str,
                  params: dict[str, Any]) -> None:
         self.customers.append(CustomerTruth(partner_id, name, behaviour, currency, term, dict(params)))
 
     def anomaly(self, kind: str, model: str, ids: list[int], description: str, **details: Any) -> None:
+        if kind in NOVEL_ANOMALY_KINDS:
+            self.novel_anomalies.append(Finding(kind, model, tuple(ids), description, details=details))
+            return
         if kind not in ANOMALY_KINDS:
             raise ValueError(f"unknown anomaly kind {kind!r}")
         self.anomalies.append(Finding(kind, model, tuple(ids), description, details=details))
@@ -124,10 +144,12 @@ class GroundTruthBuilder:
             raise ValueError(f"unknown budget case kind {kind!r}")
         self.budget_cases.append(Finding(kind, model, tuple(ids), description, details=details))
 
-    def build(self, seed: int, scale: float, today: str, counts: dict[str, int]) -> GroundTruth:
+    def build(self, seed: int, scale: float, today: str, counts: dict[str, int],
+              regime: str = "standard") -> GroundTruth:
         return GroundTruth(seed, scale, today, tuple(self.customers), tuple(self.anomalies),
                            tuple(self.not_anomalies), tuple(self.defects), dict(sorted(counts.items())),
-                           tuple(self.budget_cases))
+                           tuple(self.budget_cases), regime, tuple(self.novel_anomalies),
+                           dict(sorted(self.stats.items())), dict(self.bank_line_items))
 
 
 def write_ground_truth(data_dir: str | Path, truth: GroundTruth) -> Path:

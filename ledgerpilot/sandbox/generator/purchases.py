@@ -245,7 +245,15 @@ def generate_expense_bills_month(ctx: BuildContext, month: dt.date, last: dt.dat
         analytic = ({dept(ctx, rng.choice(DEPARTMENTS)): 100.0} if roll < 0.8 else
                     {dept(ctx, "Operations"): 50.0, dept(ctx, "Administration"): 50.0})
         items = [InvoiceItem(product.name, 1.0, amount, product.account, product.id, "purchase15", analytic)]
-        ctx.schedule(day, partial(add_bill, ctx, vendor, day, items, user=rng.choice(("clerk", "clerk", "controller"))))
+        user = rng.choice(("clerk", "clerk", "controller"))
+        if day.weekday() == 0 and day - dt.timedelta(days=2) >= ctx.start and ctx.variety_rng.random() < 0.25:
+            # the vendor dated its invoice on the weekend; the clerk enters it on Monday, in office hours
+            dated = day - dt.timedelta(days=ctx.variety_rng.choice((1, 2)))
+            ctx.truth.count("bills_dated_on_weekends")
+            ctx.schedule(day, partial(add_bill, ctx, vendor, dated, items, user=user,
+                                      created=office_time(ctx.variety_rng, day)))
+        else:
+            ctx.schedule(day, partial(add_bill, ctx, vendor, day, items, user=user))
 
 
 def service_order(ctx: BuildContext, vendor: Vendor, day: dt.date, line: PurchaseLine,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from ledgerpilot.sandbox.generator.analytics import PROJECTS, dept, proj
-from ledgerpilot.sandbox.generator.bank import receive_payment
+from ledgerpilot.sandbox.generator.bank import receive_deposit, receive_payment, register_receipt
+from ledgerpilot.sandbox.generator.bank_labels import receipt_label
 from ledgerpilot.sandbox.generator.context import COMPANY_ID, EUR_ID, BuildContext
 from ledgerpilot.sandbox.generator.invoices import TAX_RATE, Invoice, InvoiceItem, add_invoice
 from ledgerpilot.sandbox.generator.partners import Customer
@@ -78,15 +79,24 @@ def payer_for(ctx: BuildContext, customer: Customer, invoice_day: dt.date, allow
         if refund is not None:
             out.append((refund[0], refund[1], "refund"))
             amount = round(amount - refund[1], 2)
-        day = customer.pay_day(due, ctx.start)
-        if day is None or amount < 0.005:
+        plan = customer.settlements(due, ctx.start, ctx.to_eur(amount, customer.currency_id, invoice_day))
+        if plan is None or amount < 0.005:
             return out
-        day = max(day, invoice_day)
-        if allow_partial and customer.currency_id == EUR_ID and amount > 200 and rng.random() < 0.06:
-            first = round(amount * rng.choice((0.3, 0.5, 0.6)), 2)
-            pays = [(day, first), (shift_weekday(day + dt.timedelta(days=rng.randint(15, 40))), round(amount - first, 2))]
+        if len(plan) == 1:
+            day = max(plan[0][0], invoice_day)
+            if (allow_partial and customer.behaviour != "batch" and customer.currency_id == EUR_ID and amount > 200
+                    and rng.random() < 0.06):
+                first = round(amount * rng.choice((0.3, 0.5, 0.6)), 2)
+                pays = [(day, first),
+                        (shift_weekday(day + dt.timedelta(days=rng.randint(15, 40))), round(amount - first, 2))]
+            else:
+                pays = [(day, amount)]
         else:
-            pays = [(day, amount)]
+            pays, left = [], amount
+            for index, (day, share) in enumerate(plan):
+                part = left if index == len(plan) - 1 else round(amount * share, 2)
+                left = round(left - part, 2)
+                pays.append((max(day, invoice_day), part))
         for d, a in pays:
             recent = d >= ctx.current_month and (ctx.today - d).days <= 6
             out.append((d, a, "unmatched") if recent and rng.random() < 0.6 else (d, a))
@@ -96,16 +106,66 @@ def payer_for(ctx: BuildContext, customer: Customer, invoice_day: dt.date, allow
 
 
 def schedule_receipts(ctx: BuildContext, invoice: Invoice, customer: Customer) -> None:
-    """Put each planned payment (and each unmatched transfer) on the bank statement on its day."""
+    """Put each planned payment (and each unmatched transfer) on the bank statement on its day.
+
+    A batch payer's payments of one day travel in one transfer (``deposit``); a share of the other
+    customers' payments is registered from the invoice first (``bank.register_receipt``).
+    """
     for plan in invoice.plans:
         for payment in plan.payments:
             if payment.source != "bank":
                 continue
-            label = (f"{invoice.move.name} {customer.name}" if ctx.rng.random() < 0.85
-                     else f"Payment {customer.name}")
-            ctx.schedule(payment.date, partial(receive_payment, ctx, plan, payment, label))
+            if customer.behaviour == "batch" and customer.currency_id == EUR_ID:
+                deposit(ctx, customer, plan, payment, invoice.move.name)
+                continue
+            label, names = receipt_label(ctx.variety_rng, ctx.label_number_share, customer.name, [invoice.move.name])
+            if ctx.variety_rng.random() < ctx.regime.registered_receipts_share:
+                ctx.truth.count("registered_receipts")
+                ctx.schedule(payment.date, partial(register_receipt, ctx, plan, payment, label,
+                                                   on_bank=partial(_count_transfer, ctx, names)))
+            else:
+                ctx.schedule(payment.date, partial(_counted, ctx, names, partial(
+                    receive_payment, ctx, plan, payment, label)))
         for day, amount in plan.unmatched:
-            ctx.schedule(day, partial(suspense_receipt, ctx, plan, day, amount, f"{customer.name} {invoice.move.name}"))
+            label, names = receipt_label(ctx.variety_rng, ctx.label_number_share, customer.name, [invoice.move.name])
+            ctx.schedule(day, partial(_counted, ctx, names, partial(suspense_receipt, ctx, plan, day, amount, label)))
+
+
+def _count_transfer(ctx: BuildContext, names_invoice: bool) -> None:
+    """Count a customer transfer written on the bank statement, and whether its label names an invoice."""
+    ctx.truth.count("customer_transfers")
+    if names_invoice:
+        ctx.truth.count("customer_transfers_naming_the_invoice")
+
+
+def _counted(ctx: BuildContext, names_invoice: bool, write) -> None:
+    _count_transfer(ctx, names_invoice)
+    write()
+
+
+def deposit(ctx: BuildContext, customer: Customer, plan: ItemPlan, payment: PlannedPayment, invoice_name: str) -> None:
+    """Add a payment to the customer's transfer of that day (the first one schedules the transfer)."""
+    if "open_deposits" not in ctx.notes:
+        ctx.notes["open_deposits"] = {}  # type: ignore[assignment]
+    waiting = ctx.notes["open_deposits"]
+    key = (customer.id, payment.date)
+    if key in waiting:
+        waiting[key]["parts"].append((plan, payment, invoice_name))
+        return
+    batch = waiting[key] = {"parts": [(plan, payment, invoice_name)]}
+
+    def send() -> None:
+        waiting.pop(key, None)  # later payments of that day (an invoice written the same day) start a new one
+        parts = batch["parts"]
+        label, names = receipt_label(ctx.variety_rng, ctx.label_number_share, customer.name,
+                                     [name for _, _, name in parts])
+        _count_transfer(ctx, names)
+        if len(parts) > 1:
+            ctx.truth.count("batch_deposits")
+            ctx.truth.count("invoices_in_batch_deposits", len(parts))
+        receive_deposit(ctx, [(p, pay) for p, pay, _ in parts], label)
+
+    ctx.schedule(payment.date, send)
 
 
 def suspense_receipt(ctx: BuildContext, plan: ItemPlan, day: dt.date, amount: float, label: str) -> None:
@@ -117,6 +177,7 @@ def suspense_receipt(ctx: BuildContext, plan: ItemPlan, day: dt.date, amount: fl
                                      foreign_currency_id=foreign,
                                      amount_currency=plan.sign * amount if foreign else None)
     ctx.notes["unreconciled_bank_lines"].append(st_id)
+    ctx.truth.bank_line_items[str(st_id)] = [plan.line_id]
 
 
 def sell(ctx: BuildContext, customer: Customer, day: dt.date, *, invoice_after_days: int | None = None,
@@ -248,7 +309,7 @@ def generate_sales_month(ctx: BuildContext, month: dt.date, last: dt.date) -> No
     rng = ctx.rng
     days = [month + dt.timedelta(days=i) for i in range((last - month).days + 1)]
     days = [d for d in days if d.weekday() < 5] or [last]
-    season = 1.0 + 0.15 * ((month.month in (3, 4, 5, 9, 10, 11)) - (month.month in (7, 8, 12)))
+    season = 1.0 + ctx.regime.seasonality * ((month.month in (3, 4, 5, 9, 10, 11)) - (month.month in (7, 8, 12)))
     full_month_days = 21.7
     count = max(1, round(ctx.sizes.sale_orders_per_month * season * len(days) / full_month_days))
     candidates = []

@@ -51,9 +51,10 @@ def test_full_scan_ranks_every_finding_by_risk():
         assert scored.entry_id == scored.anomaly.primary.id      # every finding here is about an entry
     assert set(result.detectors_run) | set(result.skipped) == set(DETECTORS)
     assert len(result.entry_scores) == len(books.data().moves)
-    assert list(result.entry_scores.columns) == ["move_id", "rule_score", "model_score", "isolation", "risk"]
+    assert list(result.entry_scores.columns) == ["move_id", "rule_score", "risk"]
+    assert (result.entry_scores["risk"] == result.entry_scores["rule_score"]).all()
     assert result.entry_scores["risk"].is_monotonic_decreasing
-    assert {"features", "model", "scoring", "total"} <= set(result.timings)
+    assert {"scoring", "total"} <= set(result.timings)
     assert all(f"detector:{name}" in result.timings for name in result.detectors_run)
     # the entry table agrees with the findings: each finding's risk is its entry's risk
     risk_of = dict(zip(result.entry_scores["move_id"], result.entry_scores["risk"]))
@@ -72,8 +73,6 @@ def test_incremental_scan_keeps_only_findings_touching_the_scope():
     assert result.found_before_scope == len(result.anomalies)
     assert all(data.scope.touches(a.anomaly) for a in result.anomalies)
     assert set(result.entry_scores["move_id"]) == set(data.scope.move_ids)
-    # baselines and the model come from the history: fitted on the entries outside the scope
-    assert result.model_fitted_on == len(data.moves) - len(data.scope.move_ids)
 
 
 def test_incremental_scan_with_nothing_new_reports_nothing():
@@ -101,8 +100,7 @@ def test_detectors_without_their_frames_are_skipped_with_the_reason():
     result = run_scan(bare.data(), AnomalyConfig())
     for name in needing_payments:
         assert result.skipped[name].startswith("no ") and "in the books" in result.skipped[name]
-    assert result.model_fitted_on == 0                 # one entry: the model abstains
-    assert result.entry_scores["model_score"].tolist() == [0.0]
+    assert result.entry_scores["risk"].tolist() == [0.0]   # one entry, nothing cites it
 
 
 def test_only_the_configured_detectors_run():
@@ -131,8 +129,6 @@ def test_configuration_mistakes_are_named():
         enabled_detectors(AnomalyConfig(params={"duplicate_bills": {"window": 3}}))
     with pytest.raises(ValueError, match="min_score"):
         AnomalyConfig(min_score=0)
-    with pytest.raises(ValueError, match="model_weight"):
-        AnomalyConfig(model_weight=1.5)
 
 
 def test_config_from_settings_file(tmp_path, monkeypatch):

@@ -14,7 +14,6 @@ import pytest
 from ledgerpilot.calc.anomalies import detect_posting_patterns
 from ledgerpilot.calc.anomalies.config import AnomalyConfig
 from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
-from ledgerpilot.calc.anomalies.features import FEATURES, encode_entries, entry_features, fit_encoders
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope
 from ledgerpilot.calc.anomalies.scan import run_scan
 from ledgerpilot.calc.anomalies.scoped import ScanBaselines
@@ -86,27 +85,16 @@ def test_posting_habits_of_a_few_entries_are_those_of_the_full_judgement(demo):
 
 def test_pair_counts_follow_the_changes(demo):
     ids = demo.moves["id"].astype("int64")
-    counts = PairCounts.of(demo.lines, ids, demo.digits)
+    counts = PairCounts.of(demo.lines, demo.moves, demo.digits)
     # take 50 entries out, then put them back: the counts of the books without them, then the same again
     taken = ids.iloc[::97][:50]
     rest = ids[~ids.isin(taken)]
-    without = PairCounts.of(demo.lines, rest, demo.digits)
-    removed = PairCounts.of(demo.lines, taken, demo.digits)
-    empty = PairCounts.of(demo.lines.iloc[:0], pd.Index([], dtype="int64"), demo.digits)
+    without = PairCounts.of(demo.lines, demo.moves[demo.moves["id"].isin(rest)], demo.digits)
+    removed = PairCounts.of(demo.lines, demo.moves[demo.moves["id"].isin(taken)], demo.digits)
+    empty = PairCounts.of(demo.lines.iloc[:0], demo.moves.iloc[:0], demo.digits)
     updated = counts.updated(removed, empty)
     pd.testing.assert_series_equal(updated.pairs.sort_index(), without.pairs.sort_index(), check_names=False)
     pd.testing.assert_series_equal(updated.debit_uses.sort_index(), without.debit_uses.sort_index(),
                                    check_names=False)
     back = updated.updated(empty, removed)
     pd.testing.assert_series_equal(back.pairs.sort_index(), counts.pairs.sort_index(), check_names=False)
-
-
-def test_encoders_give_the_features_of_the_full_computation(demo):
-    encoders = fit_encoders(demo)
-    everything = entry_features(demo)
-    some = pd.Index(demo.moves["id"].astype("int64").iloc[::41])
-    encoded = encode_entries(demo, encoders, some)
-    assert list(encoded.columns) == list(FEATURES)
-    pd.testing.assert_frame_equal(encoded.sort_index(), everything.loc[encoded.index].sort_index(), rtol=1e-9)
-    # an entry of a partner and a set of accounts never seen counts as seen once
-    assert np.isfinite(encoded.to_numpy()).all()

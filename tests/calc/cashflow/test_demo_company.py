@@ -97,7 +97,7 @@ def test_backtest_scores_three_variants(history):
     cuts = default_cuts(DEMO_TODAY)[-3:] + [DEMO_TODAY]
     result = backtest(history, cuts, ForecastParams(simulations=100))
     assert len(result.cuts) == 3 and len(result.skipped_cuts) == 1
-    assert {v.variant for v in result.variants} == {"model", "due_date", "due_date_orders"}
+    assert {v.variant for v in result.variants} == {"model", "due_date", "due_date_orders", "due_date_recurring"}
     model = result.metrics("model")
     assert model.weeks_scored == 39 and 0 <= model.band_coverage <= 1 and model.wape is not None
     assert result.metrics("due_date").band_coverage is None
@@ -105,7 +105,7 @@ def test_backtest_scores_three_variants(history):
     assert '"due_date_orders"' in dumped
     first, second = result.rows[0], result.rows[1]
     assert first.cut == second.cut and second.actual_closing == first.actual_closing + second.actual_net
-    assert {"model", "due_date", "due_date_orders"} == set(first.forecasts)
+    assert {"model", "due_date", "due_date_orders", "due_date_recurring"} == set(first.forecasts)
 
 
 def test_default_cuts_fit_inside_the_books():
