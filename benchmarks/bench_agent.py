@@ -1,21 +1,20 @@
-"""Agent benchmark: every eval question offline on the default demo company, with a warm context.
+"""Agent benchmark: the in-house question set and every blind set, offline, on several demo companies.
 
-Usage: ``python benchmarks/bench_agent.py [--scale 1] [--data-dir DIR] [--no-doc]``
+Usage: ``python benchmarks/bench_agent.py [--scale 1] [--only-set NAME] [--no-doc]``
 
-The demo company (seed 7, today 2026-11-18) is read from ``--data-dir`` or built at ``--scale`` into
-benchmarks/.data/ when missing, served by the sandbox in-process and read through the gateway as the
-read-only integration user; ledgerpilot's state (proposals the budget and anomaly tools store, the
-audit log) goes to a temporary home. Offline mode (router + templates), whatever the environment
-configures.
+Each demo company (seed 7 standard, seed 11 late-paying market, seed 23 batch payers; today 2026-11-18)
+is built at ``--scale`` into benchmarks/.data/ when missing, served by the sandbox in-process and read
+through the gateway as the read-only integration user; ledgerpilot's state goes to a temporary home per
+company. Offline mode (router + templates), whatever the environment configures.
 
-1. cold pass: every question of ``ledgerpilot/evals/agent_questions.yaml`` once, on a new context
-   (loads the books, the embedding model, the forecast, the scan...): reported, not a goal;
-2. warm pass: the same questions again on the same context (its cache is warm), in new conversation
-   threads: overhead per question (``Answer.overhead_seconds``) p50/p95/max (goal p95 < 1.5 s),
-   routing accuracy (goal >= 90%), grounding (goal 100%), fact and argument accuracy, and every miss
-   with the module it points at.
+For every (company, question set): the honest scores of ``ledgerpilot eval agent`` (docs/agent-evals.md):
+passed, right tools and arguments of the questions that need tools, refusals, proposals stored by
+questions, facts against plain queries, grounding. The mean and the worst company are reported beside
+each other. On the first company, the in-house set is then asked a second time on the same context
+(warm cache, new threads): the agent's overhead per question, p50/p95/max (goal p95 < 1.5 s).
 
-Results go to the "Agent" section of docs/benchmarks.md.
+Results go to the "Agent" section of docs/benchmarks.md. The first score of each blind set, taken when
+it was added and before any tuning on it, is kept by hand in the section "Agent: blind question sets".
 """
 
 from __future__ import annotations
@@ -39,40 +38,53 @@ from ledgerpilot.config import Settings
 from ledgerpilot.evals.agent import (
     GROUNDING_GOAL,
     OVERHEAD_P95_GOAL_S,
-    ROUTING_GOAL,
+    PASS_GOAL,
+    RIGHT_GOAL,
     AgentEvalReport,
     eval_agent,
     evaluate_agent,
     load_questions,
 )
+from ledgerpilot.evals.question_file import BLIND_DIR, QUESTIONS_FILE
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection, ensure_demo_data
 from ledgerpilot.sandbox.server.runner import running_sandbox
 
-SEED = 7
 TODAY = dt.date(2026, 11, 18)
+COMPANIES = ((7, "standard"), (11, "late_market"), (23, "batch_payers"))
 
 
-def measure(data_dir: Path) -> tuple[AgentEvalReport, AgentEvalReport, int]:
+def question_sets(only: str | None) -> list[tuple[str, Path]]:
+    sets = [("in-house", QUESTIONS_FILE)] + [(f"blind {p.stem.removeprefix('set-')}", p)
+                                             for p in sorted(BLIND_DIR.glob("set-*.yaml"))]
+    return [s for s in sets if only is None or s[0] == only or s[0].endswith(f" {only}")]
+
+
+def measure(data_dir: Path, sets: list[tuple[str, Path]], warm: bool) -> tuple[dict[str, AgentEvalReport],
+                                                                                AgentEvalReport | None, int]:
     home = Path(tempfile.mkdtemp(prefix="agent-bench-home-"))
+    reports: dict[str, AgentEvalReport] = {}
+    warm_report = None
     try:
         settings = Settings(home=home, llm_base_url=None, llm_model=None)
-        questions = load_questions()
         with running_sandbox(data_dir) as handle, \
                 connect(demo_connection(handle.url, "readonly"), cache_dir=home / "cache") as client:
             items = client.search_count("account.move.line", [])
             agent, ctx = eval_agent(client, settings, today=TODAY, offline=True)
-            cold = evaluate_agent(agent, ctx, questions, mode="offline", source="demo")
-            print(f"cold pass: {cold.questions} questions in {cold.wall_seconds:.1f} s; overhead p50 "
-                  f"{cold.overhead_p50:.3f} s, p95 {cold.overhead_p95:.3f} s, max {cold.overhead_max:.2f} s", flush=True)
-            warm = evaluate_agent(agent, ctx, questions, mode="offline", source="demo")
-            print(f"warm pass: {warm.questions} questions in {warm.wall_seconds:.1f} s; overhead p50 "
-                  f"{warm.overhead_p50:.3f} s, p95 {warm.overhead_p95:.3f} s, max {warm.overhead_max:.3f} s; "
-                  f"routing {warm.routing_accuracy:.1%}, grounding {warm.grounding_share:.1%} "
-                  f"({warm.numbers_checked} numbers), facts {_pct(warm.fact_accuracy)}", flush=True)
+            for name, path in sets:
+                report = evaluate_agent(agent, ctx, load_questions(path), mode="offline", source=str(data_dir.name))
+                reports[name] = report
+                print(f"  {name:10} {report.questions:3} questions: passed {report.pass_rate:.1%}, right (need tools) "
+                      f"{_pct(report.answerable_right_rate)}, refused {_pct(report.refusal_rate)}, stored "
+                      f"{report.proposals_stored_by_reads}, grounding {report.grounding_share:.1%}", flush=True)
+            if warm and "in-house" in reports:
+                warm_report = evaluate_agent(agent, ctx, load_questions(QUESTIONS_FILE), mode="offline",
+                                             source=str(data_dir.name))
+                print(f"  warm pass: overhead p50 {warm_report.overhead_p50:.3f} s, p95 "
+                      f"{warm_report.overhead_p95:.3f} s, max {warm_report.overhead_max:.3f} s", flush=True)
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    return cold, warm, items
+    return reports, warm_report, items
 
 
 def _pct(value: float | None) -> str:
@@ -83,90 +95,95 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def _misses(report: AgentEvalReport) -> str:
+def _misses(report: AgentEvalReport, limit: int = 30) -> list[str]:
     lines = []
     for result in report.results:
-        for miss in result.misses:
-            detail = miss.detail.replace("|", "/")
-            lines.append(f"| {result.id} | {miss.kind} | {detail} | {miss.where} |")
-    return "\n".join(lines) if lines else "| none | | | |"
-
-
-def _slowest(report: AgentEvalReport, count: int = 5) -> str:
-    ranked = sorted(report.results, key=lambda r: -r.overhead_seconds)[:count]
-    return ", ".join(f"{r.id} {r.overhead_seconds:.3f} s ({'+'.join(r.called_tools) or 'no tool'})" for r in ranked)
+        if result.scored and not result.passed:
+            for miss in result.misses:
+                detail = miss.detail.replace("|", "/")[:140]
+                lines.append(f"| {result.id} | {miss.kind} | {detail} | {miss.where} |")
+    return lines[:limit]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--data-dir", type=Path, default=None, help="a demo already built (read, never written)")
+    parser.add_argument("--only-set", default=None, help="one question set: in-house, or a blind set's letter")
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args()
-
-    if args.data_dir is not None:
-        source = args.data_dir
-    else:
-        source = ROOT / "benchmarks" / ".data" / f"agent-seed{SEED}-scale{args.scale:g}"
-        started = time.perf_counter()
-        ensure_demo_data(source, SEED, args.scale, TODAY)
-        print(f"demo company (scale {args.scale:g}) ready in {time.perf_counter() - started:.1f} s", flush=True)
+    sets = question_sets(args.only_set)
     load = os.getloadavg()[0]
-    cold, warm, items = measure(source)
+    by_company: dict[str, dict[str, AgentEvalReport]] = {}
+    warm = None
+    items = {}
+    for index, (seed, regime) in enumerate(COMPANIES):
+        label = f"seed {seed} {regime}"
+        source = ROOT / "benchmarks" / ".data" / f"agent-seed{seed}-{regime}-scale{args.scale:g}"
+        started = time.perf_counter()
+        ensure_demo_data(source, seed, args.scale, TODAY, regime=regime)
+        print(f"{label}: demo company ready in {time.perf_counter() - started:.1f} s", flush=True)
+        reports, warm_pass, count = measure(source, sets, warm=index == 0)
+        by_company[label] = reports
+        items[label] = count
+        warm = warm if warm_pass is None else warm_pass
 
-    routing_ok = warm.routing_accuracy >= ROUTING_GOAL
-    grounding_ok = warm.grounding_share >= GROUNDING_GOAL
-    overhead_ok = warm.overhead_p95 < OVERHEAD_P95_GOAL_S
-    print(f"goals: overhead p95 {warm.overhead_p95:.3f} s < {OVERHEAD_P95_GOAL_S} s: {_met(overhead_ok)}; routing "
-          f"{warm.routing_accuracy:.1%} >= {ROUTING_GOAL:.0%}: {_met(routing_ok)}; grounding "
-          f"{warm.grounding_share:.1%}: {_met(grounding_ok)}")
-    modules = Counter(m.where for r in warm.results for m in r.misses)
-    print("misses by module: " + ("; ".join(f"{where} {n}" for where, n in modules.most_common()) or "none"))
+    rows = []
+    goals_ok = True
+    for name, _path in sets:
+        reports = [by_company[c][name] for c in by_company]
+        passed = [r.pass_rate for r in reports]
+        right = [r.answerable_right_rate or 0.0 for r in reports]
+        refused = [r.refusal_rate for r in reports if r.refusal_rate is not None]
+        stored = sum(r.proposals_stored_by_reads for r in reports)
+        grounding = min(r.grounding_share for r in reports)
+        goal = PASS_GOAL if name == "in-house" else RIGHT_GOAL
+        measured = passed if name == "in-house" else right
+        ok = min(measured) >= goal and (not refused or min(refused) == 1.0) and stored == 0 and grounding >= 1.0
+        goals_ok &= ok
+        rows.append(f"| {name} | {reports[0].questions} | {sum(passed) / len(passed):.1%} / {min(passed):.1%} | "
+                    f"{sum(right) / len(right):.1%} / {min(right):.1%} | "
+                    f"{(sum(refused) / len(refused)) if refused else 0:.1%} / {min(refused) if refused else 0:.1%} | "
+                    f"{stored} | {grounding:.1%} | {'met' if ok else 'NOT met'} |")
+    print("goals: " + _met(goals_ok))
     if args.no_doc:
         return
-    command = "python benchmarks/bench_agent.py" + (f" --scale {args.scale:g}" if args.scale != 1 else "") \
-        + (f" --data-dir {args.data_dir}" if args.data_dir else "")
-    categories = "\n".join(f"| {c.category} | {c.questions} | {c.routing_accuracy:.0%} | {_pct(c.fact_accuracy)} |"
-                           for c in warm.categories)
+    overhead_ok = warm is not None and warm.overhead_p95 < OVERHEAD_P95_GOAL_S
+    miss_lines = [f"| {company} / {name} " + line[1:] for company, reports in by_company.items()
+                  for name, report in reports.items() for line in _misses(report, 12)]
+    modules = Counter(m.where for reports in by_company.values() for r in reports.values() for q in r.results
+                      if q.scored and not q.passed for m in q.misses)
+    command = "python benchmarks/bench_agent.py" + (f" --scale {args.scale:g}" if args.scale != 1 else "")
+    companies = ", ".join(f"{label} ({n:,} journal items)" for label, n in items.items())
     body = f"""
-Machine: {machine_description()}; load average {load:.1f} when the benchmark started (other work on
-the same cores slows every step in proportion).
+Machine: {machine_description()}; load average {load:.1f} when the benchmark started.
 
-Command: `{command}` (demo company seed {SEED}, scale {args.scale:g}, today {TODAY}, {items:,} journal items;
-served by the sandbox in the benchmark's process and read through the gateway as the read-only user;
-offline mode: the router with the offline embedding model, answers from the templates). The
-{warm.questions} questions of `ledgerpilot/evals/agent_questions.yaml` are asked twice on one context: a
-cold pass (loads the books, the model, the forecast, the anomaly scan) and a warm pass in new
-conversation threads, which is what the goals are measured on: the tool results then come from the
-context's cache, as they do for a long-running bot within the cache's lifetime (15 minutes), so the
-warm overhead is routing, argument reading, the graph, the templates and the grounding check. `ledgerpilot eval agent` computes the
-same scores (docs/agent-evals.md).
+Command: `{command}` — every question set on three demo companies ({companies}; scale {args.scale:g}, today
+{TODAY}), served by the sandbox in the benchmark's process and read through the gateway as the read-only
+user; offline mode (router + templates). Names are picked from each company's books at run time; facts
+are checked against plain queries (`ledgerpilot/evals/truth.py`), never against the tool under test.
+Mean / worst company:
 
-| measure (warm pass) | result | goal |
-| --- | --- | --- |
-| agent overhead per question, p50 / p95 / max | {warm.overhead_p50:.3f} / {warm.overhead_p95:.3f} / {warm.overhead_max:.3f} s | p95 < {OVERHEAD_P95_GOAL_S} s: {_met(overhead_ok)} |
-| routing accuracy | {warm.routing_accuracy:.1%} ({sum(r.routing_ok for r in warm.results if r.scored)} of {warm.questions}) | >= {ROUTING_GOAL:.0%}: {_met(routing_ok)} |
-| grounding: numbers in answers traceable to tool results | {warm.grounding_share:.1%} ({warm.numbers_checked:,} numbers) | {GROUNDING_GOAL:.0%}: {_met(grounding_ok)} |
-| answers with every number traceable | {warm.grounded_answers_share:.1%} | |
-| argument accuracy (expected tools that were called) | {_pct(warm.argument_accuracy)} | |
-| fact accuracy (required figures stated) | {_pct(warm.fact_accuracy)} | |
-| names mentioned | {_pct(warm.mention_accuracy)} | |
-| tokens per question | {warm.tokens_per_question:.0f} (offline) | |
+| question set | questions | passed | right tools and arguments (questions that need tools) | action and out-of-scope refused | proposals stored by questions | grounding (worst) | goals |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(rows)}
 
-Cold pass (first question of each kind loads what it needs): {cold.wall_seconds:.1f} s for the
-{cold.questions} questions; overhead p50 {cold.overhead_p50:.3f} s, p95 {cold.overhead_p95:.3f} s,
-max {cold.overhead_max:.2f} s. Warm pass: {warm.wall_seconds:.1f} s including the scorer's own
-reference tool runs. Slowest warm questions: {_slowest(warm)}.
+Goals (docs/agent-evals.md): the in-house set passes ≥ {PASS_GOAL:.0%}; the newest blind set gets ≥ {RIGHT_GOAL:.0%} of the
+questions that need tools right; every set: 100% of action and out-of-scope requests refused, no proposal
+stored by a question, 100% of the numbers traceable. The in-house set and the older blind sets were used for
+tuning after their first score (see "Agent: blind question sets"); only the newest blind set's first score is
+an unseen measure.
 
-| category | questions | routing | facts |
-| --- | --- | --- | --- |
-{categories}
+Warm context (seed 7, in-house set asked again on the same context, new threads): agent overhead per
+question p50 / p95 / max {warm.overhead_p50 if warm else 0:.3f} / {warm.overhead_p95 if warm else 0:.3f} /
+{warm.overhead_max if warm else 0:.3f} s (goal p95 < {OVERHEAD_P95_GOAL_S} s: {_met(overhead_ok)}).
 
-Misses (warm pass), with the module each points at:
+Questions that did not pass (at most 12 per company and set), with the module each points at:
 
-| question | kind | detail | module |
-| --- | --- | --- | --- |
-{_misses(warm)}
+| company / set | question | kind | detail | module |
+| --- | --- | --- | --- | --- |
+{chr(10).join(miss_lines) or "| none | | | | |"}
+
+Misses by module: {"; ".join(f"{where} {n}" for where, n in modules.most_common()) or "none"}.
 """
     update_section("Agent", body)
     print("updated docs/benchmarks.md (section Agent)")
