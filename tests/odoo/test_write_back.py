@@ -74,7 +74,7 @@ def test_an_approved_entry_is_created_posted_and_read_back(env):
     assert sorted((line["debit"], line["credit"]) for line in lines) == [(0.0, 250.0), (250.0, 0.0)]
     assert store.application(proposal.id).record == result.record
     actions = [e.action for e in audit.entries(subject=proposal.id)]
-    assert actions[:3] == ["proposal", "decision", "apply"] and actions[-1] == "applied"
+    assert actions[:4] == ["proposal", "decision", "apply_claimed", "apply"] and actions[-1] == "applied"
     assert "write" in actions and "read_back" in actions
     with pytest.raises(ApplyRefused, match="is applied"):
         apply_proposal(client, store, audit, proposal.id)
@@ -100,14 +100,15 @@ def test_an_unapproved_proposal_is_not_applied(env):
 
 
 def test_apply_is_exactly_once_when_killed_after_odoo_committed(env, tmp_path):
-    """The apply process dies after Odoo committed the create but before it heard back: a second apply
-    finds the entry by its key and adopts it."""
+    """The apply process dies after Odoo committed the create but before it heard back: its claim stays until
+    its lease runs out, then a second apply takes it over, finds the entry by its key and adopts it."""
     handle, client, store, audit = env
     proposal = _approved(env, _entry(ref="Crash test"), post=True)
     handle.faults.update(answer_delay_ms=60_000, answer_delay_calls=["account.move.create"])
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
     child_env.update(LEDGERPILOT_HOME=str(tmp_path / "home"), LEDGERPILOT_ODOO_URL=handle.url,
-                     LEDGERPILOT_ODOO_DB=handle.db, LEDGERPILOT_ODOO_USER="admin", LEDGERPILOT_ODOO_PASSWORD="admin")
+                     LEDGERPILOT_ODOO_DB=handle.db, LEDGERPILOT_ODOO_USER="admin", LEDGERPILOT_ODOO_PASSWORD="admin",
+                     LEDGERPILOT_APPLY_LEASE_SECONDS="2")
     child = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "proposals", "apply",
                               proposal.id[:12], "--json"], env=child_env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
@@ -123,10 +124,13 @@ def test_apply_is_exactly_once_when_killed_after_odoo_committed(env, tmp_path):
         handle.faults.reset()
     [created] = _moves_marked(client, proposal)
     assert created["state"] == "draft"            # killed before it could post
-    assert store.get(proposal.id).state == "approved" and store.application(proposal.id) is None
+    assert store.get(proposal.id).state == "applying" and store.application(proposal.id) is None
+    assert f":{child.pid}/" in store.claim_of(proposal.id).owner
 
+    time.sleep(2.5)                               # the dead applier's lease runs out
     result = apply_proposal(client, store, audit, proposal.id)
     assert result.ok and result.adopted and result.record.id == created["id"]
+    assert audit.entries(action="apply_takeover", subject=proposal.id)
     moves = _moves_marked(client, proposal)
     assert len(moves) == 1 and moves[0]["state"] == "posted"  # adopted, then posted as approved
     assert any(e.details.get("method") == "adopt" for e in audit.entries(action="write", subject=proposal.id))
