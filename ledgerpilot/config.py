@@ -213,7 +213,8 @@ class Settings(BaseSettings):
     serve_budget_interval_minutes: float = Field(default=60.0, gt=0, description="how often serve watches budgets")
     serve_anomaly_interval_minutes: float = Field(default=15.0, gt=0, description="how often serve scans for anomalies")
     serve_jobs: list[str] | None = Field(
-        default=None, description="scheduled jobs serve runs (digest, budget_watch, anomaly_scan); unset: all")
+        default=None, description="scheduled jobs serve runs (digest, budget_watch, anomaly_scan, apply_approved, "
+                                  "audit_anchor); unset: all")
     serve_discuss: bool = Field(default=True, description="serve runs the Discuss bot")
     serve_apply_interval_minutes: float = Field(
         default=5.0, gt=0, description="how often serve writes approved proposals to Odoo (those the page did not)")

@@ -161,3 +161,45 @@ def test_the_page_approving_while_cli_appliers_run_writes_once(fresh_sandbox, st
         served.stop()
     assert records_in_odoo(admin_client, proposal) == 1
     assert json.dumps(audit.verify().ok) == "true"
+
+
+def test_serve_apply_jobs_and_cli_appliers_together_write_each_proposal_once(fresh_sandbox, state, admin_client):
+    """Two `serve` processes' scheduled apply jobs (as their job runner calls them) and two CLI appliers, all
+    at once against a slow Odoo."""
+    from ledgerpilot.channels.serve.jobs import JobContext, run_apply_approved
+    from ledgerpilot.channels.serve.metrics import ServeMetrics
+    from ledgerpilot.config import Settings
+    from tests.conftest import DEMO_TODAY
+
+    home, store, audit = state
+    proposals = approve_all(fresh_sandbox, store, audit,
+                            [entry(f"Serve entry {n}") for n in range(2)] + [note("Serve note")])
+    env = odoo_env_for(fresh_sandbox, home)
+    details: list[str] = []
+
+    def serve_job() -> None:
+        with StateDB.in_home(home) as db:
+            job = JobContext(settings=Settings(home=home), connection=connection(fresh_sandbox), cache_dir=None,
+                             metrics=ServeMetrics(pending_proposals=lambda: 0, webhook_queue=lambda: 0),
+                             today=lambda: DEMO_TODAY, audit=AuditLog(db), store=ProposalStore(db))
+            details.append(run_apply_approved(job))
+
+    fresh_sandbox.faults.update(latency_ms=LATENCY_MS)
+    try:
+        processes = [_cli(env, "proposals", "apply", "--all-approved", "--json") for _ in range(2)]
+        time.sleep(1.5)                           # the CLI processes are importing; start the jobs amid them
+        jobs = [threading.Thread(target=serve_job) for _ in range(2)]
+        for thread in jobs:
+            thread.start()
+        for thread in jobs:
+            thread.join(timeout=300)
+        for process in processes:
+            _out, err = process.communicate(timeout=300)
+            assert "Traceback" not in err, err
+    finally:
+        fresh_sandbox.faults.reset()
+    assert len(details) == 2, details
+    for proposal in proposals:
+        assert store.get(proposal.id).state == "applied"
+        assert records_in_odoo(admin_client, proposal) == 1, proposal.kind
+    assert audit.verify().ok

@@ -36,9 +36,12 @@ def serve(host: str | None = typer.Option(None, "--host", help="address to liste
             as_of = demo_today(folder)
             handle = stack.enter_context(running_sandbox(folder))
             connection, cache_dir = demo_connection(handle.url), settings.cache_dir / "demo"
+            writer = connection
             today_of = lambda: as_of
         else:
             connection, cache_dir = settings.odoo_connection(), settings.cache_dir
+            writer = settings.odoo_write_connection()
             today_of = (lambda: day) if day else dt.date.today
-        app = ServeApp(settings=settings, connection=connection, cache_dir=cache_dir, today=today_of)
+        app = ServeApp(settings=settings, connection=connection, cache_dir=cache_dir, today=today_of,
+                       write_connection=writer)
         app.run(host or settings.web_host, port if port is not None else settings.web_port)
