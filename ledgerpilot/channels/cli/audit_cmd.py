@@ -56,7 +56,7 @@ def anchor(as_json: bool = JsonOpt) -> None:
 
 
 @app.command("log")
-def log(limit: int = typer.Option(20, "--limit", min=1, help="how many of the latest entries"),
+def log(limit: int = typer.Option(20, "--limit", min=1, max=1_000_000, help="how many of the latest entries"),
         action: str | None = typer.Option(None, "--action", help="only this action (pull, decision, write, ...)"),
         subject: str | None = typer.Option(None, "--subject", help="only entries about this subject (a "
                                                                       "proposal id, a model)"),

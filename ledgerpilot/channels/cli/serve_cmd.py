@@ -14,7 +14,8 @@ from ledgerpilot.config import load_settings
 
 
 def serve(host: str | None = typer.Option(None, "--host", help="address to listen on (LEDGERPILOT_WEB_HOST)"),
-          port: int | None = typer.Option(None, "--port", help="port to listen on (LEDGERPILOT_WEB_PORT)"),
+          port: int | None = typer.Option(None, "--port", min=0, max=65535,
+                                          help="port to listen on (LEDGERPILOT_WEB_PORT)"),
           demo: bool = DemoOpt, seed: int = SeedOpt, scale: float = ScaleOpt, today: str | None = TodayOpt,
           log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR")) -> None:
     """Run the schedule (digest weekly, budget watch hourly, anomaly scan every 15 minutes), the Discuss bot,
