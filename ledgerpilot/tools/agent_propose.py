@@ -105,7 +105,7 @@ def _required_group(ctx: ToolContext, kind: str) -> str:
 def _requester(ctx: ToolContext) -> str:
     """Who asked: the conversation's person (never one of ledgerpilot's own names)."""
     actor = (ctx.actor or "").strip()
-    return "" if actor in ("", AGENT_LOGIN) else actor
+    return "" if not actor or actor == AGENT_LOGIN or actor.startswith("ledgerpilot") else actor
 
 
 def _store(ctx: ToolContext, proposal: Proposal) -> tuple[Proposal, bool, str | None]:

@@ -52,6 +52,8 @@ def _page_approve(sandbox, store, audit, proposal_id: str, login: str) -> httpx.
             csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
             assert http.post("/login", data={"login": login, "password": login, "csrf": csrf}).status_code == 303
             page = http.get(f"/proposals/{proposal_id}")
+            for asker in store.requesters(proposal_id):       # the page says who asked
+                assert asker in page.text.split('id="requested-by">')[1].split("</span>")[0]
             csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
             return http.post(f"/proposals/{proposal_id}/approve", data={"csrf": csrf, "comment": ""})
     finally:

@@ -279,7 +279,8 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
         decision = store.decision(proposal.id)
         application = store.application(proposal.id)
         detail = detail_of(proposal, odoo_url=config.odoo.url, decision=decision.to_dict() if decision else None,
-                           application=application.to_dict() if application else None)
+                           application=application.to_dict() if application else None,
+                           requested_by=store.requesters(proposal.id))
         links = [] if application is None else [
             {"model": r.model, "id": r.id, "name": r.name or f"{r.model} {r.id}",
              "url": record_url(config.odoo.url, r.model, r.id)} for r in application.records]
