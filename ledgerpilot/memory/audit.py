@@ -70,6 +70,10 @@ class AuditKeyError(LedgerpilotError):
     exit_code = 2
 
 
+class AuditAnchorError(LedgerpilotError):
+    """The anchor file cannot be written (a full disk, a read-only place, missing rights)."""
+
+
 @dataclass(frozen=True)
 class AuditKey:
     secret: bytes = field(repr=False)
@@ -323,15 +327,29 @@ class AuditLog:
         made = Anchor(seq=seq, hash=digest, at=at, reason=reason, key_id=key.key_id,
                       mac=key.mac(_anchor_text(seq, digest, at, reason)))
         path = self.anchor_file
-        path.parent.mkdir(parents=True, exist_ok=True)
         line = (json.dumps(made.to_dict(), separators=(",", ":"), ensure_ascii=True) + "\n").encode()
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise AuditAnchorError(f"cannot append the audit anchor to {path}: {exc.strerror or exc}") from exc
         return made
+
+    def anchor_quietly(self, *, reason: str, log) -> Anchor | None:
+        """:meth:`anchor` after a change that already happened: a failure is logged and audited, not raised
+        (the change stands; ``audit verify`` will show the log as not proven that far)."""
+        try:
+            return self.anchor(reason=reason)
+        except AuditAnchorError as exc:
+            log.warning("%s", exc)
+            self.record("anchor_failed", actor="ledgerpilot", subject="audit_log",
+                        details={"reason": reason, "error": str(exc)})
+            return None
 
     def anchors(self) -> tuple[list[Anchor], list[str]]:
         """The anchors in the anchor file and, in words, the lines that are not valid anchors."""
@@ -340,7 +358,12 @@ class AuditLog:
             return [], []
         key = self.key()
         found, problems = [], []
-        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        try:
+            text = path.read_text(errors="replace")
+        except OSError as exc:
+            return [], [f"the anchor file {path} cannot be read ({exc.strerror or exc}): the log cannot be held "
+                        "against its anchors"]
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:

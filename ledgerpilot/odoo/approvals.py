@@ -27,6 +27,7 @@ user got the rights it lacked): the same checks as an approval, stored with who 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -39,6 +40,8 @@ from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.domain.proposal import ProposalTransitionError
 from ledgerpilot.memory.proposal_store import Decision, ProposalStore, Retry
 from ledgerpilot.odoo.errors import OdooAuthenticationError, OdooError
+
+log = logging.getLogger(__name__)
 
 #: Kinds whose payload creates journal entries: the only ones where ``post`` means something.
 ENTRY_KINDS = frozenset({"adjusting_entry", "accrual", "reversal"})
@@ -129,7 +132,7 @@ def retry(store: ProposalStore, audit: AuditLog, connection_for_approver: OdooCo
                  details={**made.to_dict(), "kind": proposal.kind, "title": proposal.title,
                           "idempotency_key": proposal.idempotency_key, "odoo_url": connection_for_approver.url,
                           "odoo_db": connection_for_approver.db})
-    audit.anchor(reason=f"retry {proposal.id[:12]} by {login}")
+    audit.anchor_quietly(reason=f"retry {proposal.id[:12]} by {login}", log=log)
     return made
 
 
@@ -198,7 +201,7 @@ def _decide(store: ProposalStore, audit: AuditLog, connection: OdooConnection, p
                  details={**made.to_dict(), "kind": proposal.kind, "title": proposal.title,
                           "idempotency_key": proposal.idempotency_key, "odoo_url": connection.url,
                           "odoo_db": connection.db})
-    audit.anchor(reason=f"{decision} {proposal.id[:12]} by {login}")
+    audit.anchor_quietly(reason=f"{decision} {proposal.id[:12]} by {login}", log=log)
     return made
 
 

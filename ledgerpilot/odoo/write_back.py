@@ -148,7 +148,7 @@ def apply_proposal(client: OdooClient, store: ProposalStore, audit: AuditLog, pr
         raise _refused(store, audit, actor, store.get(proposal.id)) from None
     with _Heartbeat(store, claim, lease) as heartbeat:
         result = _apply_claimed(client, store, audit, proposal, decision, heartbeat)
-    audit.anchor(reason=f"apply {proposal.id[:12]}: {result.proposal.state}")
+    audit.anchor_quietly(reason=f"apply {proposal.id[:12]}: {result.proposal.state}", log=log)
     return result
 
 

@@ -173,3 +173,19 @@ def test_an_old_unkeyed_log_is_migrated_and_stays_verifiable(tmp_path):
     with StateDB.in_home(home) as db:
         result = AuditLog(db).verify()
         assert not result.ok and result.first_bad_seq == 4
+
+
+def test_an_anchor_that_cannot_be_written_leaves_the_write_standing_and_says_so(fresh_sandbox, state, admin_client,
+                                                                               monkeypatch, tmp_path):
+    """The anchor file's place is unusable (here a folder stands where the file should be): the write to Odoo
+    stands, the failure is audited, and verify says the log is not proven."""
+    home, store, audit = state
+    unusable = tmp_path / "anchors-folder"
+    unusable.mkdir()
+    monkeypatch.setenv("LEDGERPILOT_AUDIT_ANCHOR_FILE", str(unusable))
+    [proposal] = approve_all(fresh_sandbox, store, audit, [note("Unanchored note")])
+    result = apply_proposal(admin_client, store, audit, proposal.id)
+    assert result.ok and audit.entries(action="anchor_failed")
+    assert "cannot append the audit anchor" in audit.entries(action="anchor_failed")[-1].details["error"]
+    verified = audit.verify()
+    assert not verified.ok and "cannot be read" in verified.problem and verified.proven_up_to is None

@@ -181,7 +181,7 @@ class ServeApp:
     # ------------------------------------------------------------------ lifecycle
 
     def _start_background(self) -> None:
-        self.audit.anchor(reason="serve started")
+        self.audit.anchor_quietly(reason="serve started", log=log)
         requeued = self.state.requeue_interrupted()
         interrupted = self.state.interrupt_running_jobs()
         if requeued or interrupted:
@@ -232,7 +232,7 @@ class ServeApp:
         for thread in self.threads:
             thread.join()
         self.runner.job.drop_anomaly_watch()
-        self.audit.anchor(reason="serve stopped")
+        self.audit.anchor_quietly(reason="serve stopped", log=log)
         self.state.close()
         self.db.close()
         log.info("serve stopped")
