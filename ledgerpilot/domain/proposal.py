@@ -3,9 +3,9 @@
 A proposal is an immutable record of one Odoo call a human may approve: what kind of change it
 is, the exact call (model, method, args, kwargs), the evidence behind it, and which run made it.
 Its state moves only along the transitions in :data:`TRANSITIONS`: proposed -> approved | rejected;
-approved -> applying (one applier has claimed it, see ``ProposalStore.claim``); applying -> applied |
-failed, or back to approved when the outcome in Odoo is unknown; failed -> approved when an approver
-retries it once the cause is fixed. :func:`transition` is the single place that enforces them, so an
+approved -> applying (one applier has claimed it, see ``ProposalStore.claim``; a dead applier's claim
+is taken over, the proposal staying applying); applying -> applied | failed; failed -> approved when an
+approver retries it once the cause is fixed. :func:`transition` is the single place that enforces them, so an
 approval can never be skipped, two appliers never hold one proposal, and an applied or rejected
 proposal never changes again.
 
@@ -42,7 +42,7 @@ DEFAULT_REQUIRED_GROUP = "account.group_account_manager"
 TRANSITIONS: Mapping[str, frozenset[str]] = {
     "proposed": frozenset({"approved", "rejected"}),
     "approved": frozenset({"applying"}),
-    "applying": frozenset({"applied", "failed", "approved"}),
+    "applying": frozenset({"applied", "failed"}),
     "rejected": frozenset(),
     "applied": frozenset(),
     "failed": frozenset({"approved"}),

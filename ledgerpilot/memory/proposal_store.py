@@ -20,8 +20,10 @@ becomes ``applying`` with an owner and a lease (``lease_until``, Unix seconds). 
 died (kill -9, a power cut) without finishing -- in which case the claim is taken over and the new owner
 adopts whatever the old one wrote (the write-back searches Odoo by the idempotency marker first). The
 owner renews its lease while it works (:meth:`renew`), checks it still holds the claim before each write
-(:meth:`holds`), and ends it with :meth:`record_application` (``applied``/``failed``) or :meth:`release`
-(back to ``approved`` when the outcome in Odoo is unknown). Each attempt keeps its own application row;
+(:meth:`holds`), and ends it with :meth:`record_application` (``applied``/``failed``); when it stops with
+the outcome in Odoo unknown (a lost answer, an interruption) it keeps the claim for a short while only
+(:meth:`hold`: Odoo may still be finishing the call), after which the next applier takes it over.
+Each attempt keeps its own application row;
 a ``failed`` proposal goes back to ``approved`` through :meth:`retry`, stored with who retried it.
 """
 
@@ -369,15 +371,17 @@ class ProposalStore:
         row = rows[0]
         return Claim(row["proposal_id"], row["owner"], row["attempt"], row["lease_until"])
 
-    def release(self, claim: Claim, *, reason: str) -> Proposal:
-        """Hand the claim back (applying -> approved): the outcome in Odoo is unknown, the next apply adopts."""
+    def hold(self, claim: Claim, seconds: float, *, reason: str, now: float | None = None) -> Claim:
+        """Keep the claim, but only ``seconds`` more, without a heartbeat: the applier stopped with the outcome
+        unknown (Odoo may still be finishing the call); after that the next applier takes it over and adopts."""
+        now = time.time() if now is None else now
         with self.db.transaction() as conn:
             self._check_claim(conn, claim)
-            changed = self._transition(conn, claim.proposal_id, "approved")
-            conn.execute("DELETE FROM proposal_claims WHERE proposal_id = ?", (claim.proposal_id,))
-            append_entry(conn, "apply_released", actor=claim.owner, subject=claim.proposal_id,
-                         details={"attempt": claim.attempt, "reason": reason})
-        return changed
+            conn.execute("UPDATE proposal_claims SET lease_until = ? WHERE proposal_id = ?",
+                         (now + seconds, claim.proposal_id))
+            append_entry(conn, "apply_held", actor=claim.owner, subject=claim.proposal_id,
+                         details={"attempt": claim.attempt, "reason": reason, "until": _iso(now + seconds)})
+        return Claim(claim.proposal_id, claim.owner, claim.attempt, now + seconds, claim.taken_over_from)
 
     def claimable(self, *, now: float | None = None) -> list[str]:
         """Ids an applier may take now, oldest first: approved ones, and applying ones whose lease ran out."""

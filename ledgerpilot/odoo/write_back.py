@@ -24,9 +24,11 @@ Outcomes:
 - Odoo refused it (AccessError, UserError, ValidationError, RedirectWarning, a server error) or the
   payload cannot be made into the call: ``failed`` with the reason in words (an approver may send it
   back to ``approved`` with ``ledgerpilot proposals retry`` once the cause is fixed);
-- the connection failed with the outcome unknown (a timeout, a dropped answer): the claim is handed
-  back, the proposal is ``approved`` again and :class:`ApplyInterrupted` says to run apply again, which
-  will adopt what was written.
+- the connection failed with the outcome unknown (a timeout, a dropped answer), or the apply was
+  interrupted (Ctrl-C, an unexpected error): the applier keeps its claim for one more request timeout
+  of its connection (Odoo may still be finishing the call it sent) and stops renewing it;
+  :class:`ApplyInterrupted` says to run apply again after that, which takes the claim over and adopts
+  what was written.
 
 After each apply the audit log's head is anchored outside the database (``AuditLog.anchor``).
 
@@ -189,20 +191,20 @@ def _apply_claimed(client: OdooClient, store: ProposalStore, audit: AuditLog, pr
                         f"one's lease ran out; it stopped before writing anything more ({exc})",
                         owner="another applier", lease_until=0.0) from exc
     except (OdooConnectionError, OdooSessionExpired) as exc:
-        try:
-            store.release(heartbeat.claim, reason=str(exc))
-        except ClaimLost:
-            pass  # taken over meanwhile: the new owner adopts what was written
-        audit.record("apply_interrupted", actor=actor, subject=proposal.id, details={"error": str(exc)})
+        until = _hold(client, store, audit, heartbeat, proposal, str(exc))
         raise ApplyInterrupted(f"applying proposal {proposal.id[:12]} was interrupted: {exc}. Odoo may or may not "
-                               "have written it; the proposal stays approved, and applying it again finds what "
-                               "was written instead of writing it twice.") from exc
+                               f"have written it; the proposal stays approved and claimed until {until} (Odoo may "
+                               "still be finishing the call), and applying it again after that finds what was "
+                               "written instead of writing it twice.") from exc
     except OdooRedirectWarning as exc:
         error = _redirect_words(proposal, exc)
     except OdooError as exc:
         error = f"Odoo refused {proposal.payload.model}.{proposal.payload.method}: {exc.odoo_message or exc}"
     except PayloadError as exc:
         error = str(exc)
+    except BaseException as exc:   # Ctrl-C, an unexpected error: the same unknown outcome
+        _hold(client, store, audit, heartbeat, proposal, f"{type(exc).__name__}: {exc}")
+        raise
     if outcome is not None:
         application = Application(proposal_id=proposal.id, state="applied", written_by=actor,
                                   records=tuple(outcome.records), adopted=outcome.adopted,
@@ -223,6 +225,28 @@ def _apply_claimed(client: OdooClient, store: ProposalStore, audit: AuditLog, pr
                        records=application.records)
 
 
+def _hold(client: OdooClient, store: ProposalStore, audit: AuditLog, heartbeat: _Heartbeat, proposal: Proposal,
+          error: str) -> str:
+    """Stop renewing and keep the claim one request timeout more; the time it lapses, in words."""
+    heartbeat.stop()
+    seconds = min(heartbeat.lease, float(getattr(client.connection, "timeout", heartbeat.lease)))
+    until = "its lease runs out"
+    try:
+        held = store.hold(heartbeat.claim, seconds, reason=error)
+        until = _iso_time(held.lease_until)
+    except ClaimLost:
+        pass  # taken over meanwhile: the new owner adopts what was written
+    audit.record("apply_interrupted", actor=client.connection.user, subject=proposal.id,
+                 details={"error": error, "claim_held_until": until})
+    return until
+
+
+def _iso_time(seconds: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
+
+
 class _Heartbeat:
     """Renews the claim's lease every third of it while the apply runs; :meth:`check` is the fence before writes."""
 
@@ -239,8 +263,13 @@ class _Heartbeat:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """No more renewals (idempotent)."""
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
 
     def _run(self) -> None:
         while not self._stop.wait(max(0.2, self.lease / 3)):

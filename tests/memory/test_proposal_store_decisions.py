@@ -109,12 +109,14 @@ def test_a_claim_keeps_other_appliers_out_until_its_lease_runs_out(store, tmp_pa
     assert [e.action for e in audit.entries(subject=proposal_id)][-2:] == ["apply_claimed", "apply_takeover"]
 
 
-def test_release_hands_the_claim_back_and_a_failure_can_be_retried(store):
+def test_a_held_claim_lapses_early_and_a_failure_can_be_retried(store):
     proposal_id = _approved(store)
-    claim = store.claim(proposal_id, "applier-1", 60)
-    assert store.release(claim, reason="connection lost").state == "approved"
-    claim = store.claim(proposal_id, "applier-2", 60)
-    assert claim.attempt == 1                                        # nothing was recorded: still attempt 1
+    claim = store.claim(proposal_id, "applier-1", 300, now=1000.0)
+    store.hold(claim, 5, reason="connection lost", now=1001.0)         # outcome unknown: kept 5 s, not 300
+    with pytest.raises(ApplyBusy):
+        store.claim(proposal_id, "applier-2", 300, now=1005.0)
+    claim = store.claim(proposal_id, "applier-2", 60, now=1006.5)
+    assert claim.attempt == 1 and claim.taken_over_from == "applier-1"   # nothing was recorded: still attempt 1
     store.record_application(Application(proposal_id=proposal_id, state="failed", written_by="admin",
                                          error="AccessError"), claim)
     again = store.add(_proposal("Note", "<p>Note</p>"))

@@ -17,7 +17,7 @@ from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import connect
 from ledgerpilot.odoo.approvals import approve, approver_connection
-from ledgerpilot.odoo.write_back import ApplyRefused, apply_proposal
+from ledgerpilot.odoo.write_back import ApplyBusy, ApplyRefused, apply_proposal
 from ledgerpilot.odoo.write_common import marker
 
 AGENT = {"admin"}
@@ -263,12 +263,15 @@ def test_a_lost_answer_leaves_the_proposal_approved_and_the_retry_adopts(env):
     impatient = connect(_connection(handle).model_copy(update={"timeout": 1.0}))
     handle.faults.update(answer_delay_ms=5_000, answer_delay_calls=["account.move.create"])
     try:
-        with pytest.raises(ApplyInterrupted, match="stays approved"):
+        with pytest.raises(ApplyInterrupted, match="stays approved and claimed until"):
             apply_proposal(impatient, store, audit, proposal.id)
     finally:
         handle.faults.reset()
         impatient.close()
-    assert store.get(proposal.id).state == "approved"
+    assert store.get(proposal.id).state == "applying"          # held for one request timeout (1 s here)
     assert audit.entries(subject=proposal.id)[-1].action == "apply_interrupted"
+    with pytest.raises(ApplyBusy):
+        apply_proposal(client, store, audit, proposal.id)      # Odoo may still be finishing the call
+    time.sleep(1.2)
     result = apply_proposal(client, store, audit, proposal.id)
     assert result.ok and result.adopted and len(_moves_marked(client, proposal)) == 1
