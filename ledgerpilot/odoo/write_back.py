@@ -193,7 +193,7 @@ def _apply_claimed(client: OdooClient, store: ProposalStore, audit: AuditLog, pr
     except (OdooConnectionError, OdooSessionExpired) as exc:
         until = _hold(client, store, audit, heartbeat, proposal, str(exc))
         raise ApplyInterrupted(f"applying proposal {proposal.id[:12]} was interrupted: {exc}. Odoo may or may not "
-                               f"have written it; the proposal stays approved and claimed until {until} (Odoo may "
+                               f"have written it; the proposal stays claimed by this applier until {until} (Odoo may "
                                "still be finishing the call), and applying it again after that finds what was "
                                "written instead of writing it twice.") from exc
     except OdooRedirectWarning as exc:

@@ -263,7 +263,7 @@ def test_a_lost_answer_leaves_the_proposal_approved_and_the_retry_adopts(env):
     impatient = connect(_connection(handle).model_copy(update={"timeout": 1.0}))
     handle.faults.update(answer_delay_ms=5_000, answer_delay_calls=["account.move.create"])
     try:
-        with pytest.raises(ApplyInterrupted, match="stays approved and claimed until"):
+        with pytest.raises(ApplyInterrupted, match="stays claimed by this applier until"):
             apply_proposal(impatient, store, audit, proposal.id)
     finally:
         handle.faults.reset()
