@@ -20,8 +20,9 @@ is, and the next poll tries again.
 
 One conversation thread per channel: follow-up questions in the channel see the previous answers.
 
-The agent is told who asks by the author's Odoo **login** (not their display name): a proposal made
-for a question records that login as ``requested_by``, and that person can then never approve it.
+The agent is told who asks by name and Odoo login ("Colin Clerk (clerk)",
+``ledgerpilot.tools.requesters``): a proposal made for a question records the login as
+``requested_by``, and that person can then never approve it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ledgerpilot.channels.discuss_channels import DiscussError, resolve_channel
 from ledgerpilot.channels.discuss_format import answer_to_html, html_to_text, polite_error_html
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.discuss_cursors import DiscussCursors
+from ledgerpilot.tools.requesters import asker_label
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +139,7 @@ class DiscussBot:
         if not question:
             return Handled(message_id, author, "skipped", "no text")
         try:
-            answer = self.agent.ask(question, thread_id=self.thread_id, asker=humans[author_id])
+            answer = self.agent.ask(question, thread_id=self.thread_id, asker=asker_label(author, humans[author_id]))
             body, action, reason = answer_to_html(answer.text, answer.citations), "answered", ""
         except Exception as exc:  # the channel gets a polite reply, whatever went wrong
             log.exception("answering Discuss message %s failed", message_id)

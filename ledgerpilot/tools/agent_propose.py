@@ -31,6 +31,7 @@ from ledgerpilot.calc.close.accrual_entries import EntryLine, entry_call
 from ledgerpilot.domain.money import minor_to_decimal, quantize
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP, Evidence, OdooCall, Proposal, RecordRef
 from ledgerpilot.tools import agent_references as refs
+from ledgerpilot.tools.requesters import requester_login
 from ledgerpilot.tools.toolkit import ToolContext, ToolError, ToolOutput, tool
 
 AGENT_LOGIN = "ledgerpilot-agent"
@@ -103,9 +104,9 @@ def _required_group(ctx: ToolContext, kind: str) -> str:
 
 
 def _requester(ctx: ToolContext) -> str:
-    """Who asked: the conversation's person (never one of ledgerpilot's own names)."""
-    actor = (ctx.actor or "").strip()
-    return "" if not actor or actor == AGENT_LOGIN or actor.startswith("ledgerpilot") else actor
+    """Who asked: the login of the conversation's person (never one of ledgerpilot's own names)."""
+    login = requester_login(ctx.actor or "")
+    return "" if not login or login == AGENT_LOGIN or login.startswith("ledgerpilot") else login
 
 
 def _store(ctx: ToolContext, proposal: Proposal) -> tuple[Proposal, bool, str | None]:
