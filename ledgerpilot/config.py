@@ -100,7 +100,8 @@ def flatten_sections(data: Mapping[str, Any]) -> dict[str, Any]:
 class Settings(BaseSettings):
     """All of ledgerpilot's settings. Every field maps to ``LEDGERPILOT_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True,
+                                      allow_inf_nan=False)
 
     home: Path = Field(default_factory=default_home, description="where ledgerpilot keeps its state")
 
@@ -212,8 +213,17 @@ class Settings(BaseSettings):
     serve_budget_interval_minutes: float = Field(default=60.0, gt=0, description="how often serve watches budgets")
     serve_anomaly_interval_minutes: float = Field(default=15.0, gt=0, description="how often serve scans for anomalies")
     serve_jobs: list[str] | None = Field(
-        default=None, description="scheduled jobs serve runs (digest, budget_watch, anomaly_scan); unset: all")
+        default=None, description="scheduled jobs serve runs (digest, budget_watch, anomaly_scan, apply_approved, "
+                                  "audit_anchor); unset: all")
     serve_discuss: bool = Field(default=True, description="serve runs the Discuss bot")
+    serve_apply_interval_minutes: float = Field(
+        default=5.0, gt=0, description="how often serve writes approved proposals to Odoo (those the page did not)")
+    serve_status_token: SecretStr | None = Field(
+        default=None, description="bearer token for serve's /health/details and /metrics; unset: they answer only "
+                                  "requests from this machine that came through no proxy")
+    apply_lease_seconds: float = Field(
+        default=300.0, ge=1, le=86400, description="a claim on a proposal being applied lapses after this long "
+                                                  "without a heartbeat (its applier died): then another takes over")
 
     approval_groups: dict[str, str] = Field(
         default_factory=dict, description="Odoo group (xml id) an approver needs, by proposal kind; kinds not "

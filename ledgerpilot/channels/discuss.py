@@ -19,6 +19,10 @@ advances, so one bad question cannot block the channel; a failure to post leaves
 is, and the next poll tries again.
 
 One conversation thread per channel: follow-up questions in the channel see the previous answers.
+
+The agent is told who asks by name and Odoo login ("Colin Clerk (clerk)",
+``ledgerpilot.tools.requesters``): a proposal made for a question records the login as
+``requested_by``, and that person can then never approve it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from ledgerpilot.channels.discuss_channels import DiscussError, resolve_channel
 from ledgerpilot.channels.discuss_format import answer_to_html, html_to_text, polite_error_html
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.discuss_cursors import DiscussCursors
+from ledgerpilot.tools.requesters import asker_label
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +125,7 @@ class DiscussBot:
             self.cursors.advance(self.channel_key, int(message["id"]))
         return result
 
-    def _handle(self, message: dict, humans: set[int]) -> Handled:
+    def _handle(self, message: dict, humans: dict[int, str]) -> Handled:
         message_id = int(message["id"])
         author_id = _many2one_id(message.get("author_id"))
         author = _many2one_name(message.get("author_id"))
@@ -134,7 +139,7 @@ class DiscussBot:
         if not question:
             return Handled(message_id, author, "skipped", "no text")
         try:
-            answer = self.agent.ask(question, thread_id=self.thread_id, asker=author)
+            answer = self.agent.ask(question, thread_id=self.thread_id, asker=asker_label(author, humans[author_id]))
             body, action, reason = answer_to_html(answer.text, answer.citations), "answered", ""
         except Exception as exc:  # the channel gets a polite reply, whatever went wrong
             log.exception("answering Discuss message %s failed", message_id)
@@ -144,13 +149,13 @@ class DiscussBot:
         self._audit(message_id, author, action, reason, reply_id)
         return Handled(message_id, author, action, reason, reply_id)
 
-    def _human_partners(self, authors: set[int]) -> set[int]:
-        """Which of ``authors`` are partners of active internal users (not ignored, not the bot)."""
+    def _human_partners(self, authors: set[int]) -> dict[int, str]:
+        """Which of ``authors`` are partners of active internal users (not ignored, not the bot): partner -> login."""
         if not authors:
-            return set()
+            return {}
         rows = self.client.search_read("res.users", [("partner_id", "in", sorted(authors)), ("share", "=", False)],
                                        ["login", "partner_id"])
-        return {pid for row in rows if row["login"] not in self.ignore_logins
+        return {pid: str(row["login"]) for row in rows if row["login"] not in self.ignore_logins
                 and (pid := _many2one_id(row["partner_id"])) is not None and pid != self.own_partner_id}
 
     def _post(self, body_html: str) -> int:

@@ -31,10 +31,12 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """``"2026-10"`` -> October 2026; anything else is a :class:`MonthError` naming the text."""
-        match = _MONTH.match(text or "")
+        """``"2026-10"`` -> October 2026 (years 1900-2999); anything else is a :class:`MonthError` naming the text."""
+        match = _MONTH.match(text or "") if (text or "").isascii() else None
         if not match or not 1 <= int(match.group(2)) <= 12:
-            raise MonthError(f"period {text!r} is not a month written as YYYY-MM (such as 2026-10)")
+            raise MonthError(f"period {text[:40]!r} is not a month written as YYYY-MM (such as 2026-10)")
+        if not 1900 <= int(match.group(1)) <= 2999:
+            raise MonthError(f"period {text!r}: the year must be between 1900 and 2999")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

@@ -2,9 +2,16 @@
 
 A proposal is an immutable record of one Odoo call a human may approve: what kind of change it
 is, the exact call (model, method, args, kwargs), the evidence behind it, and which run made it.
-Its state moves only along the transitions in :data:`TRANSITIONS` (proposed -> approved | rejected,
-approved -> applied | failed); :func:`transition` is the single place that enforces them, so an
-approval can never be skipped and a finished proposal never changes again.
+Its state moves only along the transitions in :data:`TRANSITIONS`: proposed -> approved | rejected;
+approved -> applying (one applier has claimed it, see ``ProposalStore.claim``; a dead applier's claim
+is taken over, the proposal staying applying); applying -> applied | failed; failed -> approved when an
+approver retries it once the cause is fixed. :func:`transition` is the single place that enforces them, so an
+approval can never be skipped, two appliers never hold one proposal, and an applied or rejected
+proposal never changes again.
+
+``created_by`` is what made the proposal (a calculator, the agent); ``requested_by`` is the person who
+asked for it (a chat user, a Discuss author, the login a CLI run acted as), empty when nobody asked.
+Neither may approve it (``ledgerpilot.odoo.approvals``).
 
 Money inside the payload and evidence is ``Decimal`` and serialised as a string, so a proposal read
 back from storage carries exactly the amounts that were proposed. The ``idempotency_key`` is a hash
@@ -27,17 +34,18 @@ from ledgerpilot.errors import LedgerpilotError
 
 ProposalKind = Literal["adjusting_entry", "accrual", "reversal", "lock_date", "budget_transfer",
                        "payment_proposal", "po_hold", "activity", "note"]
-ProposalState = Literal["proposed", "approved", "rejected", "applied", "failed"]
+ProposalState = Literal["proposed", "approved", "rejected", "applying", "applied", "failed"]
 
 DEFAULT_REQUIRED_GROUP = "account.group_account_manager"
 
 #: state -> the states it may move to. Terminal states map to nothing.
 TRANSITIONS: Mapping[str, frozenset[str]] = {
     "proposed": frozenset({"approved", "rejected"}),
-    "approved": frozenset({"applied", "failed"}),
+    "approved": frozenset({"applying"}),
+    "applying": frozenset({"applied", "failed"}),
     "rejected": frozenset(),
     "applied": frozenset(),
-    "failed": frozenset(),
+    "failed": frozenset({"approved"}),
 }
 
 
@@ -137,6 +145,7 @@ class Proposal(BaseModel):
     run_id: str
     created_at: dt.datetime = Field(default_factory=_utcnow)
     created_by: str
+    requested_by: str = ""
     required_group: str = DEFAULT_REQUIRED_GROUP
     idempotency_key: str = ""
     state: ProposalState = "proposed"

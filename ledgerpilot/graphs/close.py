@@ -142,14 +142,18 @@ def _decide(deps: CloseDeps, state: CloseState, key: str, what: str) -> CloseSta
 
 
 def _apply(deps: CloseDeps, state: CloseState, ids: list[str], key: str) -> CloseState:
-    from ledgerpilot.odoo.write_back import apply_proposal
+    """Apply what is approved; one another applier (the page, serve, the CLI) took first is left to it."""
+    from ledgerpilot.odoo.write_back import ApplyBusy, ApplyRefused, apply_proposal
 
     approved = [pid for pid in ids if deps.store.get(pid).state == "approved"]
     done = list(state.get(key, []))
     if approved:
         with deps.write_client() as client:
             for pid in approved:
-                done.append(applied_summary(apply_proposal(client, deps.store, deps.audit, pid)))
+                try:
+                    done.append(applied_summary(apply_proposal(client, deps.store, deps.audit, pid)))
+                except (ApplyBusy, ApplyRefused):
+                    continue   # claimed or finished by another applier meanwhile: its outcome is on the proposal
     return {key: done, "stage": "applied"}
 
 

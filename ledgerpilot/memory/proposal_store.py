@@ -9,12 +9,29 @@ A decision (who approved or rejected, when, whether an entry is to be posted, th
 the same transaction as the state change it causes, and so is an application (the records written in
 Odoo, whether they were adopted, what Odoo changed, or why it failed): a proposal is never approved
 without its approver on record, nor applied without its records.
+
+Who asked for a proposal (``Proposal.requested_by``) is kept in ``proposal_requests``, one row per
+person: the same proposal asked for again by someone else adds them, and none of them may approve it.
+
+**One applier at a time.** Applying starts with :meth:`ProposalStore.claim`: in one ``BEGIN IMMEDIATE``
+transaction (SQLite's write lock, so it holds across threads and processes) an ``approved`` proposal
+becomes ``applying`` with an owner and a lease (``lease_until``, Unix seconds). Another applier finds it
+``applying`` and is told who holds it (:class:`ApplyBusy`), unless the lease has run out -- the owner
+died (kill -9, a power cut) without finishing -- in which case the claim is taken over and the new owner
+adopts whatever the old one wrote (the write-back searches Odoo by the idempotency marker first). The
+owner renews its lease while it works (:meth:`renew`), checks it still holds the claim before each write
+(:meth:`holds`), and ends it with :meth:`record_application` (``applied``/``failed``); when it stops with
+the outcome in Odoo unknown (a lost answer, an interruption) it keeps the claim for a short while only
+(:meth:`hold`: Odoo may still be finishing the call), after which the next applier takes it over.
+Each attempt keeps its own application row;
+a ``failed`` proposal goes back to ``approved`` through :meth:`retry`, stored with who retried it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +49,27 @@ class AmbiguousProposalId(LedgerpilotError):
     """An id prefix matches several stored proposals."""
 
     exit_code = 2
+
+
+class ClaimRefused(LedgerpilotError):
+    """The proposal cannot be claimed for applying: it is not approved (``state`` says what it is)."""
+
+    def __init__(self, message: str, *, state: str):
+        super().__init__(message)
+        self.state = state
+
+
+class ApplyBusy(ClaimRefused):
+    """Another applier holds the proposal's claim and its lease has not run out."""
+
+    def __init__(self, message: str, *, owner: str, lease_until: float):
+        super().__init__(message, state="applying")
+        self.owner = owner
+        self.lease_until = lease_until
+
+
+class ClaimLost(LedgerpilotError):
+    """The claim was taken over by another applier (this one's lease had run out): stop writing."""
 
 
 def _utcnow() -> dt.datetime:
@@ -85,6 +123,44 @@ class Application:
 class StoredProposal:
     proposal: Proposal
     created: bool  # False when an identical proposal was already stored
+    #: when the identical proposal already stored had failed: its last application (the reason), so the
+    #: caller can point to it (``ledgerpilot proposals retry ID``) instead of proposing it again
+    previous_failure: Application | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to apply one proposal, held by ``owner`` until ``lease_until`` (Unix seconds) unless renewed."""
+
+    proposal_id: str
+    owner: str
+    attempt: int
+    lease_until: float
+    taken_over_from: str | None = None   # the previous owner, whose lease had run out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"owner": self.owner, "attempt": self.attempt, "lease_until": _iso(self.lease_until),
+                "taken_over_from": self.taken_over_from}
+
+
+@dataclass(frozen=True)
+class Retry:
+    """An approver sent a failed proposal back to ``approved`` (the cause fixed)."""
+
+    proposal_id: str
+    login: str
+    uid: int | None
+    note: str = ""
+    previous_error: str | None = None
+    retried_at: dt.datetime = field(default_factory=_utcnow)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"proposal_id": self.proposal_id, "login": self.login, "uid": self.uid, "note": self.note,
+                "previous_error": self.previous_error, "retried_at": self.retried_at.isoformat()}
+
+
+def _iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
 
 
 class ProposalStore:
@@ -92,12 +168,28 @@ class ProposalStore:
         self.db = db
 
     def add(self, proposal: Proposal) -> StoredProposal:
-        """Store ``proposal``, or return the stored one with the same idempotency key."""
+        """Store ``proposal``, or return the stored one with the same idempotency key.
+
+        Who asked (``requested_by``) is remembered either way: a second person asking for the same thing
+        is added to the requesters, and none of them may approve it. When the stored one had failed, the
+        result carries that failure (``previous_failure``) so the caller points to it.
+        """
         with self.db.transaction() as conn:
             row = conn.execute("SELECT body FROM proposals WHERE idempotency_key = ?",
                                (proposal.idempotency_key,)).fetchone()
             if row is not None:
-                return StoredProposal(Proposal.from_json(row["body"]), created=False)
+                stored = Proposal.from_json(row["body"])
+                if proposal.requested_by and self._add_requester(conn, stored.id, proposal.requested_by,
+                                                                 proposal.run_id):
+                    append_entry(conn, "proposal_requested", actor=proposal.requested_by, subject=stored.id,
+                                 details={"run_id": proposal.run_id, "state": stored.state,
+                                          "why": "the same proposal was asked for again"})
+                failure = None
+                if stored.state == "failed":
+                    failure = _application(conn.execute(
+                        "SELECT * FROM proposal_applications WHERE proposal_id = ? ORDER BY attempt DESC LIMIT 1",
+                        (stored.id,)).fetchone())
+                return StoredProposal(stored, created=False, previous_failure=failure)
             conn.execute(
                 "INSERT INTO proposals (id, idempotency_key, kind, state, run_id, created_at, created_by, title, body)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -107,8 +199,24 @@ class ProposalStore:
                          details={"kind": proposal.kind, "title": proposal.title, "run_id": proposal.run_id,
                                   "idempotency_key": proposal.idempotency_key,
                                   "call": f"{proposal.payload.model}.{proposal.payload.method}",
-                                  "required_group": proposal.required_group})
+                                  "required_group": proposal.required_group,
+                                  "requested_by": proposal.requested_by})
+            if proposal.requested_by:
+                self._add_requester(conn, proposal.id, proposal.requested_by, proposal.run_id)
         return StoredProposal(proposal, created=True)
+
+    @staticmethod
+    def _add_requester(conn, proposal_id: str, requested_by: str, run_id: str) -> bool:
+        cursor = conn.execute("INSERT OR IGNORE INTO proposal_requests (proposal_id, requested_by, requested_at, run_id)"
+                              " VALUES (?, ?, ?, ?)", (proposal_id, requested_by.strip(), _utcnow().isoformat(),
+                                                       run_id))
+        return cursor.rowcount > 0
+
+    def requesters(self, proposal_id: str) -> list[str]:
+        """Everyone who asked for the proposal, first asker first."""
+        rows = self.db.query("SELECT requested_by FROM proposal_requests WHERE proposal_id = ? "
+                             "ORDER BY requested_at, rowid", (proposal_id,))
+        return [row["requested_by"] for row in rows]
 
     def resolve_id(self, prefix: str) -> str:
         """The full id of the one proposal whose id starts with ``prefix`` (ids are shown shortened)."""
@@ -200,24 +308,146 @@ class ProposalStore:
                         uid=row["uid"], decided_at=dt.datetime.fromisoformat(row["decided_at"]),
                         post=bool(row["post"]), note=row["note"], required_group=row["required_group"])
 
-    def record_application(self, application: Application) -> Proposal:
-        """Mark an approved proposal applied or failed, with what happened in Odoo (atomic)."""
+    # ------------------------------------------------------------------ claims: one applier at a time
+
+    def claim(self, proposal_id: str, owner: str, lease_seconds: float, *, now: float | None = None) -> Claim:
+        """Claim an approved proposal for applying (approved -> applying), or take over a claim whose lease
+        has run out. Atomic across threads and processes; audited in the same transaction."""
+        now = time.time() if now is None else now
         with self.db.transaction() as conn:
+            row = conn.execute("SELECT body FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+            if row is None:
+                raise ProposalNotFound(f"no proposal with id {proposal_id!r} in {self.db.path}")
+            proposal = Proposal.from_json(row["body"])
+            what = f"proposal {proposal.id[:12]} ({proposal.kind}: {proposal.title})"
+            if proposal.state == "approved":
+                attempt = int(conn.execute("SELECT COUNT(*) FROM proposal_applications WHERE proposal_id = ?",
+                                           (proposal_id,)).fetchone()[0]) + 1
+                self._transition(conn, proposal_id, "applying")
+                conn.execute("INSERT OR REPLACE INTO proposal_claims (proposal_id, owner, claimed_at, lease_until,"
+                             " attempt) VALUES (?, ?, ?, ?, ?)",
+                             (proposal_id, owner, _iso(now), now + lease_seconds, attempt))
+                made = Claim(proposal_id, owner, attempt, now + lease_seconds)
+                append_entry(conn, "apply_claimed", actor=owner, subject=proposal_id, details=made.to_dict())
+                return made
+            if proposal.state != "applying":
+                raise ClaimRefused(f"{what} is {proposal.state}; only an approved proposal can be applied",
+                                   state=proposal.state)
+            held = conn.execute("SELECT * FROM proposal_claims WHERE proposal_id = ?", (proposal_id,)).fetchone()
+            if held is not None and held["lease_until"] > now:
+                raise ApplyBusy(f"{what} is being applied by {held['owner']} (since {held['claimed_at']}, its "
+                                f"lease runs until {_iso(held['lease_until'])}); nothing was done",
+                                owner=held["owner"], lease_until=held["lease_until"])
+            previous = held["owner"] if held is not None else "an unknown applier"
+            attempt = held["attempt"] if held is not None else 1
+            conn.execute("INSERT OR REPLACE INTO proposal_claims (proposal_id, owner, claimed_at, lease_until, attempt)"
+                         " VALUES (?, ?, ?, ?, ?)", (proposal_id, owner, _iso(now), now + lease_seconds, attempt))
+            made = Claim(proposal_id, owner, attempt, now + lease_seconds, taken_over_from=previous)
+            append_entry(conn, "apply_takeover", actor=owner, subject=proposal_id,
+                         details={**made.to_dict(), "why": "the previous applier's lease ran out without it "
+                                                           "finishing; what it wrote is found by the marker"})
+            return made
+
+    def renew(self, claim: Claim, lease_seconds: float, *, now: float | None = None) -> Claim:
+        """Extend the lease of a claim still held; :class:`ClaimLost` when another applier took it over."""
+        now = time.time() if now is None else now
+        with self.db.transaction() as conn:
+            cursor = conn.execute("UPDATE proposal_claims SET lease_until = ? WHERE proposal_id = ? AND owner = ?",
+                                  (now + lease_seconds, claim.proposal_id, claim.owner))
+            if cursor.rowcount == 0:
+                raise ClaimLost(f"the claim on proposal {claim.proposal_id[:12]} held by {claim.owner} was taken "
+                                "over by another applier")
+        return Claim(claim.proposal_id, claim.owner, claim.attempt, now + lease_seconds, claim.taken_over_from)
+
+    def holds(self, claim: Claim) -> bool:
+        """Is ``claim`` still the proposal's claim (nobody took it over)?"""
+        rows = self.db.query("SELECT owner FROM proposal_claims WHERE proposal_id = ?", (claim.proposal_id,))
+        return bool(rows) and rows[0]["owner"] == claim.owner
+
+    def claim_of(self, proposal_id: str) -> Claim | None:
+        rows = self.db.query("SELECT * FROM proposal_claims WHERE proposal_id = ?", (proposal_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return Claim(row["proposal_id"], row["owner"], row["attempt"], row["lease_until"])
+
+    def hold(self, claim: Claim, seconds: float, *, reason: str, now: float | None = None) -> Claim:
+        """Keep the claim, but only ``seconds`` more, without a heartbeat: the applier stopped with the outcome
+        unknown (Odoo may still be finishing the call); after that the next applier takes it over and adopts."""
+        now = time.time() if now is None else now
+        with self.db.transaction() as conn:
+            self._check_claim(conn, claim)
+            conn.execute("UPDATE proposal_claims SET lease_until = ? WHERE proposal_id = ?",
+                         (now + seconds, claim.proposal_id))
+            append_entry(conn, "apply_held", actor=claim.owner, subject=claim.proposal_id,
+                         details={"attempt": claim.attempt, "reason": reason, "until": _iso(now + seconds)})
+        return Claim(claim.proposal_id, claim.owner, claim.attempt, now + seconds, claim.taken_over_from)
+
+    def claimable(self, *, now: float | None = None) -> list[str]:
+        """Ids an applier may take now, oldest first: approved ones, and applying ones whose lease ran out."""
+        now = time.time() if now is None else now
+        rows = self.db.query(
+            "SELECT p.id FROM proposals p LEFT JOIN proposal_claims c ON c.proposal_id = p.id "
+            "WHERE p.state = 'approved' OR (p.state = 'applying' AND (c.lease_until IS NULL OR c.lease_until <= ?)) "
+            "ORDER BY p.created_at, p.rowid", (now,))
+        return [row["id"] for row in rows]
+
+    def _check_claim(self, conn, claim: Claim) -> None:
+        row = conn.execute("SELECT owner FROM proposal_claims WHERE proposal_id = ?", (claim.proposal_id,)).fetchone()
+        if row is None or row["owner"] != claim.owner:
+            holder = row["owner"] if row is not None else "nobody"
+            raise ClaimLost(f"proposal {claim.proposal_id[:12]} is no longer claimed by {claim.owner} (now: "
+                            f"{holder}); this applier's outcome is not recorded")
+
+    def record_application(self, application: Application, claim: Claim) -> Proposal:
+        """End ``claim`` with what happened in Odoo: applying -> applied or failed (atomic)."""
+        with self.db.transaction() as conn:
+            self._check_claim(conn, claim)
             changed = self._transition(conn, application.proposal_id, application.state)
+            conn.execute("DELETE FROM proposal_claims WHERE proposal_id = ?", (claim.proposal_id,))
             conn.execute(
-                "INSERT INTO proposal_applications (proposal_id, state, applied_at, written_by, records, adopted,"
-                " differences, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (application.proposal_id, application.state, application.applied_at.isoformat(),
+                "INSERT INTO proposal_applications (proposal_id, attempt, state, applied_at, written_by, records,"
+                " adopted, differences, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (application.proposal_id, claim.attempt, application.state, application.applied_at.isoformat(),
                  application.written_by, json.dumps([r.model_dump() for r in application.records]),
                  int(application.adopted), json.dumps(list(application.differences)), application.error))
         return changed
 
     def application(self, proposal_id: str) -> Application | None:
-        rows = self.db.query("SELECT * FROM proposal_applications WHERE proposal_id = ?", (proposal_id,))
-        if not rows:
-            return None
-        row = rows[0]
-        return Application(proposal_id=row["proposal_id"], state=row["state"], written_by=row["written_by"],
-                           records=tuple(RecordRef(**r) for r in json.loads(row["records"])),
-                           adopted=bool(row["adopted"]), differences=tuple(json.loads(row["differences"])),
-                           error=row["error"], applied_at=dt.datetime.fromisoformat(row["applied_at"]))
+        """The latest attempt's application (None before the first one ended)."""
+        rows = self.db.query("SELECT * FROM proposal_applications WHERE proposal_id = ? ORDER BY attempt DESC LIMIT 1",
+                             (proposal_id,))
+        return _application(rows[0]) if rows else None
+
+    def applications(self, proposal_id: str) -> list[Application]:
+        """Every attempt's application, first attempt first."""
+        rows = self.db.query("SELECT * FROM proposal_applications WHERE proposal_id = ? ORDER BY attempt",
+                             (proposal_id,))
+        return [_application(row) for row in rows]
+
+    # ------------------------------------------------------------------ retries
+
+    def retry(self, retry: Retry) -> Proposal:
+        """A failed proposal back to approved, with who sent it back (atomic; audited by the caller)."""
+        with self.db.transaction() as conn:
+            changed = self._transition(conn, retry.proposal_id, "approved")
+            conn.execute("INSERT INTO proposal_retries (proposal_id, login, uid, retried_at, note, previous_error)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", (retry.proposal_id, retry.login, retry.uid,
+                                                        retry.retried_at.isoformat(), retry.note,
+                                                        retry.previous_error))
+        return changed
+
+    def retries(self, proposal_id: str) -> list[Retry]:
+        rows = self.db.query("SELECT * FROM proposal_retries WHERE proposal_id = ? ORDER BY seq", (proposal_id,))
+        return [Retry(proposal_id=row["proposal_id"], login=row["login"], uid=row["uid"], note=row["note"],
+                      previous_error=row["previous_error"], retried_at=dt.datetime.fromisoformat(row["retried_at"]))
+                for row in rows]
+
+
+def _application(row) -> Application | None:
+    if row is None:
+        return None
+    return Application(proposal_id=row["proposal_id"], state=row["state"], written_by=row["written_by"],
+                       records=tuple(RecordRef(**r) for r in json.loads(row["records"])),
+                       adopted=bool(row["adopted"]), differences=tuple(json.loads(row["differences"])),
+                       error=row["error"], applied_at=dt.datetime.fromisoformat(row["applied_at"]))

@@ -143,6 +143,57 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL
     );
     """,
+    # 5: claims (one applier at a time), who asked for each proposal, retries, one application per attempt,
+    # and keyed audit entries (older entries keep their unkeyed scheme and are verified as such).
+    """
+    CREATE TABLE proposal_claims (
+        proposal_id TEXT PRIMARY KEY REFERENCES proposals(id),
+        owner TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        lease_until REAL NOT NULL,
+        attempt INTEGER NOT NULL
+    );
+    CREATE TABLE proposal_requests (
+        proposal_id TEXT NOT NULL REFERENCES proposals(id),
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        PRIMARY KEY (proposal_id, requested_by)
+    );
+    INSERT OR IGNORE INTO proposal_requests (proposal_id, requested_by, requested_at, run_id)
+        SELECT id, json_extract(body, '$.evidence.figures.asked_by'), created_at, run_id FROM proposals
+        WHERE json_extract(body, '$.evidence.figures.asked_by') IS NOT NULL
+          AND json_extract(body, '$.evidence.figures.asked_by') != '';
+    CREATE TABLE proposal_retries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        proposal_id TEXT NOT NULL REFERENCES proposals(id),
+        login TEXT NOT NULL,
+        uid INTEGER,
+        retried_at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        previous_error TEXT
+    );
+    CREATE INDEX proposal_retries_proposal ON proposal_retries(proposal_id);
+    CREATE TABLE proposal_attempts (
+        proposal_id TEXT NOT NULL REFERENCES proposals(id),
+        attempt INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        written_by TEXT NOT NULL,
+        records TEXT NOT NULL,
+        adopted INTEGER NOT NULL DEFAULT 0,
+        differences TEXT NOT NULL,
+        error TEXT,
+        PRIMARY KEY (proposal_id, attempt)
+    );
+    INSERT INTO proposal_attempts (proposal_id, attempt, state, applied_at, written_by, records, adopted,
+                                   differences, error)
+        SELECT proposal_id, 1, state, applied_at, written_by, records, adopted, differences, error
+        FROM proposal_applications;
+    DROP TABLE proposal_applications;
+    ALTER TABLE proposal_attempts RENAME TO proposal_applications;
+    ALTER TABLE audit_log ADD COLUMN scheme TEXT NOT NULL DEFAULT 'sha256';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,20 +7,27 @@ connection), and the group the proposal needs is asked of Odoo as that user. Odo
 the logged-in user (Odoo 18+ made it a record method: ``has_group([uid], group_xmlid)``).
 
 Refused, each with a sentence naming who and why, and each refusal audited:
-- a proposal that is not ``proposed`` (already decided, applied or failed);
-- the agent's own logins (``LEDGERPILOT_ODOO_USER``, ``LEDGERPILOT_ODOO_WRITE_USER``): the agent can
-  never approve, not even its own proposals through another door;
-- the proposer (``Proposal.created_by``): nobody approves what they proposed;
+- a proposal that is not ``proposed`` (already decided, applied or failed), including the loser of
+  two decisions made at the same moment (the state change is a compare-and-set in the store);
+- the logins ledgerpilot itself uses (``LEDGERPILOT_ODOO_USER``, ``LEDGERPILOT_ODOO_WRITE_USER`` and
+  its internal names): the agent can never approve, not even its own proposals through another door;
+- the proposer (``Proposal.created_by``) and **whoever asked for it** (``requested_by``: the chat
+  user, the Discuss author, the login a CLI run acted as -- every one of them when several asked):
+  nobody approves what they proposed or asked for (segregation of duties);
 - wrong credentials (Odoo refused the login);
 - a user without the group the proposal's kind requires (``Settings.approval_groups``, else the
   proposal's ``required_group``, by default ``account.group_account_manager``).
 
 The decision (who, Odoo user id, when, the ``post`` flag for journal entries, the note) is stored
-with the proposal in one transaction, and audited.
+with the proposal in one transaction, audited, and the audit log's head is anchored.
+
+:func:`retry` sends a ``failed`` proposal back to ``approved`` once its cause is fixed (e.g. the write
+user got the rights it lacked): the same checks as an approval, stored with who retried it, audited.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -30,11 +37,21 @@ from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.audit import AuditLog
-from ledgerpilot.memory.proposal_store import Decision, ProposalStore
+from ledgerpilot.domain.proposal import ProposalTransitionError
+from ledgerpilot.memory.proposal_store import Decision, ProposalStore, Retry
 from ledgerpilot.odoo.errors import OdooAuthenticationError, OdooError
+
+log = logging.getLogger(__name__)
 
 #: Kinds whose payload creates journal entries: the only ones where ``post`` means something.
 ENTRY_KINDS = frozenset({"adjusting_entry", "accrual", "reversal"})
+
+#: The names ledgerpilot acts under inside its own records (proposals, audit entries): never an approver,
+#: whatever Odoo user might carry one of them.
+OWN_NAMES = frozenset({"ledgerpilot", "ledgerpilot-agent", "ledgerpilot-serve"})
+
+#: Refusals that mean "someone decided first": HTTP 409 on the page.
+CONFLICT_REASONS = frozenset({"not_proposed", "concurrent", "not_failed"})
 
 
 class ApprovalRefused(LedgerpilotError):
@@ -64,8 +81,8 @@ def approver_connection(base: OdooConnection, login: str, secret: str) -> OdooCo
 
 
 def agent_logins_from(settings) -> set[str]:
-    """The logins the agent itself uses: they may never approve."""
-    return {login for login in (settings.odoo_user, settings.odoo_write_user) if login}
+    """The logins ledgerpilot itself uses (its Odoo users and its own names): they may never approve."""
+    return {login for login in (settings.odoo_user, settings.odoo_write_user) if login} | set(OWN_NAMES)
 
 
 def required_group_for(proposal: Proposal, approval_groups: Mapping[str, str] | None = None) -> str:
@@ -87,6 +104,67 @@ def reject(store: ProposalStore, audit: AuditLog, connection_for_approver: OdooC
                    agent_logins=agent_logins, approval_groups=approval_groups)
 
 
+def retry(store: ProposalStore, audit: AuditLog, connection_for_approver: OdooConnection, proposal_id: str, *,
+          note: str = "", agent_logins: Iterable[str], approval_groups: Mapping[str, str] | None = None) -> Retry:
+    """Send the ``failed`` proposal ``proposal_id`` back to ``approved`` (its cause fixed), as an approver of it."""
+    login = connection_for_approver.user
+    proposal = store.get(proposal_id)
+    group = required_group_for(proposal, approval_groups)
+    refuse = _refuser(audit, connection_for_approver, proposal, "retry", group)
+    what = f"proposal {proposal.id[:12]} ({proposal.kind}: {proposal.title})"
+    if proposal.state != "failed":
+        raise refuse("not_failed", f"{login} cannot retry {what}: it is {proposal.state}; only a failed proposal "
+                                   "can be retried")
+    _segregation(store, proposal, login, "retry", what, agent_logins, refuse)
+    uid, has = _check_in_odoo(connection_for_approver, group, refuse)
+    if not has:
+        raise refuse("missing_group", f"{login} (Odoo user id {uid}) cannot retry {what}: Odoo says this user is "
+                                      f"not in the group {group}, which {proposal.kind} proposals require")
+    failure = store.application(proposal.id)
+    made = Retry(proposal_id=proposal.id, login=login, uid=uid, note=note,
+                 previous_error=failure.error if failure else None)
+    try:
+        store.retry(made)
+    except ProposalTransitionError:
+        raise refuse("concurrent", f"{login} cannot retry {what}: it changed a moment ago (now "
+                                   f"{store.get(proposal.id).state})") from None
+    audit.record("retry", actor=login, subject=proposal.id,
+                 details={**made.to_dict(), "kind": proposal.kind, "title": proposal.title,
+                          "idempotency_key": proposal.idempotency_key, "odoo_url": connection_for_approver.url,
+                          "odoo_db": connection_for_approver.db})
+    audit.anchor_quietly(reason=f"retry {proposal.id[:12]} by {login}", log=log)
+    return made
+
+
+def _refuser(audit: AuditLog, connection: OdooConnection, proposal: Proposal, decision: str, group: str):
+    login = connection.user
+
+    def refuse(reason: str, message: str) -> ApprovalRefused:
+        audit.record("refusal", actor=login or "?", subject=proposal.id,
+                     details={"decision": decision, "reason": reason, "message": message, "kind": proposal.kind,
+                              "required_group": group, "odoo_url": connection.url, "odoo_db": connection.db})
+        return ApprovalRefused(message, reason=reason, login=login, proposal_id=proposal.id)
+
+    return refuse
+
+
+def _segregation(store: ProposalStore, proposal: Proposal, login: str, verb: str, what: str,
+                 agent_logins: Iterable[str], refuse) -> None:
+    """Neither ledgerpilot itself, nor who made the proposal, nor anyone who asked for it decides it."""
+    me = login.strip().casefold()
+    agents = {a.strip().casefold() for a in agent_logins if a} | set(OWN_NAMES)
+    if me in agents:
+        raise refuse("agent", f"{login} is a login the agent itself uses, and the agent can never approve or "
+                              f"reject: {what} needs a decision by a person with their own Odoo login")
+    if me == proposal.created_by.strip().casefold():
+        raise refuse("proposer", f"{login} proposed {what} and cannot also {verb} it: the approver must be "
+                                 "someone else")
+    askers = {a.strip().casefold() for a in [proposal.requested_by, *store.requesters(proposal.id)] if a}
+    if me in askers:
+        raise refuse("requester", f"{login} asked for {what} and cannot also {verb} it: the approver must be "
+                                  "someone other than who asked for it")
+
+
 def _decide(store: ProposalStore, audit: AuditLog, connection: OdooConnection, proposal_id: str,
             decision: Literal["approved", "rejected"], *, post: bool, note: str, agent_logins: Iterable[str],
             approval_groups: Mapping[str, str] | None) -> Decision:
@@ -94,12 +172,7 @@ def _decide(store: ProposalStore, audit: AuditLog, connection: OdooConnection, p
     verb = "approve" if decision == "approved" else "reject"
     proposal = store.get(proposal_id)
     group = required_group_for(proposal, approval_groups)
-
-    def refuse(reason: str, message: str) -> ApprovalRefused:
-        audit.record("refusal", actor=login or "?", subject=proposal.id,
-                     details={"decision": decision, "reason": reason, "message": message, "kind": proposal.kind,
-                              "required_group": group, "odoo_url": connection.url, "odoo_db": connection.db})
-        return ApprovalRefused(message, reason=reason, login=login, proposal_id=proposal.id)
+    refuse = _refuser(audit, connection, proposal, decision, group)
 
     what = f"proposal {proposal.id[:12]} ({proposal.kind}: {proposal.title})"
     if proposal.state != "proposed":
@@ -109,24 +182,26 @@ def _decide(store: ProposalStore, audit: AuditLog, connection: OdooConnection, p
         raise refuse("no_note", f"{login} cannot reject {what} without a note saying why")
     if post and proposal.kind not in ENTRY_KINDS:
         raise refuse("post_not_entry", f"--post applies only to journal entries; {what} is not one")
-    agents = {a.strip().lower() for a in agent_logins if a}
-    if login.strip().lower() in agents:
-        raise refuse("agent", f"{login} is a login the agent itself uses, and the agent can never approve or "
-                              f"reject: {what} needs a decision by a person with their own Odoo login")
-    if login.strip().lower() == proposal.created_by.strip().lower():
-        raise refuse("proposer", f"{login} proposed {what} and cannot also {verb} it: the approver must be "
-                                 "someone else")
+    _segregation(store, proposal, login, verb, what, agent_logins, refuse)
     uid, has = _check_in_odoo(connection, group, refuse)
     if not has:
         raise refuse("missing_group", f"{login} (Odoo user id {uid}) cannot {verb} {what}: Odoo says this user is "
                                       f"not in the group {group}, which {proposal.kind} proposals require")
     made = Decision(proposal_id=proposal.id, decision=decision, login=login, uid=uid, post=post, note=note,
                     required_group=group)
-    store.decide(made)
+    try:
+        store.decide(made)
+    except ProposalTransitionError:
+        now = store.get(proposal.id).state
+        earlier = store.decision(proposal.id)
+        by = f" by {earlier.login}" if earlier is not None else ""
+        raise refuse("concurrent", f"{login} cannot {verb} {what}: it was {now}{by} a moment ago; only one "
+                                   "decision is kept") from None
     audit.record("decision", actor=login, subject=proposal.id,
                  details={**made.to_dict(), "kind": proposal.kind, "title": proposal.title,
                           "idempotency_key": proposal.idempotency_key, "odoo_url": connection.url,
                           "odoo_db": connection.db})
+    audit.anchor_quietly(reason=f"{decision} {proposal.id[:12]} by {login}", log=log)
     return made
 
 

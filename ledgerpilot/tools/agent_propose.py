@@ -9,6 +9,11 @@ The same proposal asked twice is found by its idempotency key and returned, neve
 
 Text from the conversation or from Odoo goes into the proposal as data: titles and summaries are plain
 text, and the HTML that Odoo renders (activity notes, message bodies) is escaped.
+
+Each proposal records who asked for it (``requested_by``: the context's actor -- the chat user, the
+Discuss author, the login a CLI run acts as); that person can never approve it. When the same proposal
+was stored before and its write to Odoo failed, the answer says so and points to it
+(``ledgerpilot proposals retry``) instead of pretending it is new.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from ledgerpilot.calc.close.accrual_entries import EntryLine, entry_call
 from ledgerpilot.domain.money import minor_to_decimal, quantize
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP, Evidence, OdooCall, Proposal, RecordRef
 from ledgerpilot.tools import agent_references as refs
+from ledgerpilot.tools.requesters import requester_login
 from ledgerpilot.tools.toolkit import ToolContext, ToolError, ToolOutput, tool
 
 AGENT_LOGIN = "ledgerpilot-agent"
@@ -97,20 +103,37 @@ def _required_group(ctx: ToolContext, kind: str) -> str:
     return (getattr(ctx.settings, "approval_groups", None) or {}).get(kind) or DEFAULT_REQUIRED_GROUP
 
 
-def _store(ctx: ToolContext, proposal: Proposal) -> tuple[Proposal, bool]:
+def _requester(ctx: ToolContext) -> str:
+    """Who asked: the login of the conversation's person (never one of ledgerpilot's own names)."""
+    login = requester_login(ctx.actor or "")
+    return "" if not login or login == AGENT_LOGIN or login.startswith("ledgerpilot") else login
+
+
+def _store(ctx: ToolContext, proposal: Proposal) -> tuple[Proposal, bool, str | None]:
+    """Store the proposal; ``(stored, created, the earlier attempt's error when the stored one had failed)``."""
     from ledgerpilot.memory.proposal_store import ProposalStore
     from ledgerpilot.memory.state import StateDB
 
     with StateDB.in_home(ctx.home) as db:
         stored = ProposalStore(db).add(proposal)
-    return stored.proposal, stored.created
+    failure = stored.previous_failure
+    return stored.proposal, stored.created, (failure.error or "the write failed") if failure else None
 
 
-def _answer(ctx: ToolContext, proposal: Proposal, created: bool, extra: dict[str, Any],
+def _answer(ctx: ToolContext, stored: tuple[Proposal, bool, str | None], extra: dict[str, Any],
             records: tuple[RecordRef, ...]) -> ToolOutput:
+    proposal, created, failed_with = stored
+    next_step = APPROVAL_WORDS
+    if failed_with is not None:
+        next_step = (f"This exact proposal was made before (proposal {proposal.id[:12]}) and writing it to Odoo "
+                     f"failed: {failed_with}. It is not proposed again: once the cause is fixed, an approver sends "
+                     f"it back with `ledgerpilot proposals retry {proposal.id[:12]} --user LOGIN`.")
+    elif proposal.state != "proposed":
+        next_step = f"This exact proposal was made before (proposal {proposal.id[:12]}) and is {proposal.state}."
     data = {"proposal_id": proposal.id[:12], "kind": proposal.kind, "state": proposal.state,
             "title": proposal.title, "already_proposed": not created, "required_group": proposal.required_group,
-            "needs_approval": True, "next_step": APPROVAL_WORDS, **extra}
+            "needs_approval": proposal.state == "proposed", "next_step": next_step,
+            **({"previous_failure": failed_with} if failed_with is not None else {}), **extra}
     citations = tuple(ctx.cite(r.model, r.id, r.name or f"{r.model} {r.id}") for r in records
                       if r.model not in ("account.account", "account.journal", "res.users"))
     return ToolOutput(data=data, citations=citations)
@@ -193,11 +216,11 @@ def propose_journal_entry(ctx: ToolContext, args: JournalEntryArgs) -> ToolOutpu
         payload=payload,
         evidence=Evidence(records=tuple(records), figures={"reason": reason, "total": total,
                                                            "currency": company.currency, "asked_by": ctx.actor}),
-        run_id=ctx.run_id, created_by=AGENT_LOGIN, required_group=_required_group(ctx, "adjusting_entry"))
-    stored, created = _store(ctx, proposal)
+        run_id=ctx.run_id, created_by=AGENT_LOGIN, requested_by=_requester(ctx),
+        required_group=_required_group(ctx, "adjusting_entry"))
     extra = {"date": day, "journal": chosen["code"], "currency": company.currency, "total": total,
              "line_count": len(lines), "lines": shown}
-    return _answer(ctx, stored, created, extra, tuple(records))
+    return _answer(ctx, _store(ctx, proposal), extra, tuple(records))
 
 
 @tool(kind="propose")
@@ -220,11 +243,11 @@ def propose_activity(ctx: ToolContext, args: ActivityArgs) -> ToolOutput:
         payload=OdooCall(model="mail.activity", method="create", args=(values,)),
         evidence=Evidence(records=(target,), figures={"reason": note or summary, "asked_by": ctx.actor,
                                                       "due": deadline}),
-        run_id=ctx.run_id, created_by=AGENT_LOGIN, required_group=_required_group(ctx, "activity"))
-    stored, created = _store(ctx, proposal)
+        run_id=ctx.run_id, created_by=AGENT_LOGIN, requested_by=_requester(ctx),
+        required_group=_required_group(ctx, "activity"))
     extra = {"record": target.name, "record_model": target.model, "summary": summary,
              "assigned_to": user.name if user else None, "due_date": deadline, "due_in_days": args.due_in_days}
-    return _answer(ctx, stored, created, extra, (target,))
+    return _answer(ctx, _store(ctx, proposal), extra, (target,))
 
 
 @tool(kind="propose")
@@ -242,6 +265,6 @@ def propose_note(ctx: ToolContext, args: NoteArgs) -> ToolOutput:
                          kwargs={"body": paragraphs_html(paragraphs), "message_type": "comment",
                                  "subtype_xmlid": NOTE_SUBTYPE, "body_is_html": True}),
         evidence=Evidence(records=(target,), figures={"reason": text, "asked_by": ctx.actor}),
-        run_id=ctx.run_id, created_by=AGENT_LOGIN, required_group=_required_group(ctx, "note"))
-    stored, created = _store(ctx, proposal)
-    return _answer(ctx, stored, created, {"record": target.name, "record_model": target.model}, (target,))
+        run_id=ctx.run_id, created_by=AGENT_LOGIN, requested_by=_requester(ctx),
+        required_group=_required_group(ctx, "note"))
+    return _answer(ctx, _store(ctx, proposal), {"record": target.name, "record_model": target.model}, (target,))

@@ -171,10 +171,14 @@ def parse_since(text: str | None) -> dt.datetime | str | None:
     if value.lower() == "last":
         return "last"
     try:
-        moment = dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value) if value.isascii() else None
     except ValueError:
-        raise AnomalyUsageError(f"--since {text!r} is neither 'last' nor a date or date-time such as 2026-11-18 "
-                                "or 2026-11-18T09:30") from None
+        moment = None
+    if moment is None:
+        raise AnomalyUsageError(f"--since {text[:40]!r} is neither 'last' nor a date or date-time such as 2026-11-18 "
+                                "or 2026-11-18T09:30")
+    if not 1900 <= moment.year <= 2999:
+        raise AnomalyUsageError(f"--since {text!r}: the year must be between 1900 and 2999")
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment

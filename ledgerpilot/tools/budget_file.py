@@ -142,7 +142,7 @@ def _yaml_records(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error)
+        problem = " ".join(str(getattr(error, "problem", None) or error).split())
         raise BudgetFileError(path, f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
     if data is None:
         return []

@@ -72,20 +72,24 @@ def _month_end(year: int, month: int) -> dt.date:
 
 
 def parse_period(text: str) -> Period:
-    """``"2026"``, ``"2026-Q4"`` or ``"2026-11"`` -> the period's first and last day."""
+    """``"2026"``, ``"2026-Q4"`` or ``"2026-11"`` -> the period's first and last day (years 1900-2999)."""
     value = (text or "").strip()
-    if match := _YEAR.match(value):
-        year = int(match.group(1))
+    match = (_YEAR.match(value) or _QUARTER.match(value) or _MONTH.match(value)) if value.isascii() else None
+    if match is None:
+        raise BudgetUsageError(f"period {text[:40]!r} is not a year (2026), a quarter (2026-Q4) or a month (2026-11)")
+    year = int(match.group(1))
+    if not 1900 <= year <= 2999:
+        raise BudgetUsageError(f"period {text!r}: the year must be between 1900 and 2999")
+    if match.re is _YEAR:
         return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), value)
-    if match := _QUARTER.match(value):
-        year, quarter = int(match.group(1)), int(match.group(2))
+    if match.re is _QUARTER:
+        quarter = int(match.group(2))
         first = 3 * (quarter - 1) + 1
         return Period(dt.date(year, first, 1), _month_end(year, first + 2), f"{year}-Q{quarter}")
-    if match := _MONTH.match(value):
-        year, month = int(match.group(1)), int(match.group(2))
-        if 1 <= month <= 12:
-            return Period(dt.date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
-    raise BudgetUsageError(f"period {text!r} is not a year (2026), a quarter (2026-Q4) or a month (2026-11)")
+    month = int(match.group(2))
+    if not 1 <= month <= 12:
+        raise BudgetUsageError(f"period {text!r} is not a year (2026), a quarter (2026-Q4) or a month (2026-11)")
+    return Period(dt.date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
 
 
 def _as_date(value: Any) -> dt.date:
@@ -198,7 +202,8 @@ def budget_request(settings: Any, *, period: str | None = None, account: str | N
                                f"LEDGERPILOT_BUDGET_NOTE_DRIFT ({settings.budget_note_drift})")
     chosen_account: str | int | None = None
     if account is not None:
-        chosen_account = int(account) if account.strip().isdigit() else account.strip()
+        text = account.strip()
+        chosen_account = int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else text
     return BudgetRequest(period=period, account=chosen_account, as_of=as_of,
                          budget_file=budget_file or settings.budget_file, note_drift=settings.budget_note_drift,
                          high_overspend=settings.budget_high_overspend, use_memory=use_memory)

@@ -196,11 +196,11 @@ def run_forecast(client, home: Path, request: ForecastRequest, *, today: dt.date
 
 # ------------------------------------------------------------------------------------------- backtest
 
-_STEP = re.compile(r"^\s*(\d+)\s*([dwm])\s*$", re.IGNORECASE)
+_STEP = re.compile(r"^\s*([0-9]{1,4})\s*([dwm])\s*$", re.IGNORECASE)
 
 
 def parse_step(text: str) -> tuple[int, str]:
-    """``"1m"``, ``"2w"``, ``"10d"`` -> (count, unit)."""
+    """``"1m"``, ``"2w"``, ``"10d"`` -> (count, unit); at most 9999 of the unit."""
     match = _STEP.match(text or "")
     if not match or int(match.group(1)) < 1:
         raise ForecastUsageError(f"step {text!r} is not a period such as 1m (a month), 2w (two weeks) or 10d")

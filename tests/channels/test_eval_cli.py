@@ -70,7 +70,7 @@ def test_bad_options_exit_2(history_csv, cli_env):
     result = run_cli("eval", "payment-delays", "--csv", str(history_csv), "--kind", "customers", env=cli_env)
     assert result.returncode == 2 and "--kind must be one of receivable, payable, all" in result.stderr
     result = run_cli("eval", "payment-delays", "--csv", str(history_csv), "--as-of", "18/11/2026", env=cli_env)
-    assert result.returncode == 2 and "--as-of must be a date" in result.stderr
+    assert result.returncode == 2 and "--as-of '18/11/2026' is not a date" in result.stderr
 
 
 def test_against_the_configured_odoo(sandbox, cli_env):

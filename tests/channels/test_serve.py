@@ -41,6 +41,7 @@ def serve(fresh_sandbox, tmp_path):
     env = odoo_env_for(fresh_sandbox, tmp_path / "home")
     env.update(LEDGERPILOT_SERVE_ANOMALY_INTERVAL_MINUTES="0.04", LEDGERPILOT_SERVE_BUDGET_INTERVAL_MINUTES="0.04",
                LEDGERPILOT_SERVE_DIGEST_INTERVAL_MINUTES="0.06", LEDGERPILOT_WEBHOOK_SECRET=SECRET,
+               LEDGERPILOT_SERVE_APPLY_INTERVAL_MINUTES="0.04",
                LEDGERPILOT_DISCUSS_POLL_SECONDS="1")
     process = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "serve", "--port", str(port),
                                 "--today", DEMO_TODAY.isoformat()], env=env, stdout=subprocess.PIPE,
@@ -59,9 +60,9 @@ def test_serve_runs_its_jobs_takes_webhooks_and_stops_cleanly_on_sigterm(serve, 
     process, url, home = serve
 
     def all_jobs_ran():
-        jobs = httpx.get(url + "/health", timeout=30).json()["jobs"]
+        jobs = httpx.get(url + "/health/details", timeout=30).json()["jobs"]
         finished = {name: run for name, run in jobs.items() if run["last_status"] != "running"}
-        return finished if {"digest", "budget_watch", "anomaly_scan"} <= set(finished) else None
+        return finished if {"digest", "budget_watch", "anomaly_scan", "apply_approved"} <= set(finished) else None
 
     jobs = _wait(all_jobs_ran, 300, "every job to finish once")
     assert all(run["last_status"] == "ok" for run in jobs.values()), jobs
@@ -80,7 +81,8 @@ def test_serve_runs_its_jobs_takes_webhooks_and_stops_cleanly_on_sigterm(serve, 
             return text if handled in text else None
 
         metrics = _wait(metrics_once_handled, 60, "the webhook to be handled")
-        assert http.get(url + "/health").json()["webhook_queue"] == 0
+        assert http.get(url + "/health/details").json()["webhook_queue"] == 0
+        assert http.get(url + "/health").json() == {"status": "ok"}
         assert 'ledgerpilot_job_runs_total{job="anomaly_scan",status="ok"}' in metrics
         assert "ledgerpilot_odoo_call_seconds_bucket" in metrics and "ledgerpilot_pending_proposals" in metrics
         assert http.get(url + "/login").status_code == 200

@@ -77,23 +77,30 @@ def test_float_money_is_refused():
         OdooCall(model="account.payment", method="create", args=({"amount": 10.5},))
 
 
-@pytest.mark.parametrize("path", [["approved", "applied"], ["approved", "failed"], ["rejected"]])
-def test_allowed_paths(path):
+@pytest.mark.parametrize("path,final", [(["approved", "applying", "applied"], True),
+                                        (["approved", "applying", "failed", "approved", "applying", "applied"], True),
+                                        (["rejected"], True)])
+def test_allowed_paths(path, final):
+    """Applying goes through a claim (applying); a failure can be retried (approved again); applied and rejected
+    are final."""
     proposal = _activity()
     for target in path:
         proposal = transition(proposal, target)
         assert proposal.state == target
-    assert TRANSITIONS[proposal.state] == frozenset()
+    assert (TRANSITIONS[proposal.state] == frozenset()) == final
 
 
 @pytest.mark.parametrize("start,target", [("proposed", "applied"), ("proposed", "failed"), ("proposed", "proposed"),
-                                          ("rejected", "approved"), ("applied", "failed")])
+                                          ("rejected", "approved"), ("applied", "failed"), ("approved", "applied"),
+                                          ("proposed", "applying"), ("applied", "approved")])
 def test_other_transitions_are_refused_with_a_clear_message(start, target):
     proposal = _activity()
     if start == "rejected":
         proposal = transition(proposal, "rejected")
     elif start == "applied":
-        proposal = transition(transition(proposal, "approved"), "applied")
+        proposal = transition(transition(transition(proposal, "approved"), "applying"), "applied")
+    elif start == "approved":
+        proposal = transition(proposal, "approved")
     with pytest.raises(ProposalTransitionError) as err:
         transition(proposal, target)
     assert f"is {start}" in str(err.value) and target in str(err.value)

@@ -74,8 +74,8 @@ def test_an_edited_entry_is_named(audit, home):
     assert "TAMPERED" in str(result)
 
 
-def test_a_rehashed_edit_breaks_the_next_link(audit, home):
-    """Whoever edits an entry and recomputes its hash still breaks the link of the entry after it."""
+def test_an_edit_rehashed_without_the_key_is_named(audit, home):
+    """Recomputing an edited entry's hash without the key (plain SHA-256) does not make it hold."""
     from ledgerpilot.memory.audit import entry_hash
 
     _fill(audit)
@@ -83,6 +83,20 @@ def test_a_rehashed_edit_breaks_the_next_link(audit, home):
     row = conn.execute("SELECT prev_hash, seq, at, action, subject, details FROM audit_log WHERE seq = 2").fetchone()
     conn.execute("UPDATE audit_log SET actor = 'mallory', hash = ? WHERE seq = 2",
                  (entry_hash(row[0], row[1], row[2], "mallory", row[3], row[4], row[5]),))
+    conn.close()
+    result = audit.verify()
+    assert not result.ok and result.first_bad_seq == 2 and "edited" in result.problem
+
+
+def test_an_edit_rehashed_with_the_key_breaks_the_next_link(audit, home):
+    """Even with the key in hand, an edited entry's new MAC breaks the link of the entry after it."""
+    from ledgerpilot.memory.audit import entry_mac
+
+    _fill(audit)
+    conn = _raw(home)
+    row = conn.execute("SELECT prev_hash, seq, at, action, subject, details FROM audit_log WHERE seq = 2").fetchone()
+    conn.execute("UPDATE audit_log SET actor = 'mallory', hash = ? WHERE seq = 2",
+                 (entry_mac(audit.key(), row[0], row[1], row[2], "mallory", row[3], row[4], row[5]),))
     conn.close()
     result = audit.verify()
     assert not result.ok and result.first_bad_seq == 3

@@ -8,11 +8,16 @@ from ledgerpilot.domain.proposal import OdooCall, Proposal, ProposalTransitionEr
 from ledgerpilot.memory import (
     AmbiguousProposalId,
     Application,
+    ApplyBusy,
+    ClaimLost,
+    ClaimRefused,
     Decision,
     ProposalNotFound,
     ProposalStore,
+    Retry,
     StateDB,
 )
+from ledgerpilot.memory.audit import AuditLog
 
 
 def _proposal(title: str = "Note", body: str = "<p>x</p>") -> Proposal:
@@ -51,27 +56,90 @@ def test_a_refused_state_change_stores_no_decision(store):
     assert store.decision(proposal.id).login == "controller"
 
 
-def test_application_is_stored_with_the_state(store):
-    proposal = store.add(_proposal()).proposal
+def _approved(store, title: str = "Note") -> str:
+    proposal = store.add(_proposal(title, f"<p>{title}</p>")).proposal
     store.decide(Decision(proposal_id=proposal.id, decision="approved", login="controller", uid=5))
+    return proposal.id
+
+
+def test_application_is_stored_with_the_state(store):
+    proposal_id = _approved(store)
+    claim = store.claim(proposal_id, "applier-1", 60)
+    assert store.get(proposal_id).state == "applying" and claim.attempt == 1
     changed = store.record_application(Application(
-        proposal_id=proposal.id, state="applied", written_by="admin",
-        records=(RecordRef(model="mail.message", id=12),), adopted=True, differences=("date moved",)))
-    assert changed.state == "applied"
-    application = store.application(proposal.id)
+        proposal_id=proposal_id, state="applied", written_by="admin",
+        records=(RecordRef(model="mail.message", id=12),), adopted=True, differences=("date moved",)), claim)
+    assert changed.state == "applied" and store.claim_of(proposal_id) is None
+    application = store.application(proposal_id)
     assert application.record == RecordRef(model="mail.message", id=12)
     assert application.adopted and application.differences == ("date moved",) and application.error is None
-    with pytest.raises(ProposalTransitionError):
-        store.record_application(Application(proposal_id=proposal.id, state="failed", written_by="admin",
-                                             error="again"))
-    assert store.application(proposal.id).state == "applied"
+    with pytest.raises(ClaimLost):
+        store.record_application(Application(proposal_id=proposal_id, state="failed", written_by="admin",
+                                             error="again"), claim)
+    assert store.application(proposal_id).state == "applied"
 
 
-def test_an_unapproved_proposal_cannot_be_marked_applied(store):
+def test_an_unapproved_proposal_cannot_be_claimed(store):
     proposal = store.add(_proposal()).proposal
-    with pytest.raises(ProposalTransitionError, match="proposed"):
-        store.record_application(Application(proposal_id=proposal.id, state="applied", written_by="admin"))
-    assert store.application(proposal.id) is None
+    with pytest.raises(ClaimRefused, match="proposed"):
+        store.claim(proposal.id, "applier-1", 60)
+    assert store.get(proposal.id).state == "proposed" and store.application(proposal.id) is None
+
+
+def test_a_claim_keeps_other_appliers_out_until_its_lease_runs_out(store, tmp_path):
+    proposal_id = _approved(store)
+    first = store.claim(proposal_id, "applier-1", 30, now=1000.0)
+    with StateDB.in_home(tmp_path / "home") as other_db:          # another process
+        other = ProposalStore(other_db)
+        with pytest.raises(ApplyBusy, match="being applied by applier-1") as busy:
+            other.claim(proposal_id, "applier-2", 30, now=1029.0)
+        assert busy.value.owner == "applier-1"
+        renewed = store.renew(first, 30, now=1020.0)               # the owner's heartbeat
+        with pytest.raises(ApplyBusy):
+            other.claim(proposal_id, "applier-2", 30, now=1049.0)
+        assert other.claimable(now=1049.0) == [] and other.claimable(now=1051.0) == [proposal_id]
+        taken = other.claim(proposal_id, "applier-2", 30, now=1051.0)   # the owner died: lease ran out
+        assert taken.taken_over_from == "applier-1" and taken.attempt == 1
+    assert not store.holds(renewed)
+    with pytest.raises(ClaimLost):
+        store.renew(renewed, 30, now=1052.0)
+    with pytest.raises(ClaimLost):
+        store.record_application(Application(proposal_id=proposal_id, state="applied", written_by="x"), renewed)
+    audit = AuditLog(store.db)
+    assert [e.action for e in audit.entries(subject=proposal_id)][-2:] == ["apply_claimed", "apply_takeover"]
+
+
+def test_a_held_claim_lapses_early_and_a_failure_can_be_retried(store):
+    proposal_id = _approved(store)
+    claim = store.claim(proposal_id, "applier-1", 300, now=1000.0)
+    store.hold(claim, 5, reason="connection lost", now=1001.0)         # outcome unknown: kept 5 s, not 300
+    with pytest.raises(ApplyBusy):
+        store.claim(proposal_id, "applier-2", 300, now=1005.0)
+    claim = store.claim(proposal_id, "applier-2", 60, now=1006.5)
+    assert claim.attempt == 1 and claim.taken_over_from == "applier-1"   # nothing was recorded: still attempt 1
+    store.record_application(Application(proposal_id=proposal_id, state="failed", written_by="admin",
+                                         error="AccessError"), claim)
+    again = store.add(_proposal("Note", "<p>Note</p>"))
+    assert not again.created and again.previous_failure.error == "AccessError"
+    assert store.retry(Retry(proposal_id=proposal_id, login="controller", uid=5, note="rights fixed",
+                             previous_error="AccessError")).state == "approved"
+    claim = store.claim(proposal_id, "applier-3", 60)
+    assert claim.attempt == 2
+    store.record_application(Application(proposal_id=proposal_id, state="applied", written_by="admin"), claim)
+    assert [a.state for a in store.applications(proposal_id)] == ["failed", "applied"]
+    assert store.application(proposal_id).state == "applied"
+    assert [r.login for r in store.retries(proposal_id)] == ["controller"]
+    with pytest.raises(ProposalTransitionError):
+        store.retry(Retry(proposal_id=proposal_id, login="controller", uid=5))
+
+
+def test_every_requester_is_remembered(store):
+    first = store.add(_proposal().model_copy(update={"requested_by": "alice"}))
+    again = store.add(_proposal().model_copy(update={"requested_by": "bob"}))
+    store.add(_proposal().model_copy(update={"requested_by": "alice"}))
+    assert first.created and not again.created
+    assert store.requesters(first.proposal.id) == ["alice", "bob"]
+    assert store.get(first.proposal.id).requested_by == "alice"
 
 
 def test_ids_by_unique_prefix(store):

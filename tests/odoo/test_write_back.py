@@ -17,7 +17,7 @@ from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import connect
 from ledgerpilot.odoo.approvals import approve, approver_connection
-from ledgerpilot.odoo.write_back import ApplyRefused, apply_proposal
+from ledgerpilot.odoo.write_back import ApplyBusy, ApplyRefused, apply_proposal
 from ledgerpilot.odoo.write_common import marker
 
 AGENT = {"admin"}
@@ -74,7 +74,7 @@ def test_an_approved_entry_is_created_posted_and_read_back(env):
     assert sorted((line["debit"], line["credit"]) for line in lines) == [(0.0, 250.0), (250.0, 0.0)]
     assert store.application(proposal.id).record == result.record
     actions = [e.action for e in audit.entries(subject=proposal.id)]
-    assert actions[:3] == ["proposal", "decision", "apply"] and actions[-1] == "applied"
+    assert actions[:4] == ["proposal", "decision", "apply_claimed", "apply"] and actions[-1] == "applied"
     assert "write" in actions and "read_back" in actions
     with pytest.raises(ApplyRefused, match="is applied"):
         apply_proposal(client, store, audit, proposal.id)
@@ -100,14 +100,15 @@ def test_an_unapproved_proposal_is_not_applied(env):
 
 
 def test_apply_is_exactly_once_when_killed_after_odoo_committed(env, tmp_path):
-    """The apply process dies after Odoo committed the create but before it heard back: a second apply
-    finds the entry by its key and adopts it."""
+    """The apply process dies after Odoo committed the create but before it heard back: its claim stays until
+    its lease runs out, then a second apply takes it over, finds the entry by its key and adopts it."""
     handle, client, store, audit = env
     proposal = _approved(env, _entry(ref="Crash test"), post=True)
     handle.faults.update(answer_delay_ms=60_000, answer_delay_calls=["account.move.create"])
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERPILOT_")}
     child_env.update(LEDGERPILOT_HOME=str(tmp_path / "home"), LEDGERPILOT_ODOO_URL=handle.url,
-                     LEDGERPILOT_ODOO_DB=handle.db, LEDGERPILOT_ODOO_USER="admin", LEDGERPILOT_ODOO_PASSWORD="admin")
+                     LEDGERPILOT_ODOO_DB=handle.db, LEDGERPILOT_ODOO_USER="admin", LEDGERPILOT_ODOO_PASSWORD="admin",
+                     LEDGERPILOT_APPLY_LEASE_SECONDS="2")
     child = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "proposals", "apply",
                               proposal.id[:12], "--json"], env=child_env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
@@ -123,10 +124,13 @@ def test_apply_is_exactly_once_when_killed_after_odoo_committed(env, tmp_path):
         handle.faults.reset()
     [created] = _moves_marked(client, proposal)
     assert created["state"] == "draft"            # killed before it could post
-    assert store.get(proposal.id).state == "approved" and store.application(proposal.id) is None
+    assert store.get(proposal.id).state == "applying" and store.application(proposal.id) is None
+    assert f":{child.pid}/" in store.claim_of(proposal.id).owner
 
+    time.sleep(2.5)                               # the dead applier's lease runs out
     result = apply_proposal(client, store, audit, proposal.id)
     assert result.ok and result.adopted and result.record.id == created["id"]
+    assert audit.entries(action="apply_takeover", subject=proposal.id)
     moves = _moves_marked(client, proposal)
     assert len(moves) == 1 and moves[0]["state"] == "posted"  # adopted, then posted as approved
     assert any(e.details.get("method") == "adopt" for e in audit.entries(action="write", subject=proposal.id))
@@ -259,12 +263,15 @@ def test_a_lost_answer_leaves_the_proposal_approved_and_the_retry_adopts(env):
     impatient = connect(_connection(handle).model_copy(update={"timeout": 1.0}))
     handle.faults.update(answer_delay_ms=5_000, answer_delay_calls=["account.move.create"])
     try:
-        with pytest.raises(ApplyInterrupted, match="stays approved"):
+        with pytest.raises(ApplyInterrupted, match="stays claimed by this applier until"):
             apply_proposal(impatient, store, audit, proposal.id)
     finally:
         handle.faults.reset()
         impatient.close()
-    assert store.get(proposal.id).state == "approved"
+    assert store.get(proposal.id).state == "applying"          # held for one request timeout (1 s here)
     assert audit.entries(subject=proposal.id)[-1].action == "apply_interrupted"
+    with pytest.raises(ApplyBusy):
+        apply_proposal(client, store, audit, proposal.id)      # Odoo may still be finishing the call
+    time.sleep(1.2)
     result = apply_proposal(client, store, audit, proposal.id)
     assert result.ok and result.adopted and len(_moves_marked(client, proposal)) == 1

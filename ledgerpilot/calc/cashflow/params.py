@@ -8,6 +8,7 @@ CLI takes (``delay_collections:14``, ``customer_default:Acme Ltd``, ``sales_chan
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -50,6 +51,13 @@ ScenarioKind = Literal["delay_collections", "delay_customer", "customer_default"
 SCENARIO_KINDS: tuple[str, ...] = ("delay_collections", "delay_customer", "customer_default", "sales_change",
                                    "defer_po")
 
+#: Bounds of the what-ifs: beyond them a scenario is a typo, and the arithmetic would overflow.
+MAX_DELAY_DAYS = 3650
+MAX_DEFER_WEEKS = 520
+MAX_SALES_CHANGE_PERCENT = 1000.0
+#: The largest threshold or surplus level taken (any real company's cash is far below).
+MAX_LEVEL = 1e15
+
 
 class Scenario(BaseModel):
     """A what-if applied to the base forecast's flows (see ``scenarios.apply_scenario``)."""
@@ -75,11 +83,14 @@ class Scenario(BaseModel):
         return f"purchase order {self.order} deferred by {self.weeks} weeks"
 
 
-def _int(text: str, what: str, spec: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ScenarioError(f"scenario {spec!r}: {what} must be a whole number, got {text!r}") from None
+def _int(text: str, what: str, spec: str, highest: int) -> int:
+    value = text.strip()
+    if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 12:
+        raise ScenarioError(f"scenario {spec[:60]!r}: {what} must be a whole number up to {highest}, got {text[:20]!r}")
+    number = int(value)
+    if number > highest:
+        raise ScenarioError(f"scenario {spec[:60]!r}: {what} must be at most {highest}, got {number}")
+    return number
 
 
 def parse_scenario(spec: str) -> Scenario:
@@ -91,7 +102,7 @@ def parse_scenario(spec: str) -> Scenario:
     if kind not in SCENARIO_KINDS or not sep or not rest.strip():
         raise ScenarioError(f"unknown scenario {spec!r}; use one of {forms}")
     if kind == "delay_collections":
-        days = _int(rest, "the delay in days", spec)
+        days = _int(rest, "the delay in days", spec, MAX_DELAY_DAYS)
         if days < 0:
             raise ScenarioError(f"scenario {spec!r}: the delay must not be negative")
         return Scenario(kind=kind, days=days)
@@ -106,19 +117,24 @@ def parse_scenario(spec: str) -> Scenario:
         return Scenario(kind=kind, partner=int(text) if text.isdigit() else text, days=days)
     if kind == "customer_default":
         text = rest.strip()
-        return Scenario(kind=kind, partner=int(text) if text.isdigit() else text)
+        return Scenario(kind=kind, partner=int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else text)
     if kind == "sales_change":
         try:
             percent = float(rest.strip().rstrip("%"))
         except ValueError:
-            raise ScenarioError(f"scenario {spec!r}: the change must be a percentage such as -10 or 5") from None
+            raise ScenarioError(f"scenario {spec[:60]!r}: the change must be a percentage such as -10 or 5") from None
+        if not math.isfinite(percent):
+            raise ScenarioError(f"scenario {spec[:60]!r}: the change must be a finite percentage such as -10 or 5")
         if percent <= -100:
             raise ScenarioError(f"scenario {spec!r}: sales cannot fall by 100% or more")
+        if percent > MAX_SALES_CHANGE_PERCENT:
+            raise ScenarioError(f"scenario {spec[:60]!r}: a sales change above +{MAX_SALES_CHANGE_PERCENT:g}% is "
+                                "not a scenario")
         return Scenario(kind=kind, percent=percent)
     order, sep2, weeks = rest.rpartition(":")
     if not sep2 or not order.strip():
         raise ScenarioError(f"scenario {spec!r}: use defer_po:ORDER:WEEKS, e.g. defer_po:P00042:2")
-    n = _int(weeks, "the number of weeks", spec)
+    n = _int(weeks, "the number of weeks", spec, MAX_DEFER_WEEKS)
     if n < 0:
         raise ScenarioError(f"scenario {spec!r}: the number of weeks must not be negative")
     return Scenario(kind=kind, order=order.strip(), weeks=n)
@@ -140,6 +156,9 @@ def parse_threshold(text: str, company_currency: str) -> float:
             f"{company_currency.upper()}; give the threshold in {company_currency.upper()}")
     raw = match.group("amount").replace(",", "").replace("_", "").replace(" ", "")
     try:
-        return float(Decimal(raw))
+        value = float(Decimal(raw))
     except InvalidOperation:
-        raise ThresholdCurrencyError(f"threshold {text!r} is not a number") from None
+        raise ThresholdCurrencyError(f"threshold {text[:40]!r} is not a number") from None
+    if not math.isfinite(value) or abs(value) > MAX_LEVEL:
+        raise ThresholdCurrencyError(f"threshold {text[:40]!r} is beyond any cash level (at most {MAX_LEVEL:,.0f})")
+    return value

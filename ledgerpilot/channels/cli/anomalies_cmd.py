@@ -11,7 +11,7 @@ import getpass
 
 import typer
 
-from ledgerpilot.channels.cli.console import console, json_option, parse_day, print_json
+from ledgerpilot.channels.cli.console import console, finite_number, json_option, parse_day, print_json
 from ledgerpilot.config import load_settings
 
 app = typer.Typer(help="Anomalies: scan the books, show a finding, record a reviewer's disposition.",
@@ -26,7 +26,7 @@ JsonOpt = json_option()
 def scan(since: str | None = typer.Option(None, "--since", help="only what changed since this ISO date or "
                                                                   "date-time (UTC), or 'last' (since the last scan "
                                                                   "of this Odoo); default: the whole history"),
-         min_score: float | None = typer.Option(None, "--min-score", help="alert threshold (0-1) for this scan; "
+         min_score: float | None = typer.Option(None, "--min-score", callback=finite_number("--min-score"), help="alert threshold (0-1) for this scan; "
                                                                             "default: LEDGERPILOT_ANOMALY_MIN_SCORE"),
          today: str | None = typer.Option(None, "--today", help="the day of the scan (YYYY-MM-DD); default: today"),
          top: int = typer.Option(20, "--top", min=1, help="alerts shown in the table"),

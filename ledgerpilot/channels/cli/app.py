@@ -66,7 +66,7 @@ def main() -> None:
         # outside standalone mode click returns the code of a `typer.Exit` instead of raising it
         code = app(standalone_mode=False)
     except LedgerpilotError as exc:
-        error_console().print(f"[bold red]error:[/] {safe(exc)}")
+        error_console().print(f"[bold red]error:[/] {safe(exc)}", soft_wrap=True)   # one line, never re-wrapped
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         error_console().print("interrupted")

@@ -1,7 +1,9 @@
-"""``ledgerpilot audit verify`` and ``ledgerpilot audit log``: the hash-chained audit log.
+"""``ledgerpilot audit verify``, ``audit anchor`` and ``audit log``: the keyed, anchored audit log.
 
-``verify`` exits 0 when every entry's hash and link holds and 1 when the log was tampered with,
-naming the first entry that does not hold.
+``verify`` exits 0 when every entry's MAC and link holds and the anchors outside the database agree,
+and 1 when the log was tampered with, naming the first entry that does not hold; either way it says up
+to which entry the log is proven by an anchor. ``anchor`` writes the head of the log to the anchor file
+now (write-backs, decisions and serve's daily job do it on their own).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from ledgerpilot.config import load_settings
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.state import StateDB
 
-app = typer.Typer(help="The audit log of every pull, proposal, decision and write.", no_args_is_help=True)
+app = typer.Typer(help="The audit log of every pull, proposal, decision and write (keyed, anchored outside the "
+                       "database).", no_args_is_help=True)
 
 JsonOpt = json_option()
 
@@ -25,11 +28,11 @@ def _audit() -> AuditLog:
 
 @app.command("verify")
 def verify(as_json: bool = JsonOpt) -> None:
-    """Walk the hash chain: exit 0 if intact, 1 if an entry was edited, deleted or moved."""
+    """Walk the keyed chain and hold it against its anchors: exit 0 if intact, 1 if an entry was edited, deleted
+    or moved; says up to which entry the log is proven."""
     result = _audit().verify()
     if as_json:
-        print_json({"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq,
-                    "problem": result.problem, "problems": result.problems})
+        print_json(result.to_dict())
     else:
         out = console()
         out.print(safe(str(result)))
@@ -39,8 +42,21 @@ def verify(as_json: bool = JsonOpt) -> None:
         raise typer.Exit(1)
 
 
+@app.command("anchor")
+def anchor(as_json: bool = JsonOpt) -> None:
+    """Append the head of the log (its last entry and MAC) to the anchor file now."""
+    audit = _audit()
+    made = audit.anchor(reason="ledgerpilot audit anchor")
+    if as_json:
+        print_json({"anchor": made.to_dict() if made else None, "file": str(audit.anchor_file)})
+    elif made is None:
+        console().print("The audit log is empty: nothing to anchor.")
+    else:
+        console().print(f"anchored entry {made.seq} ({made.hash[:16]}...) in {safe(audit.anchor_file)}")
+
+
 @app.command("log")
-def log(limit: int = typer.Option(20, "--limit", min=1, help="how many of the latest entries"),
+def log(limit: int = typer.Option(20, "--limit", min=1, max=1_000_000, help="how many of the latest entries"),
         action: str | None = typer.Option(None, "--action", help="only this action (pull, decision, write, ...)"),
         subject: str | None = typer.Option(None, "--subject", help="only entries about this subject (a "
                                                                       "proposal id, a model)"),

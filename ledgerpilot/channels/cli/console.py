@@ -25,6 +25,10 @@ def safe(text: Any) -> str:
     return escape(str(text))
 
 
+#: The years a date given to ledgerpilot may fall in (books older or newer are a typo, not a request).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def parse_day(text: str | None, option: str) -> dt.date | None:
     """A ``YYYY-MM-DD`` command-line value (None stays None); a :class:`UsageError` naming the option."""
     from ledgerpilot.errors import UsageError
@@ -32,9 +36,35 @@ def parse_day(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text.strip()) if text.strip().isascii() else None
     except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date such as 2026-11-18") from None
+        day = None
+    if day is None:
+        raise UsageError(f"{option} {text[:40]!r} is not a date such as 2026-11-18")
+    return check_year(day, option)
+
+
+def check_year(day, option: str):
+    """``day`` (a date or date-time) when its year is between 1900 and 2999, else a :class:`UsageError`."""
+    from ledgerpilot.errors import UsageError
+
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UsageError(f"{option} {day.isoformat()}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
+
+
+def finite_number(option: str):
+    """A typer callback refusing NaN and infinities (``nan``, ``inf``, ``1e309``) for a float option."""
+    import math
+
+    from ledgerpilot.errors import UsageError
+
+    def check(value):
+        if value is not None and not math.isfinite(value):
+            raise UsageError(f"{option} must be a finite number, not {value}")
+        return value
+
+    return check
 
 
 def print_json(data: Any) -> None:
@@ -89,11 +119,18 @@ def json_option():
 
 
 def print_proposals(out: Console, proposals, new_count: int, none_reason: str) -> None:
-    """The proposals a run made (stored as proposed), or why there are none."""
+    """The proposals a run made (stored as proposed), or why there are none; one made before and no longer
+    waiting says its state (a failed one, how to retry it)."""
     if not proposals:
         out.print(f"No proposals: {none_reason}")
         return
     out.print(f"[bold]Proposals[/] ({new_count} new, stored as proposed; "
               "they need a human approval before anything is written to Odoo)")
     for proposal in proposals:
-        out.print(f"  {proposal.id[:12]}  {proposal.kind:<16} {safe(proposal.title)}")
+        state = ""
+        if proposal.state == "failed":
+            state = (f"  [red]made before and its write failed[/]: `ledgerpilot proposals retry {proposal.id[:12]}` "
+                     "once the cause is fixed")
+        elif proposal.state != "proposed":
+            state = f"  (made before: {proposal.state})"
+        out.print(f"  {proposal.id[:12]}  {proposal.kind:<16} {safe(proposal.title)}{state}")

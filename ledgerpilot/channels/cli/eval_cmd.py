@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json, safe
+from ledgerpilot.channels.cli.console import connected_client, console, json_option, parse_day, print_json, safe
 from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
@@ -23,12 +23,7 @@ KIND_CHOICES = {"receivable": ("receivable",), "payable": ("payable",), "all": (
 
 
 def _date_option(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None
+    return parse_day(value, option)
 
 
 def _from_odoo(as_of: dt.date | None, kinds: tuple[str, ...], start: dt.date | None,
@@ -51,7 +46,19 @@ def _from_csv(path: Path, as_of: dt.date | None, kinds: tuple[str, ...],
     from ledgerpilot.evals.payment_delay_csv import read_invoice_history
     from ledgerpilot.evals.payment_delays import evaluate_payment_delays
 
-    paid, open_items = read_invoice_history(path)
+    import csv
+
+    from ledgerpilot.evals.payment_delay_csv import InvoiceHistoryError
+
+    try:
+        paid, open_items = read_invoice_history(path)
+    except UnicodeDecodeError as exc:
+        raise InvoiceHistoryError(f"{path}: not a UTF-8 text file (byte {exc.start} cannot be read); the history "
+                                  "must be a CSV file in UTF-8") from None
+    except csv.Error as exc:
+        raise InvoiceHistoryError(f"{path}: not a CSV file ({exc})") from None
+    except OSError as exc:
+        raise InvoiceHistoryError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return evaluate_payment_delays(paid, open_items, kinds=kinds, start=start, as_of=as_of, source=str(path))
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from pydantic import ValidationError
 
-from ledgerpilot.channels.cli.console import console, json_option, print_json, safe
+from ledgerpilot.channels.cli.console import console, json_option, parse_day, print_json, safe
 from ledgerpilot.channels.cli.render_budget import memory_hits_json, render_memory_hits
 from ledgerpilot.config import load_settings
-from ledgerpilot.errors import LedgerpilotError
+from ledgerpilot.errors import LedgerpilotError, UsageError
 from ledgerpilot.tools.budget_watch import MEMORY_FOLDER
 
 app = typer.Typer(help="The memory of past exceptions and how they were resolved.", no_args_is_help=True)
@@ -89,16 +90,23 @@ def add(kind: str = typer.Option(..., "--kind", help="budget_overrun, anomaly, c
     from ledgerpilot.memory.exceptions import PastException
 
     try:
-        day = dt.date.fromisoformat(occurred_on) if occurred_on else dt.date.today()
-    except ValueError:
-        raise MemoryUsageError(f"--date {occurred_on!r} is not a date such as 2026-03-31") from None
+        day = parse_day(occurred_on, "--date") if occurred_on else dt.date.today()
+    except UsageError as exc:
+        raise MemoryUsageError(str(exc)) from None
     try:
         value = None if amount is None else Decimal(amount.replace(",", ""))
     except InvalidOperation:
-        raise MemoryUsageError(f"--amount {amount!r} is not a number such as 1250.00") from None
-    item = PastException(id=exception_id or f"manual:{uuid.uuid4().hex[:16]}", kind=kind, category=category,
-                         title=title, text=text, occurred_on=day, partner=partner, amount=value,
-                         resolution=resolution, status="resolved" if resolution else "open", metadata={})
+        raise MemoryUsageError(f"--amount {amount[:40]!r} is not a number such as 1250.00") from None
+    if value is not None and (not value.is_finite() or abs(value) > Decimal(10) ** 15):
+        raise MemoryUsageError(f"--amount {amount[:40]!r} is not an amount such as 1250.00")
+    try:
+        item = PastException(id=exception_id or f"manual:{uuid.uuid4().hex[:16]}", kind=kind, category=category,
+                             title=title, text=text, occurred_on=day, partner=partner, amount=value,
+                             resolution=resolution, status="resolved" if resolution else "open", metadata={})
+    except ValidationError as exc:
+        problems = "; ".join(f"--{'-'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors(include_input=False))
+        raise MemoryUsageError(problems) from None
     memory = open_memory()
     memory.add([item])
     if as_json:

@@ -1,9 +1,10 @@
-"""``ledgerpilot proposals ...``: review, approve, reject and apply stored proposals.
+"""``ledgerpilot proposals ...``: review, approve, reject, apply and retry stored proposals.
 
 Approvals are made by a named Odoo user: ``--user LOGIN`` and that user's password or API key,
 asked with hidden input (or read from ``LEDGERPILOT_APPROVER_PASSWORD``), never taken from the
-command line. Odoo checks the credentials and the group; the agent's own logins never approve.
-IDs may be given by a unique prefix (as ``proposals list`` shows them).
+command line. Odoo checks the credentials and the group; the agent's own logins, the proposer and
+whoever asked for the proposal never approve. IDs may be given by a unique prefix (as ``proposals
+list`` shows them).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ app = typer.Typer(help="Review, approve, reject and apply proposals (the only wa
 
 JsonOpt = json_option()
 APPROVER_PASSWORD_ENV = "LEDGERPILOT_APPROVER_PASSWORD"
-STATES = ("proposed", "approved", "rejected", "applied", "failed")
+STATES = ("proposed", "approved", "rejected", "applying", "applied", "failed")
 
 
 class ProposalsUsageError(LedgerpilotError):
@@ -53,9 +54,14 @@ def _secret(login: str) -> str:
 def proposal_json(store: ProposalStore, proposal: Proposal) -> dict[str, Any]:
     decision = store.decision(proposal.id)
     application = store.application(proposal.id)
+    claim = store.claim_of(proposal.id) if proposal.state == "applying" else None
     return {**proposal.model_dump(mode="json"),
+            "requested_by_all": store.requesters(proposal.id),
             "decision": decision.to_dict() if decision else None,
-            "application": application.to_dict() if application else None}
+            "application": application.to_dict() if application else None,
+            "attempts": [a.to_dict() for a in store.applications(proposal.id)],
+            "retries": [r.to_dict() for r in store.retries(proposal.id)],
+            "claim": claim.to_dict() if claim else None}
 
 
 @app.command("list")
@@ -100,6 +106,12 @@ def show(proposal_id: str = typer.Argument(..., help="the proposal's id (or a un
     out.print(f"id {proposal.id}  kind {proposal.kind}  state [bold]{proposal.state}[/]")
     out.print(f"proposed {proposal.created_at.isoformat()} by {safe(proposal.created_by)} (run {safe(proposal.run_id)});"
               f" needs {proposal.required_group}")
+    if data["requested_by_all"]:
+        out.print(f"asked for by {safe(', '.join(data['requested_by_all']))} (they cannot approve it)")
+    if data["claim"]:
+        claim = data["claim"]
+        out.print(f"being applied by {safe(claim['owner'])} (attempt {claim['attempt']}, lease until "
+                  f"{claim['lease_until']})")
     out.print(f"idempotency key {proposal.idempotency_key[:12]}")
     out.print(f"\n{safe(proposal.summary)}\n")
     out.print(f"[bold]Odoo call[/] {proposal.payload.model}.{proposal.payload.method}")
@@ -126,6 +138,15 @@ def show(proposal_id: str = typer.Argument(..., help="the proposal's id (or a un
             out.print(f"  [red]error:[/] {safe(application['error'])}")
         for difference in application["differences"]:
             out.print(f"  [yellow]Odoo changed:[/] {safe(difference)}")
+    for retry in data["retries"]:
+        out.print(f"[bold]Retried[/] by {safe(retry['login'])} at {retry['retried_at']}"
+                  + (f": {safe(retry['note'])}" if retry["note"] else "")
+                  + (f" (it had failed: {safe(retry['previous_error'])})" if retry["previous_error"] else ""))
+    if len(data["attempts"]) > 1:
+        out.print(f"{len(data['attempts'])} attempts: " + ", ".join(a["state"] for a in data["attempts"]))
+    if proposal.state == "failed":
+        out.print(f"Once the cause is fixed, `ledgerpilot proposals retry {proposal.id[:12]} --user LOGIN` sends it "
+                  "back to approved.")
 
 
 @app.command("approve")
@@ -161,25 +182,50 @@ def reject_cmd(proposal_id: str = typer.Argument(..., help="the proposal's id (o
     console().print(f"rejected {full_id[:12]} by {safe(decision.login)} (Odoo uid {decision.uid})")
 
 
+@app.command("retry")
+def retry_cmd(proposal_id: str = typer.Argument(..., help="the failed proposal's id (or a unique prefix)"),
+              user: str = typer.Option(..., "--user", help="the approver's Odoo login"),
+              note: str = typer.Option("", "--note", help="what was fixed, for the record")) -> None:
+    """Send a failed proposal back to approved once the cause is fixed (an approver, checked by Odoo); the next
+    apply writes it, adopting whatever the failed attempt left in Odoo."""
+    from ledgerpilot.odoo.approvals import agent_logins_from, approver_connection, retry
+
+    settings, store, audit = _open()
+    full_id = store.resolve_id(proposal_id)
+    connection = approver_connection(settings.odoo_connection(), user, _secret(user))
+    done = retry(store, audit, connection, full_id, note=note, agent_logins=agent_logins_from(settings),
+                 approval_groups=settings.approval_groups)
+    console().print(f"retried {full_id[:12]} by {safe(done.login)} (Odoo uid {done.uid}): approved again; "
+                    f"`ledgerpilot proposals apply {full_id[:12]}` writes it to Odoo")
+
+
 @app.command("apply")
 def apply_cmd(proposal_id: str | None = typer.Argument(None, help="the proposal's id (or a unique prefix)"),
-              all_approved: bool = typer.Option(False, "--all-approved", help="apply every approved proposal"),
+              all_approved: bool = typer.Option(False, "--all-approved", help="apply every approved proposal (and "
+                                                "those whose applier died)"),
               as_json: bool = JsonOpt) -> None:
-    """Write approved proposal(s) to Odoo, exactly once, and report what Odoo changed."""
-    from ledgerpilot.odoo.write_back import apply_proposal
+    """Write approved proposal(s) to Odoo, exactly once, and report what Odoo changed.
+
+    Several appliers (this command in other terminals, the approval page, serve) may run at once: each
+    proposal is claimed by one of them; with --all-approved the others skip it and say who holds it."""
+    from ledgerpilot.odoo.write_back import Skipped, apply_claimable, apply_proposal
 
     if (proposal_id is None) == (not all_approved):
         raise ProposalsUsageError("give either a proposal id or --all-approved (not both)")
     settings, store, audit = _open()
-    ids = [store.resolve_id(proposal_id)] if proposal_id else [p.id for p in store.list(state="approved")]
-    results = []
-    if ids:
+    lease = settings.apply_lease_seconds
+    results: list[Any] = []
+    full_id = store.resolve_id(proposal_id) if proposal_id else None
+    if full_id is not None or store.claimable():
         connection = settings.odoo_write_connection()
         with connected_client(connection, settings.cache_dir, show_progress=not as_json) as (client, step):
             client.pull_hook = pull_hook(audit, connection.user)
-            for index, full_id in enumerate(ids, start=1):
-                step(f"applying {full_id[:12]} ({index} of {len(ids)})", (index - 1) / len(ids))
-                results.append(apply_proposal(client, store, audit, full_id))
+            if full_id is not None:
+                step(f"applying {full_id[:12]}")
+                results.append(apply_proposal(client, store, audit, full_id, lease_seconds=lease))
+            else:
+                results = apply_claimable(client, store, audit, lease_seconds=lease, on_start=lambda pid, index, total:
+                                          step(f"applying {pid[:12]} ({index} of {total})", (index - 1) / total))
     if as_json:
         print_json([r.to_dict() for r in results])
     else:
@@ -187,6 +233,9 @@ def apply_cmd(proposal_id: str | None = typer.Argument(None, help="the proposal'
         if not results:
             out.print("No approved proposal to apply.")
         for result in results:
+            if isinstance(result, Skipped):
+                out.print(f"{result.proposal_id[:12]}: skipped: {safe(result.reason)}")
+                continue
             p = result.proposal
             if result.ok:
                 records = ", ".join(f"{r.model} {r.id}{' ' + safe(r.name) if r.name else ''}" for r in result.records)
@@ -195,6 +244,7 @@ def apply_cmd(proposal_id: str | None = typer.Argument(None, help="the proposal'
                 for difference in result.differences:
                     out.print(f"  [yellow]Odoo changed:[/] {safe(difference)}")
             else:
-                out.print(f"{p.id[:12]} {p.kind}: [red]failed[/]: {safe(result.error)}")
-    if any(not r.ok for r in results):
+                out.print(f"{p.id[:12]} {p.kind}: [red]failed[/]: {safe(result.error)}; once the cause is fixed, "
+                          f"`ledgerpilot proposals retry {p.id[:12]} --user LOGIN` sends it back to approved")
+    if any(not isinstance(r, Skipped) and not r.ok for r in results):
         raise typer.Exit(1)

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.channels.cli.console import console, parse_day, progress_steps, safe
+from ledgerpilot.channels.cli.console import console, finite_number, parse_day, progress_steps, safe
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.sandbox.demo import DEMO_DB, DEMO_USERS, demo_data_dir, ensure_demo_data
@@ -17,7 +17,8 @@ from ledgerpilot.sandbox.demo import DEMO_DB, DEMO_USERS, demo_data_dir, ensure_
 app = typer.Typer(help="The built-in Odoo 17-compatible sandbox with a seeded demo company.", no_args_is_help=True)
 
 SeedOpt = typer.Option(7, "--seed", help="seed of the demo company (same seed, same books)")
-ScaleOpt = typer.Option(1.0, "--scale", min=0.05, help="volume multiplier: 1 is about 50,000 journal items, 20 over 1M")
+ScaleOpt = typer.Option(1.0, "--scale", min=0.05, max=200.0, callback=finite_number("--scale"),
+                        help="volume multiplier: 1 is about 50,000 journal items, 20 over 1M")
 TodayOpt = typer.Option(None, "--today", help="the demo's 'today' (YYYY-MM-DD); default: the real date")
 DataDirOpt = typer.Option(None, "--data-dir", help="folder of the sandbox database (default: under LEDGERPILOT_HOME)")
 RegimeOpt = typer.Option("standard", "--regime", help="kind of customer base: standard, late_market, fragmented, "
@@ -73,7 +74,7 @@ def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port 
     if faults:
         try:
             fault_config = FaultConfig(**json.loads(faults))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             raise ConfigError(f"--faults is not a valid fault configuration: {exc}") from exc
     with progress_steps() as step:
         ensure_demo_data(folder, seed, scale, day, progress=lambda stage, f: step(f"building: {stage}", f),

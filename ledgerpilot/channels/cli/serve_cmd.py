@@ -14,7 +14,8 @@ from ledgerpilot.config import load_settings
 
 
 def serve(host: str | None = typer.Option(None, "--host", help="address to listen on (LEDGERPILOT_WEB_HOST)"),
-          port: int | None = typer.Option(None, "--port", help="port to listen on (LEDGERPILOT_WEB_PORT)"),
+          port: int | None = typer.Option(None, "--port", min=0, max=65535,
+                                          help="port to listen on (LEDGERPILOT_WEB_PORT)"),
           demo: bool = DemoOpt, seed: int = SeedOpt, scale: float = ScaleOpt, today: str | None = TodayOpt,
           log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR")) -> None:
     """Run the schedule (digest weekly, budget watch hourly, anomaly scan every 15 minutes), the Discuss bot,
@@ -36,9 +37,12 @@ def serve(host: str | None = typer.Option(None, "--host", help="address to liste
             as_of = demo_today(folder)
             handle = stack.enter_context(running_sandbox(folder))
             connection, cache_dir = demo_connection(handle.url), settings.cache_dir / "demo"
+            writer = connection
             today_of = lambda: as_of
         else:
             connection, cache_dir = settings.odoo_connection(), settings.cache_dir
+            writer = settings.odoo_write_connection()
             today_of = (lambda: day) if day else dt.date.today
-        app = ServeApp(settings=settings, connection=connection, cache_dir=cache_dir, today=today_of)
+        app = ServeApp(settings=settings, connection=connection, cache_dir=cache_dir, today=today_of,
+                       write_connection=writer)
         app.run(host or settings.web_host, port if port is not None else settings.web_port)

@@ -3,7 +3,11 @@
 - ``digest``: the weekly digest (saved; mailed when SMTP and recipients are set; posted to Discuss
   when a channel is set);
 - ``budget_watch``: the budget status of the current period (risks and the proposals they call for);
-- ``anomaly_scan``: an incremental anomaly scan (what changed since the last scan; alerts as proposals).
+- ``anomaly_scan``: an incremental anomaly scan (what changed since the last scan; alerts as proposals);
+- ``apply_approved``: writes the approved proposals the approval page did not write (it was off, or Odoo
+  was down) and takes over those whose applier died -- each claimed first, so it never races the page,
+  the CLI or another serve (docs/approvals.md);
+- ``audit_anchor``: anchors the audit log's head outside the database, daily (and at start and stop).
 
 Every job opens its own client (Odoo calls feed the metrics), closes it after, and records its run
 (start, end, outcome) in the serve state; a job that fails is logged and runs again on schedule.
@@ -25,7 +29,7 @@ from ledgerpilot.memory.serve_state import ServeState
 
 log = logging.getLogger("ledgerpilot.serve")
 
-JOB_NAMES = ("digest", "budget_watch", "anomaly_scan")
+JOB_NAMES = ("digest", "budget_watch", "anomaly_scan", "apply_approved", "audit_anchor")
 
 
 @dataclass
@@ -36,6 +40,8 @@ class JobContext:
     metrics: ServeMetrics
     today: Callable[[], dt.date]
     audit: Any
+    write_connection: Any = None          # OdooConnection that writes approved proposals (None: ``connection``)
+    store: Any = None                     # ProposalStore of the state database
     _watch: Any = None
 
     def connect(self) -> Any:
@@ -107,8 +113,35 @@ def run_anomaly_scan(job: JobContext) -> str:
     return f"{outcome.since_note}; {len(outcome.items)} findings ({new} new), {outcome.new_proposals} new proposals"
 
 
+def run_apply_approved(job: JobContext) -> str:
+    """Apply what may be applied now; a proposal another applier holds is skipped (it is theirs)."""
+    from ledgerpilot.odoo.connection import connect
+    from ledgerpilot.odoo.write_back import Skipped, apply_claimable
+
+    if not job.store.claimable():
+        return "nothing approved to write"
+    connection = job.write_connection or job.connection
+    client = connect(connection, cache_dir=job.cache_dir)
+    client.call_hook = job.metrics.odoo_call
+    client.pull_hook = job.audit.pull_hook(connection.user)
+    try:
+        done = apply_claimable(client, job.store, job.audit, lease_seconds=job.settings.apply_lease_seconds)
+    finally:
+        client.close()
+    applied = sum(1 for r in done if not isinstance(r, Skipped) and r.ok)
+    failed = sum(1 for r in done if not isinstance(r, Skipped) and not r.ok)
+    skipped = sum(1 for r in done if isinstance(r, Skipped))
+    return f"{applied} applied, {failed} failed, {skipped} left to other appliers"
+
+
+def run_audit_anchor(job: JobContext) -> str:
+    made = job.audit.anchor(reason="daily anchor (serve)")
+    return f"anchored entry {made.seq}" if made else "the audit log is empty"
+
+
 JOBS: dict[str, Callable[[JobContext], str]] = {
-    "digest": run_digest, "budget_watch": run_budget_watch, "anomaly_scan": run_anomaly_scan}
+    "digest": run_digest, "budget_watch": run_budget_watch, "anomaly_scan": run_anomaly_scan,
+    "apply_approved": run_apply_approved, "audit_anchor": run_audit_anchor}
 
 
 class JobRunner:

@@ -1,9 +1,11 @@
 """``ledgerpilot serve``: the schedule, the Discuss bot, the webhook receiver and the approval page in one process.
 
-Threads: uvicorn serves the web app (approval page, ``/webhooks/odoo``, ``/health``, ``/metrics``)
-on the main thread; APScheduler runs the jobs (digest weekly, budget watch hourly, anomaly scan
-every 15 minutes by default; ``LEDGERPILOT_SERVE_*``); one thread works through the webhook queue;
-one runs the Discuss bot.
+Threads: uvicorn serves the web app (approval page, ``/webhooks/odoo``, ``/health``,
+``/health/details``, ``/metrics``) on the main thread; APScheduler runs the jobs (digest weekly,
+budget watch hourly, anomaly scan every 15 minutes, writing approved proposals every 5 minutes,
+anchoring the audit log daily by default; ``LEDGERPILOT_SERVE_*``); one thread works through the
+webhook queue; one runs the Discuss bot. ``/health`` answers liveness only; the details and the
+metrics need a token or a local request (``status_access``).
 
 Stopping (SIGTERM or Ctrl-C) loses no work: the web server stops taking requests and finishes the
 ones in flight, the scheduler starts nothing new and waits for running jobs to end, the webhook
@@ -28,11 +30,12 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from ledgerpilot.channels.serve.jobs import JOB_NAMES, JobContext, JobRunner
 from ledgerpilot.channels.serve.metrics import CONTENT_TYPE_LATEST, ServeMetrics
+from ledgerpilot.channels.serve.status_access import status_refusal
 from ledgerpilot.errors import ConfigError, LedgerpilotError
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.proposal_store import ProposalStore
@@ -76,6 +79,7 @@ class ServeApp:
     connection: Any
     cache_dir: Any
     today: Callable[[], dt.date]
+    write_connection: Any = None          # who writes approved proposals (None: ``connection``)
     state: ServeState = field(init=False)
     db: StateDB = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -85,7 +89,9 @@ class ServeApp:
         self.jobs = enabled_jobs(self.settings)
         self.triggers = {"digest": digest_trigger(self.settings),
                          "budget_watch": IntervalTrigger(minutes=self.settings.serve_budget_interval_minutes),
-                         "anomaly_scan": IntervalTrigger(minutes=self.settings.serve_anomaly_interval_minutes)}
+                         "anomaly_scan": IntervalTrigger(minutes=self.settings.serve_anomaly_interval_minutes),
+                         "apply_approved": IntervalTrigger(minutes=self.settings.serve_apply_interval_minutes),
+                         "audit_anchor": IntervalTrigger(days=1)}
         self.state = ServeState.in_home(self.settings.home)
         self.db = StateDB.in_home(self.settings.home)
         self.store = ProposalStore(self.db)
@@ -94,7 +100,8 @@ class ServeApp:
                                     webhook_queue=self._queue_length)
         self.runner = JobRunner(JobContext(settings=self.settings, connection=self.connection,
                                            cache_dir=self.cache_dir, metrics=self.metrics, today=self.today,
-                                           audit=self.audit), self.state)
+                                           audit=self.audit, write_connection=self.write_connection,
+                                           store=self.store), self.state)
         self.scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": 300})
         self.threads: list[threading.Thread] = []
@@ -113,19 +120,27 @@ class ServeApp:
 
         app = FastAPI(title="ledgerpilot", docs_url=None, redoc_url=None, openapi_url=None)
 
+        token = self.settings.serve_status_token.get_secret_value() if self.settings.serve_status_token else None
+
         @app.get("/health")
         def health():
-            return JSONResponse(self.health())
+            return JSONResponse({"status": "ok"})
+
+        @app.get("/health/details")
+        def health_details(request: Request):
+            return status_refusal(request, token, self.audit) or JSONResponse(self.health())
 
         @app.get("/metrics")
-        def metrics():
-            return Response(self.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        def metrics(request: Request):
+            return status_refusal(request, token, self.audit) or Response(self.metrics.render(),
+                                                                          media_type=CONTENT_TYPE_LATEST)
 
         secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
         self.worker = self._webhook_worker()
         add_webhook_routes(app, secret=secret, max_age_seconds=self.settings.webhook_max_age_seconds,
                            state=self.state, audit=self.audit, queued=self.worker.wake.set)
-        create_approval_app(ApprovalPageConfig.from_settings(self.settings, odoo=self.connection),
+        create_approval_app(ApprovalPageConfig.from_settings(self.settings, odoo=self.connection,
+                                                             writer=self.write_connection),
                             self.store, self.audit, app=app,
                             similar_cases=SimilarCasesFromMemory(self.settings.home))
         return app
@@ -166,6 +181,7 @@ class ServeApp:
     # ------------------------------------------------------------------ lifecycle
 
     def _start_background(self) -> None:
+        self.audit.anchor_quietly(reason="serve started", log=log)
         requeued = self.state.requeue_interrupted()
         interrupted = self.state.interrupt_running_jobs()
         if requeued or interrupted:
@@ -216,6 +232,7 @@ class ServeApp:
         for thread in self.threads:
             thread.join()
         self.runner.job.drop_anomaly_watch()
+        self.audit.anchor_quietly(reason="serve stopped", log=log)
         self.state.close()
         self.db.close()
         log.info("serve stopped")

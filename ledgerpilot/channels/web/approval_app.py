@@ -7,7 +7,8 @@ token bound to the session; the session token lives in an HttpOnly, SameSite=Str
 nothing secret ever appears in a URL. An approved proposal is written to Odoo at once (unless
 ``web_apply_on_approve`` is off), exactly once, through the same write-back as the CLI.
 Every failure has its own page: not signed in (back to sign-in), expired form (403), unknown
-proposal (404), refused decision (403), Odoo unreachable (502), anything else (500).
+proposal (404), refused decision (403), a decision someone else made first -- at the same moment or
+earlier -- (409), Odoo unreachable (502), anything else (500). Refusals are audited.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ledgerpilot.channels.web.proposal_views import detail_of, kind_label, rows_of
 from ledgerpilot.channels.web.sessions import SessionStore, WebSession
 from ledgerpilot.channels.web.signin import SignInRefused, approving_groups, sign_in
+from ledgerpilot.channels.web.throttle import SignInThrottle
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.proposal_store import ProposalNotFound, ProposalStore
 from ledgerpilot.odoo.approvals import (
+    CONFLICT_REASONS,
     ApprovalRefused,
     agent_logins_from,
     approve,
@@ -80,6 +83,11 @@ class ApprovalPageConfig:
     session_idle_seconds: float = 1800.0
     session_max_seconds: float = 8 * 3600.0
     secure_cookies: bool = False               # set when the page is served over HTTPS
+    apply_lease_seconds: float | None = None   # the claim's lease when the page writes (None: the default)
+    signin_free_failures: int = 5              # failed sign-ins of one login before it is locked
+    signin_free_failures_per_address: int = 20  # ... of one address (any login)
+    signin_base_delay_seconds: float = 1.0     # the first lock; each further failure doubles it
+    signin_max_delay_seconds: float = 900.0
 
     @classmethod
     def from_settings(cls, settings, *, odoo: OdooConnection | None = None,
@@ -96,7 +104,8 @@ class ApprovalPageConfig:
                    approval_groups=dict(settings.approval_groups),
                    session_idle_seconds=settings.web_session_idle_minutes * 60,
                    session_max_seconds=settings.web_session_max_hours * 3600,
-                   secure_cookies=settings.web_url.startswith("https://"))
+                   secure_cookies=settings.web_url.startswith("https://"),
+                   apply_lease_seconds=settings.apply_lease_seconds)
 
 
 def _templates() -> Jinja2Templates:
@@ -113,6 +122,9 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
     templates = _templates()
     sessions = SessionStore(idle_seconds=config.session_idle_seconds, max_age_seconds=config.session_max_seconds)
     app.state.approval_sessions = sessions
+    throttle = SignInThrottle(free_per_login=config.signin_free_failures,
+                              free_per_address=config.signin_free_failures_per_address,
+                              base_delay=config.signin_base_delay_seconds, max_delay=config.signin_max_delay_seconds)
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         response = templates.TemplateResponse(request, name, {"session": None, **context}, status_code=status)
@@ -191,18 +203,36 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
         if not expected or not secrets.compare_digest(expected, csrf):
             return _login_page(request, status=403, login=login,
                                message="The sign-in form expired; please sign in again.")
+        address = request.client.host if request.client else "?"
+        lock = throttle.locked(login, address)
+        if lock is not None:
+            wait = max(1, math.ceil(lock.seconds))
+            audit.record("sign_in_throttled", actor=login.strip() or "?", subject="approval page",
+                         details={"login": login.strip(), "address": address, "why": lock.why,
+                                  "retry_after_seconds": wait})
+            response = _login_page(request, status=429, login=login,
+                                   message=f"Too many failed sign-ins for this {lock.why}; try again in {wait} "
+                                           f"second{'s' if wait != 1 else ''}. Nothing was checked.")
+            response.headers["Retry-After"] = str(wait)
+            return response
         try:
             who = sign_in(config.odoo, login, password, groups=approving_groups(config.approval_groups),
                           agent_logins=config.agent_logins)
         except SignInRefused as exc:
             audit.record("sign_in_refused", actor=login.strip() or "?", subject="approval page",
-                         details={"reason": exc.reason})
+                         details={"reason": exc.reason, "address": address})
+            if exc.reason != "group_check_failed":
+                for started in throttle.failed(login, address):
+                    audit.record("sign_in_locked", actor=login.strip() or "?", subject="approval page",
+                                 details={"login": login.strip(), "address": address, "why": started.why,
+                                          "locked_for_seconds": started.seconds})
             status = 403 if exc.reason in ("missing_group", "agent") else 401
             if exc.reason == "group_check_failed":
                 status = 502
             return _login_page(request, status=status, login=login, message=str(exc))
         except OdooError as exc:
             return _login_page(request, status=502, login=login, message=f"Odoo cannot be reached: {exc}")
+        throttle.succeeded(login)
         session = sessions.open(login=who.login, uid=who.uid, name=who.name, secret=password)
         audit.record("sign_in", actor=who.login, subject="approval page", details={"uid": who.uid,
                                                                                     "groups": list(who.groups)})
@@ -249,7 +279,8 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
         decision = store.decision(proposal.id)
         application = store.application(proposal.id)
         detail = detail_of(proposal, odoo_url=config.odoo.url, decision=decision.to_dict() if decision else None,
-                           application=application.to_dict() if application else None)
+                           application=application.to_dict() if application else None,
+                           requested_by=store.requesters(proposal.id))
         links = [] if application is None else [
             {"model": r.model, "id": r.id, "name": r.name or f"{r.model} {r.id}",
              "url": record_url(config.odoo.url, r.model, r.id)} for r in application.records]
@@ -268,7 +299,7 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
             approve(store, audit, connection, proposal.id, post=bool(post), note=comment.strip(),
                     agent_logins=config.agent_logins, approval_groups=config.approval_groups)
         except ApprovalRefused as exc:
-            raise PageError(403, "Not approved", str(exc)) from None
+            raise _refused_page("Not approved", exc) from None
         except OdooError as exc:
             raise PageError(502, "Odoo cannot be reached", f"Nothing was decided: {exc}") from None
         if config.write_connection is None:
@@ -277,7 +308,7 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
 
     def _apply(proposal_id: str) -> str:
         from ledgerpilot.odoo.connection import connect
-        from ledgerpilot.odoo.write_back import apply_proposal
+        from ledgerpilot.odoo.write_back import ApplyBusy, ApplyRefused, apply_proposal
 
         try:
             client = connect(config.write_connection)
@@ -285,7 +316,10 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
             log.warning("approved %s but could not connect to write it: %s", proposal_id, exc)
             return "approved-not-written"
         try:
-            result = apply_proposal(client, store, audit, proposal_id)
+            result = apply_proposal(client, store, audit, proposal_id, lease_seconds=config.apply_lease_seconds)
+        except (ApplyBusy, ApplyRefused) as exc:
+            log.info("approved %s; another applier is writing (or wrote) it: %s", proposal_id, exc)
+            return "approved-written-elsewhere"
         except LedgerpilotError as exc:
             log.warning("approved %s but writing it failed: %s", proposal_id, exc)
             return "approved-not-written"
@@ -305,7 +339,7 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
             reject(store, audit, connection, proposal.id, note=comment.strip(), agent_logins=config.agent_logins,
                    approval_groups=config.approval_groups)
         except ApprovalRefused as exc:
-            raise PageError(403, "Not rejected", str(exc)) from None
+            raise _refused_page("Not rejected", exc) from None
         except OdooError as exc:
             raise PageError(502, "Odoo cannot be reached", f"Nothing was decided: {exc}") from None
         return redirect(f"/proposals/{proposal.id}?done=rejected")
@@ -319,8 +353,17 @@ NOTICES = {
     "apply-failed": ("error", "Approved, but Odoo refused the write; the reason is below. Nothing was half-written."),
     "approved-not-written": ("warn", "Approved, but Odoo could not be reached to write it; `ledgerpilot proposals "
                                      "apply` will write it later."),
+    "approved-written-elsewhere": ("ok", "Approved. Another applier (the schedule or `ledgerpilot proposals "
+                                         "apply`) took it to write it to Odoo; its outcome shows below."),
     "rejected": ("ok", "Rejected."),
 }
+
+
+def _refused_page(title: str, exc: ApprovalRefused) -> PageError:
+    """A refused decision: 409 when someone decided first (at the same moment or before), else 403."""
+    if exc.reason in CONFLICT_REASONS:
+        return PageError(409, "Already decided", str(exc), "Reload the proposal to see the decision that was kept.")
+    return PageError(403, title, str(exc))
 
 
 def _notice(done: str | None) -> tuple[str, str] | None:

@@ -57,6 +57,7 @@ class ProposalDetail:
     can_post: bool                # an entry: the approver may have it posted
     decision: Mapping[str, Any] | None
     application: Mapping[str, Any] | None
+    requested_by: tuple[str, ...] = ()   # who asked for it: none of them may approve it
 
 
 def kind_label(kind: str) -> str:
@@ -98,7 +99,7 @@ def rows_of(proposals: Sequence[Proposal]) -> list[ProposalRow]:
 
 
 def detail_of(proposal: Proposal, *, odoo_url: str, decision: Mapping[str, Any] | None = None,
-              application: Mapping[str, Any] | None = None) -> ProposalDetail:
+              application: Mapping[str, Any] | None = None, requested_by: Sequence[str] = ()) -> ProposalDetail:
     figures = tuple((str(key).replace("_", " "), _figure_text(value))
                     for key, value in proposal.evidence.figures.items())
     records = tuple(RecordLink(model=r.model, id=r.id, name=r.name or f"{r.model} {r.id}",
@@ -106,4 +107,6 @@ def detail_of(proposal: Proposal, *, odoo_url: str, decision: Mapping[str, Any] 
     call = json.dumps(proposal.payload.model_dump(mode="json"), indent=2, ensure_ascii=False, sort_keys=True)
     return ProposalDetail(row=row_of(proposal), summary=proposal.summary, state=proposal.state,
                           required_group=proposal.required_group, figures=figures, records=records, call=call,
-                          can_post=proposal.kind in ENTRY_KINDS, decision=decision, application=application)
+                          can_post=proposal.kind in ENTRY_KINDS, decision=decision, application=application,
+                          requested_by=tuple(dict.fromkeys([*([proposal.requested_by] if proposal.requested_by else []),
+                                                            *requested_by])))

@@ -3,6 +3,10 @@
 Odoo 17's "Send Webhook Notification" action posts JSON with ``_model``, ``_id`` and ``_action``
 (the rule's name and id) plus the fields the rule selects. We need the model and the record; the
 record is read back from Odoo before any check, so nothing in the body is trusted beyond that.
+
+Types are strict: ``_model`` a string, ``_id`` a JSON integer from 1 to 2**31 - 1 (Odoo's ids are
+PostgreSQL ``integer``) -- ``true``, ``1.0`` and ``"7"`` are refused, not coerced -- ``_action`` and
+``write_date`` strings. The receiver caps the body at :data:`MAX_BODY_BYTES` before and while reading it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 EventKind = Literal["vendor_bill", "purchase_order", "payment"]
 
@@ -22,6 +26,8 @@ EVENT_KINDS: dict[str, EventKind] = {
     "account.payment": "payment",
 }
 MAX_BODY_BYTES = 256 * 1024
+#: The largest id Odoo can have: its ids are PostgreSQL ``integer`` columns.
+MAX_ODOO_ID = 2**31 - 1
 
 
 class PayloadRejected(Exception):
@@ -31,10 +37,10 @@ class PayloadRejected(Exception):
 class OdooWebhook(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
 
-    model: str = Field(alias="_model", min_length=1, max_length=128)
-    id: int = Field(alias="_id", gt=0)
-    action: str = Field(default="", alias="_action", max_length=256)
-    write_date: str | None = Field(default=None, max_length=64)
+    model: StrictStr = Field(alias="_model", min_length=1, max_length=128)
+    id: StrictInt = Field(alias="_id", gt=0, le=MAX_ODOO_ID)
+    action: StrictStr = Field(default="", alias="_action", max_length=256)
+    write_date: StrictStr | None = Field(default=None, max_length=64)
 
     @property
     def kind(self) -> EventKind:
@@ -52,14 +58,15 @@ def parse_webhook(body: bytes) -> OdooWebhook:
         raise PayloadRejected(f"the body is larger than {MAX_BODY_BYTES // 1024} KiB")
     try:
         data: Any = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PayloadRejected(f"the body is not JSON: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise PayloadRejected(f"the body is not JSON: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise PayloadRejected("the body must be a JSON object with _model and _id")
     try:
         event = OdooWebhook.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+                             for e in exc.errors(include_input=False))
         raise PayloadRejected(f"invalid webhook body: {problems}") from None
     if event.model not in EVENT_KINDS:
         raise PayloadRejected(f"events of {event.model!r} are not handled; send account.move (vendor bills), "

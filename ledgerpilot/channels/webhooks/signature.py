@@ -10,6 +10,10 @@ A sender (the Odoo automation rule's relay, see docs/webhooks.md) sends three he
 A call is refused when a header is missing or malformed, the signature does not match (401), the
 timestamp is outside the allowed window (401: a captured call cannot be replayed later), or the nonce
 was already used inside that window (409: replayed now).
+
+The headers are checked in two steps so that nothing is read before it must be:
+:func:`check_headers` (present, well formed -- the timestamp 1 to 12 ASCII digits -- and fresh) runs
+before the body is read; :func:`check_signature` (the HMAC over the body) after.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ NONCE_HEADER = "X-Ledgerpilot-Nonce"
 SIGNATURE_HEADER = "X-Ledgerpilot-Signature"
 _NONCE = re.compile(r"[A-Za-z0-9_\-.:]{16,128}")
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class SignatureRejected(Exception):
@@ -48,11 +53,9 @@ def signed_headers(secret: str, body: bytes, *, timestamp: int, nonce: str) -> d
             "Content-Type": "application/json"}
 
 
-def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float, max_age_seconds: float) -> tuple[int, str]:
-    """``(timestamp, nonce)`` of a correctly signed, fresh call; else :class:`SignatureRejected`.
-
-    The nonce is not checked against earlier calls here (that needs the store: the caller does it).
-    """
+def check_headers(headers: Mapping[str, str], *, now: float, max_age_seconds: float) -> tuple[str, str, str]:
+    """``(timestamp, nonce, signature hex)`` when the three headers are present, well formed and the timestamp
+    fresh; else :class:`SignatureRejected` (401). Reads no body."""
     lower = {k.lower(): v for k, v in headers.items()}
     stamp = lower.get(TIMESTAMP_HEADER.lower(), "")
     nonce = lower.get(NONCE_HEADER.lower(), "")
@@ -60,16 +63,30 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float, 
     if not stamp or not nonce or not sent:
         missing = [h for h, v in ((TIMESTAMP_HEADER, stamp), (NONCE_HEADER, nonce), (SIGNATURE_HEADER, sent)) if not v]
         raise SignatureRejected(401, f"missing header(s): {', '.join(missing)}")
-    if not stamp.isdigit():
-        raise SignatureRejected(401, f"{TIMESTAMP_HEADER} must be Unix seconds")
+    if not _TIMESTAMP.fullmatch(stamp):
+        raise SignatureRejected(401, f"{TIMESTAMP_HEADER} must be Unix seconds: 1 to 12 ASCII digits")
     if not _NONCE.fullmatch(nonce):
         raise SignatureRejected(401, f"{NONCE_HEADER} must be 16-128 letters, digits or -_.:")
     match = _SIGNATURE.fullmatch(sent.strip())
     if match is None:
         raise SignatureRejected(401, f"{SIGNATURE_HEADER} must be sha256=<64 hex digits>")
-    expected = signature(secret, stamp, nonce, body)
-    if not hmac.compare_digest(expected, f"sha256={match.group(1).lower()}"):
-        raise SignatureRejected(401, "the signature does not match the body")
     if abs(now - int(stamp)) > max_age_seconds:
         raise SignatureRejected(401, f"the timestamp is more than {int(max_age_seconds)} s away from now")
+    return stamp, nonce, match.group(1).lower()
+
+
+def check_signature(secret: str, stamp: str, nonce: str, body: bytes, sent_hex: str) -> None:
+    """:class:`SignatureRejected` (401) unless ``sent_hex`` is the HMAC of ``body`` under ``secret``."""
+    expected = signature(secret, stamp, nonce, body)
+    if not hmac.compare_digest(expected, f"sha256={sent_hex}"):
+        raise SignatureRejected(401, "the signature does not match the body")
+
+
+def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float, max_age_seconds: float) -> tuple[int, str]:
+    """``(timestamp, nonce)`` of a correctly signed, fresh call; else :class:`SignatureRejected`.
+
+    The nonce is not checked against earlier calls here (that needs the store: the caller does it).
+    """
+    stamp, nonce, sent = check_headers(headers, now=now, max_age_seconds=max_age_seconds)
+    check_signature(secret, stamp, nonce, body, sent)
     return int(stamp), nonce

@@ -119,14 +119,14 @@ class FaultConfig:
     def validate(self) -> None:
         for name in ("error_rate", "drop_rate"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
         for name in ("latency_ms", "jitter_ms", "answer_delay_ms"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 3_600_000:
+                raise ValueError(f"{name} must be a number of milliseconds from 0 to 3600000, got {value!r}")
         if self.session_expiry is not None and (
-                not isinstance(self.session_expiry, (int, float)) or self.session_expiry < 0):
+                not isinstance(self.session_expiry, (int, float)) or not 0 <= self.session_expiry <= 10**9):
             raise ValueError(f"session_expiry must be seconds >= 0 or None, got {self.session_expiry!r}")
         statuses = tuple(self.error_statuses or ())
         if not statuses or any(s not in PROXY_ERROR_PAGES for s in statuses):
