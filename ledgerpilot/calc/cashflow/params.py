@@ -110,11 +110,12 @@ def parse_scenario(spec: str) -> Scenario:
         who, sep2, days_text = rest.rpartition(":")
         if not sep2 or not who.strip():
             raise ScenarioError(f"scenario {spec!r}: use delay_customer:NAME_OR_ID:DAYS, e.g. delay_customer:Acme Ltd:30")
-        days = _int(days_text, "the delay in days", spec)
+        days = _int(days_text, "the delay in days", spec, MAX_DELAY_DAYS)
         if days < 0:
             raise ScenarioError(f"scenario {spec!r}: the delay must not be negative")
         text = who.strip()
-        return Scenario(kind=kind, partner=int(text) if text.isdigit() else text, days=days)
+        return Scenario(kind=kind, partner=int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else text,
+                        days=days)
     if kind == "customer_default":
         text = rest.strip()
         return Scenario(kind=kind, partner=int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else text)
