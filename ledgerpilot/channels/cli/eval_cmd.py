@@ -4,6 +4,7 @@ answers to a set of CFO and controller questions."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import typer
@@ -219,10 +220,11 @@ def agent(
 
         if questions_file is not None:
             raise ConfigError("give either --questions or --blind, not both")
-        questions_file = BLIND_DIR / f"set-{blind.strip().lower()}.yaml"
-        if not questions_file.is_file():
+        letter = blind.strip().lower()
+        questions_file = BLIND_DIR / f"set-{letter}.yaml"
+        if not re.fullmatch(r"[a-z0-9-]{1,20}", letter) or not questions_file.is_file():
             known = ", ".join(p.stem.removeprefix("set-") for p in sorted(BLIND_DIR.glob("set-*.yaml")))
-            raise ConfigError(f"no blind set {blind!r}; the blind sets are: {known}")
+            raise ConfigError(f"no blind set {blind[:40]!r}; the blind sets are: {known}")
     questions = load_questions(questions_file)
     ids = _split_ids(only)
     questions.select(ids, limit)          # unknown ids are a usage error before anything starts
