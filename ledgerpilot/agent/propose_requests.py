@@ -27,7 +27,9 @@ _POLITE = (r"(?:(?:please|pls|kindly|can you|could you|would you|will you|go ahe
 _ENTRY_REQUEST = re.compile(r"\b(?:draft|propose|prepare|create|raise|make|set up|suggest|queue)\s+"
                             r"(?:an?|the|one|new)\s+(?:[\w-]+\s+){0,3}?"
                             r"(?:entry|accrual|journal|je|reclass(?:ification)?|adjustment)\b", re.IGNORECASE)
-_ACTIVITY_REQUEST = re.compile(r"\b(?:create|schedule|add|set up|log|assign|plan|open|make|propose|put|leave|drop"
+_ACTIVITY_REQUEST = re.compile(r"\b(?:activity|task|reminder|follow[- ]?up|to[- ]?do)\s+(?:be\s+)?(?:proposed|drafted"
+                               r"|prepared|created|set up|scheduled|queued)\b"
+                               r"|\b(?:create|schedule|add|set up|log|assign|plan|open|make|propose|put|leave|drop"
                                r"|prepare|draft|raise|queue|book|suggest)\s+"
                                r"(?:an?|the|one|new)\s+(?:[\w-]+\s+){0,2}?"
                                r"(?:activity|task|reminder|follow[- ]?up|to[- ]?do)\b"
@@ -45,7 +47,7 @@ _MONTH_END = re.compile(r"\b(?:month[- ]end|end of (?:the )?month|end of (?P<whi
 _JOURNAL = re.compile(r"\b(?:in|into|on)\s+(?:the\s+)?(?P<code>[A-Za-z]{2,6}\d?)\s+journal\b"
                       r"|\bjournal\s+(?P<code2>[A-Z]{2,6}\d?)\b")
 _AMOUNT_CUE = re.compile(r"\b(?:for|of|amount(?:ing)? (?:to|of)?|totall?ing|worth)\s+", re.IGNORECASE)
-_DUE = re.compile(r"\b(?:due\s+)?(?:in|within)\s+(?P<count>\d+|one|two|three|four|five|six|seven|ten|fourteen)\s+"
+_DUE = re.compile(r"\b(?:due\s+)?(?:in|within)\s+(?P<count>\d+|a|an|one|two|three|four|five|six|seven|ten|fourteen)\s+"
                   r"(?P<unit>days?|weeks?)\b", re.IGNORECASE)
 _ASSIGN = re.compile(r"\b(?:assign(?:ed)?\s+(?:it\s+)?to|for user|owner)\s+(?P<who>[\w.@ -]{2,40})", re.IGNORECASE)
 _SUMMARY = re.compile(r"\b(?:to|about|saying|re:?)\s+(?P<what>(?!me\b|him\b|her\b|them\b)[^,.;:]+?)"
@@ -57,7 +59,7 @@ _AFTER_COLON = re.compile(r":\s*(?P<what>[^\n]{3,200}?)\s*(?=[.!?](?:\s|$)|,\s*(
 _QUOTED = re.compile(r"[\"“](?P<text>[^\"”]+)[\"”]")
 #: any day: only whether a text names a period matters here, not which year
 _ANY_DAY = dt.date(2000, 1, 1)
-_NUMBER_WORDS_DUE = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
+_NUMBER_WORDS_DUE = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
                      "fourteen": 14}
 
 

@@ -340,7 +340,8 @@ def find_duration_days(text: str) -> int | None:
 
 _DOWN_WORDS = (r"drops?|dropped|falls?|fell|declines?|decreases?|down|lower|shrinks?|shrinking|slumps?|dips?|lose"
                r"|cut|miss|minus|falling|dropping|declining|decreasing|gone|lost|less|wiped|loses|losing|halved"
-               r"|tanks?|tanked|collapses?|collapsed|crash(?:es|ed)?|plunges?|plunged|reduced?|reduction")
+               r"|tanks?|tanked|collapses?|collapsed|crash(?:es|ed)?|plunges?|plunged|reduced?|reduction"
+               r"|slips?|slipped|slipping|slides?|slid|softens?|softened|weakens?|weakened|worse")
 _UP_WORDS = r"rises?|grows?|increases?|up|higher|jumps?|climbs?|improves?|plus|gain|beat|boost"
 _PERCENT = re.compile(r"(?P<sign>[-+])?\s*(?P<value>\d+(?:\.\d+)?)\s*(?:%|percent\b|pct\b|per cent\b)", re.IGNORECASE)
 
@@ -421,7 +422,10 @@ _DELAY_WORDS = re.compile(r"\b(?:clients?|debtors?|buyers?)\b[^.?!]{0,40}?\b(?:e
 _DEFAULT_WORDS = re.compile(r"\b(?:doesn'?t|does not|don'?t|do not|never|won'?t|will not|can'?t|cannot|fails? to"
                             r"|stops?|stopped)\s+(?:ever\s+)?(?:pay|pays|paid|paying|settle|settles|settled|settling)\b"
                             r"|\bdefaults?\b|\bdefaulted\b|\bdefaulting\b|"
-                            r"\bgoes?\s+(?:bust|bankrupt|under|insolvent)\b|\bbankrupt(?:cy)?\b|\binsolven(?:t|cy)\b|"
+                            r"\b(?:goes?|went|gone|going)\s+(?:bust|bankrupt|under|insolvent|belly up)\b"
+                            r"|\bbankrupt(?:cy)?\b|\binsolven(?:t|cy)\b|\bfolds?\b|\bfolded\b|"
+                            r"\bnever\s+(?:see|saw|seen|get|got|receive|received|collect|collected)\s+(?:a\s+(?:penny|cent|dime"
+                            r"|thing)|anything|any of it|the money|a payment|paid)\b|"
                             r"\bwrite[- ]off\b|\bwe lose\b|\bnon[- ]?payment\b", re.IGNORECASE)
 _SALES_WORDS = re.compile(r"\b(?:sales|revenue|revenues|turnover|bookings|orders|top[- ]line|demand)\b", re.IGNORECASE)
 _DEFER_WORDS = re.compile(r"\b(?:postpone[sd]?|defer(?:red|s)?|delay(?:ed|s)?|push(?:ed)?(?:\s+back|\s+out)?|move[sd]?|"

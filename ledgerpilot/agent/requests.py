@@ -97,6 +97,9 @@ _NEEDS_OBJECT = {
     "execute": r"(?:the |this |that )?(?:payment|payments|transfer|wire|batch|pay run)",
     "settle": r"(?:the |this |that |all |our )?(?:bill|bills|invoice|invoices|account|balance|debt|[A-Z]\w+)",
     "book": r"(?!(?:a |the )?(?:meeting|call|flight|room|hotel)\b)",
+    "confirm": r"(?:the |this |that |our |all )?(?:payment|payments|order|po|purchase order|invoice|bill|receipt|booking"
+               r"|entry|entries|transfer)\b",
+    "validate": r"(?:the |this |that |our |all )?(?:payment|payments|order|po|invoice|bill|entry|entries|transfer)\b",
 }
 _LEAD = (r"(?:(?:ok(?:ay)?|so|now|then|and|also|right|alright|hey|hi|yes|sure|great|thanks)[,!]?\s+)*"
          r"(?:(?:please|pls|plz|kindly|just|quickly|simply|urgent(?:ly)?|asap|immediately|now)[,!]?\s+)*"

@@ -99,6 +99,8 @@ MIN_SCORE = 0.30
 PART_MIN_SCORE = 0.55
 #: ... unless it scores at least this for a tool already planned: then it continues the same question
 PART_CONTINUATION = 0.2
+#: ... and however it starts, a part that scores this much for a planned tool asks about the same thing
+PART_STRONG_CONTINUATION = 0.4
 #: how many earlier questions of the thread a follow-up may reach back to (the thread keeps as many turns)
 FOLLOW_UP_TURNS = 6
 #: a follow-up that changes nothing the earlier tools take asks its own best tool from this score; one that
@@ -130,22 +132,38 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|the same|same|this) (?:month|period|qua
                              re.IGNORECASE)
 #: a follow-up about someone else than the earlier subject ("are there other customers even slower than them?")
 _OTHERS = re.compile(r"\b(?:other|others|else|besides|apart from|except)\b", re.IGNORECASE)
+#: a part that starts like a question of its own ("..., and is it enough to last the quarter?")
+_QUESTION_WORDS = re.compile(r"^\W*(?:and\s+|also\s+|but\s+)*(?:what|how|which|who|when|where|why|is|are|was|were|do|does"
+                             r"|did|will|would|can|could|should|have|has)\b", re.IGNORECASE)
+#: a follow-up that turns to the other ledger: "the customer side", "the supplier side", "the other side"
+_SIDE = re.compile(r"\b(?P<ar>customers?|clients?|receivables?|debtors?|sales)(?:'s?)?\s+side\b"
+                   r"|\b(?P<ap>suppliers?|vendors?|payables?|creditors?|purchases?)(?:'s?)?\s+side\b"
+                   r"|\b(?P<other>other)\s+side\b", re.IGNORECASE)
+#: a question beside a request to act: a question mark, a question word, or "tell me / show me ..."
+_ASKS = re.compile(r"\?|^\W*(?:and\s+|also\s+|then\s+)*(?:what|how|which|who|when|where|why|is|are|do|does|did|can|could"
+                   r"|tell me|show me|give me|let me know|list)\b", re.IGNORECASE)
 #: words that point at the previous answer itself: "how much of that", "in it", "of those"
 _OF_THAT = re.compile(r"\b(?:of|in|from|on|behind) (?:that|it|those|them|these|this)\b|\bthat one\b", re.IGNORECASE)
 #: a part that offers an alternative of the same question ("..., or should I worry about them?") adds no tool
 _ALTERNATIVE = re.compile(r"^\s*(?:or|but not|not|doesn'?t matter|does not matter|never mind|regardless|no matter"
-                          r"|don'?t care|whatever)\b", re.IGNORECASE)
+                          r"|don'?t care|whatever|i don'?t mean|i do not mean|i'?m not asking|rather than|instead of"
+                          r"|as opposed to)\b", re.IGNORECASE)
 #: the whole company rather than one department: a budget follow-up drops the department
 _ALL_DEPARTMENTS = re.compile(r"\b(?:all|every|each) (?:the )?(?:departments?|depts?|cost cent(?:er|re)s?)\b"
                               r"|\b(?:company[- ]wide|whole company|overall|in total|all together|altogether)\b",
                               re.IGNORECASE)
 _WHAT_IF = re.compile(r"\b(?:what if|if|suppose|supposing|assum\w*|scenario|stress|would|were to|should|impact|say"
                       r"|model|simulate|what happens|how bad|how low|how much lower)\b", re.IGNORECASE)
-_BUDGET_WORDS = re.compile(r"\b(?:budget\w*|afford\w*|fits?|room|headroom|overspend\w*|over budget|within|enough"
-                           r"|absorb)\b", re.IGNORECASE)
+_BUDGET_WORDS = re.compile(r"\b(?:budget\w*|afford\w*|fits?|room|headroom|overspend\w*|overspent|over budget|within"
+                           r"|enough|absorb|plan|planned|target|over plan|under plan)\b", re.IGNORECASE)
+#: words about what we owe: a part with them is not about a named customer's invoices
+_VENDOR_WORDS = re.compile(r"\b(?:suppliers?|vendors?|bills?|payables?|creditors?|we owe)\b", re.IGNORECASE)
 _PO_WORDS = re.compile(r"\b(?:purchase orders?|po|pos)\b", re.IGNORECASE)
-_LOOKUP_WORDS = re.compile(r"\b(?:show|find|look ?up|open|pull up|details?|what is|what s|who is|status of"
-                           r"|is .* paid)\b", re.IGNORECASE)
+_LOOKUP_WORDS = re.compile(r"\b(?:show|find|look ?up|pull up|details?|what is|what s|who is|status of"
+                           r"|is .* paid)\b|^\W*open\b", re.IGNORECASE)
+#: the forecast named as such ("the 13-week forecast", "the cash projection"): asked for in its own right
+_FORECAST_NOUNS = re.compile(r"\b(?:forecast|projection|outlook|13[- ]week|thirteen[- ]week|weekly cash|cash flow plan)\b",
+                             re.IGNORECASE)
 
 #: what the grammar finds in a message and adds to a tool's probability (documented in offline-mode.md)
 EVIDENCE: dict[str, float] = {
@@ -266,17 +284,20 @@ class OfflineRouter:
         return classify(text, proposal_requested=proposal is not None, intent=intent, probability=probability,
                         names_books=books)
 
-    def _score(self, texts: Sequence[str], names: NameIndex | None) -> list[_Scored]:
+    def _score(self, texts: Sequence[str], names: NameIndex | None, customer_context: bool = False) -> list[_Scored]:
+        """Each text's score per read tool; ``customer_context``: the texts are parts of a message about one
+        named customer."""
         model = self.model
         out = []
         for text, intents in zip(texts, model.score(list(texts))):
             total = {t: intents.probability(t) for t in READ_TOOLS}
             for tool_name, weight in _evidence(text, names).items():
                 total[tool_name] = total.get(tool_name, 0.0) + weight
-            if _names_one_customer(text, names):
+            if (_names_one_customer(text, names) or customer_context) and not _VENDOR_WORDS.search(text):
                 # what one named customer owes is that customer's view, not the ageing of all customers
-                total["customer_payment_behaviour"] += total["receivables_ageing"]
-                total["receivables_ageing"] = 0.0
+                # (and in a message about one customer, a part asking about open invoices is about its own)
+                total["customer_payment_behaviour"] += total["receivables_ageing"] + total["payables_ageing"]
+                total["receivables_ageing"] = total["payables_ageing"] = 0.0
             out.append(_Scored(intents, total))
         return out
 
@@ -287,8 +308,11 @@ class OfflineRouter:
         if _COMPARISON.search(text):
             parts = [piece for p in parts for piece in _COMPARED_WITH.split(p) if piece.strip()]
         parts = parts if len(parts) > 1 else []
-        part_scores = self._score(parts, names) if parts else []
+        part_scores = self._score(parts, names, customer_context=_names_one_customer(text, names)) if parts else []
         best, best_score = whole.best()
+        if best == "cash_forecast" and (mention := find_scenario(text, names)) is not None and not mention.missing:
+            # a forecast under a change the message states ("revenue down 15%: do we survive?") is that what-if
+            best, best_score = "cash_scenario", max(best_score, whole.total.get("cash_scenario", 0.0))
         request_intent = whole.intents.best if whole.intents.best in REQUEST_INTENTS else None
         if best_score < MIN_SCORE or (request_intent and whole.intents.confidence > best_score):
             return _unknown(_unknown_reason(text), whole), []
@@ -298,8 +322,12 @@ class OfflineRouter:
             name, value = score.best()
             # a part that still leans to a tool already planned continues that question ("salaries and suppliers
             # in the coming weeks", "top 8 customers"); a comparison names both sides on purpose
-            continues = not compared and (any(score.total.get(t, 0.0) >= PART_CONTINUATION for t in order)
-                                          or _arguments_only(part))
+            asks_anew = bool(_QUESTION_WORDS.match(part))
+            planned = max((score.total.get(t, 0.0) for t in order), default=0.0)
+            continues = not compared and (_arguments_only(part)
+                                          or _about_the_same(part, text[:offset], names)
+                                          or planned >= PART_STRONG_CONTINUATION
+                                          or (not asks_anew and planned >= PART_CONTINUATION))
             if name not in order and value >= PART_MIN_SCORE and not continues \
                     and score.intents.best not in REQUEST_INTENTS:
                 order[name] = offset
@@ -310,9 +338,14 @@ class OfflineRouter:
             firsts = {name: offset for name, offset in order.items()}
             order = firsts
         tools = sorted(order, key=lambda t: (order[t], READ_TOOLS.index(t)))
-        if "cash_scenario" in tools and "cash_forecast" in tools \
-                and tools.index("cash_forecast") > tools.index("cash_scenario"):
-            tools.remove("cash_forecast")   # asked after a what-if, the forecast is the what-if's own base
+        if "cash_scenario" in tools and "cash_forecast" in tools:
+            # the what-if reports the base forecast too: a separate forecast only when the message names the
+            # forecast itself before the what-if ("give me the 13-week forecast, and what if ...")
+            what_if = [offset for part, score, offset in zip(parts, part_scores, _part_offsets(text, parts))
+                       if score.best()[0] == "cash_scenario" or find_scenario(part, names) is not None]
+            cut = min(what_if) if what_if else 0
+            if not _FORECAST_NOUNS.search(text[:cut]):
+                tools.remove("cash_forecast")
         tools = _coherent(tools)
         return _plan_with_arguments(text, tools, today, names, _confidence(whole, best),
                                     "asked about {tools}", intents=whole.intents), tools
@@ -328,7 +361,7 @@ class OfflineRouter:
         elif request.family in _ACT_READS:
             calls.append(PlannedCall(_ACT_READS[request.family], {}))
         rest = text.replace(request.clause, " ").strip(" .,;:!-") if request.clause else ""
-        if len(normalise(rest).split()) >= 3:
+        if len(normalise(rest).split()) >= 3 and _ASKS.search(rest):
             scored = self._score([rest], names)[0]
             if self._request(rest, today, names, scored).kind == "question":
                 plan, _ = self._route_alone(rest, today, names, scored)
@@ -368,10 +401,18 @@ class OfflineRouter:
             if asked_resolved:
                 alone, asked = alone_resolved, asked_resolved
                 own_best, own_score = self._score([resolved], names)[0].best()
+        side = _SIDE.search(text)
+        ageing = {"receivables_ageing", "payables_ageing"}
+        if side and set(earlier) & ageing:
+            target = ("receivables_ageing" if side.group("ar") else "payables_ageing" if side.group("ap") else
+                      next(iter(ageing - set(earlier)), "receivables_ageing"))
+            return _plan_with_arguments(resolved, [target], today, names, alone.confidence,
+                                        "follow-up turning to the {tools}", {target: _carry(carried, target)},
+                                        intents=alone.intents)
         needed = FOLLOW_UP_OVERRIDE_SCORE if _changes_earlier(resolved, earlier, today, names) else FOLLOW_UP_OWN_SCORE
         if _OF_THAT.search(text):
             needed = max(needed, FOLLOW_UP_SAME_SUBJECT_SCORE)   # "how much of that is overdue?" asks about the same
-        if resolved != text and any("customer" in args for args in earlier.values()) and not _OTHERS.search(text):
+        if resolved != text and "customer_payment_behaviour" in earlier and not _OTHERS.search(text):
             needed = max(needed, FOLLOW_UP_SAME_SUBJECT_SCORE)   # "they" is still the same customer
         if not asked and own_score >= needed:
             asked = [own_best]      # short follow-ups score low on their own: "same thing on the supplier side"
@@ -457,6 +498,17 @@ december jan feb mar apr jun jul aug sep sept oct nov dec q1 q2 q3 q4 ytd mtd qt
 """.split())
 
 
+_IT = re.compile(r"\b(?:it|its|this|that|they|them|their|these|those)\b", re.IGNORECASE)
+
+
+def _about_the_same(part: str, before: str, names: NameIndex | None) -> bool:
+    """A part about "it" that names nothing of its own, after a record or partner was named ("can you pull up
+    BILL/2026/11/0036, is it paid, when was it due?"), asks more about that record."""
+    named_before = bool(find_references(before)) or (names is not None and _names_something(before, names))
+    return named_before and bool(_IT.search(part)) and not find_references(part) and not (
+        names is not None and _names_something(part, names)) and find_scenario(part, names) is None
+
+
 def _arguments_only(part: str) -> bool:
     words = [w for w in normalise(part).split() if not w.isdigit()]
     return bool(words) and all(w in _ARGUMENT_WORDS for w in words)
@@ -526,7 +578,9 @@ _PROPOSAL_KINDS: tuple[tuple[str, str], ...] = (
     (r"adjusting entr(?:y|ies)|adjustments?|journal entr(?:y|ies)", "adjusting_entry"),
 )
 _MIN_SCORE_WORDS = re.compile(r"\b(?:risk|score)\w*\s+(?:of\s+)?(?:above|over|at least|>=?|greater than|higher than"
-                              r"|more than)\s+(?P<value>0?\.\d+|1(?:\.0+)?|\d{1,3}\s*%)", re.IGNORECASE)
+                              r"|more than)\s+(?P<value>0?\.\d+|1(?:\.0+)?|\d{1,3}\s*%)"
+                              r"|\b(?:risk|score)\w*\s+(?:of\s+)?(?P<value2>0?\.\d+|1(?:\.0+)?|\d{1,3}\s*%)\s+"
+                              r"(?:or|and)\s+(?:higher|more|above|over|up)\b", re.IGNORECASE)
 
 
 def _first_kind(text: str, table: Sequence[tuple[str, str]]) -> str | None:
@@ -543,7 +597,7 @@ def _min_score(text: str) -> float | None:
     match = _MIN_SCORE_WORDS.search(text)
     if not match:
         return None
-    raw = match.group("value").replace(" ", "")
+    raw = (match.group("value") or match.group("value2")).replace(" ", "")
     value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
     return value if 0 <= value <= 1 else None
 
@@ -813,6 +867,13 @@ def _adjusted_scenario(question: str, earlier: dict[str, Any], names: NameIndex 
     if mention is not None and not mention.missing and not (mention.kind == kind == "sales_change"):
         return {}                                   # a new what-if of its own
     adjusted = dict(earlier)
+    if (factor := _scale_factor(question)) is not None:
+        # "twice as bad", "half as much": the same what-if, its size scaled
+        for key in ("days", "percent", "weeks"):
+            if isinstance(adjusted.get(key), (int, float)):
+                scaled = adjusted[key] * factor
+                adjusted[key] = round(scaled, 2) if key == "percent" else max(1, int(round(scaled)))
+        return adjusted
     days = find_duration_days(question)
     if kind in ("delay_collections", "delay_customer") and days is not None:
         adjusted["days"] = days
@@ -831,6 +892,19 @@ def _adjusted_scenario(question: str, earlier: dict[str, Any], names: NameIndex 
         if customer.match is not None:
             adjusted["customer"] = customer.match.name
     return adjusted
+
+
+_SCALE = re.compile(r"\b(?P<twice>twice|double|two times)\s+(?:as\s+)?(?:bad|much|big|large|long|deep|severe|that|it)\b"
+                    r"|\b(?P<half>half)\s+as\s+(?:bad|much|big|large|long|deep|severe)\b"
+                    r"|\b(?P<three>three times|triple)\s+(?:as\s+)?(?:bad|much|big|large|long|that|it)\b",
+                    re.IGNORECASE)
+
+
+def _scale_factor(question: str) -> float | None:
+    match = _SCALE.search(question)
+    if not match:
+        return None
+    return 2.0 if match.group("twice") else 0.5 if match.group("half") else 3.0
 
 
 _BARE_CHANGE = re.compile(r"(?:and|what about|how about|or|say)?\s*(?P<value>[-+]?\d+(?:\.\d+)?)\s*(?:instead)?")

@@ -5,7 +5,8 @@ The questions come from a question file (:mod:`ledgerpilot.evals.question_file`:
 asked through ``Agent.ask`` — the same call ``ledgerpilot chat`` and the Discuss bot make — and scored:
 
 - **right**: for a read question, exactly the expected tools with every expected argument; for an
-  action request, a refusal that stores nothing and calls no tool but the reads it may show; for an
+  action request, a refusal that proposes and stores nothing and calls the reads a question beside it
+  asks for (other reads it may show); for an
   out-of-scope question, a refusal and no tool at all; for a proposal request, the propose tool with
   the stated arguments;
 - **facts**: the *truths* the answer must state (``evals.truth``): values computed by plain queries
@@ -315,11 +316,22 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
                                                             f"{', '.join(repr(g) for g in received)}", where=parser))
 
     said_no = declined(said)
-    if question.expects_refusal:
+    if question.category == "action":
+        # the refusal may show reads of its own; what it must not do is propose or store
+        proposing = [t for t in called if t.startswith("propose_")]
+        misses = [m for m in misses if not (m.kind == "routing" and m.detail.startswith("unrelated"))]
+        if proposing:
+            misses.append(Miss(kind="routing", detail=f"a request to act called {', '.join(proposing)}",
+                               where=router))
+        routing_ok = not missing and not proposing
         right = routing_ok and said_no and stored == 0
         if not said_no:
-            what = "act itself" if question.category == "action" else "see this in the books"
-            misses.append(Miss(kind="refusal", detail=f"the answer does not say it cannot {what}",
+            misses.append(Miss(kind="refusal", detail="the answer does not say it cannot act itself",
+                               where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/graphs/chat.py"))
+    elif question.expects_refusal:
+        right = routing_ok and said_no and stored == 0
+        if not said_no:
+            misses.append(Miss(kind="refusal", detail="the answer does not say it cannot see this in the books",
                                where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/graphs/chat.py"))
     else:
         right = routing_ok and args_ok == args_checked

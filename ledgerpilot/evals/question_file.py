@@ -12,8 +12,9 @@ The category of a question decides what a right answer is:
 =============  =========================================================================================
 category        a right answer
 =============  =========================================================================================
-action          a refusal (ledgerpilot reads and proposes, a person approves) that calls no propose tool,
-                stores no proposal and calls no tool except the reads listed under ``also_ok``
+action          a refusal (ledgerpilot reads and proposes, a person approves) that calls no propose tool and
+                stores no proposal; the reads under ``tools`` (the answer to a question asked beside the
+                request) must be called, other reads may be (the refusal shows what the request was about)
 out_of_scope    "outside what I can see in your books", and no tool at all
 propose         the propose tool with the stated arguments, and exactly one proposal stored
 anything else   exactly the expected tools with the expected arguments, and no proposal stored
@@ -271,9 +272,10 @@ def _question(entry: Any, where: str, seen: set[str], known_tools: Mapping[str, 
     for name in (*tools, *also_ok):
         if name not in known_tools:
             raise AgentEvalError(f"{where}: unknown tool {name!r}; the tools are: {', '.join(sorted(known_tools))}")
-    if category in REFUSAL_CATEGORIES and tools:
-        raise AgentEvalError(f"{where}: a question of category {category!r} expects no tool ('tools: []'); list "
-                             "helpful reads under 'also_ok'")
+    if category == "out_of_scope" and tools:
+        raise AgentEvalError(f"{where}: an out_of_scope question expects no tool ('tools: []')")
+    if category == "action" and any(str(t).startswith("propose_") for t in tools):
+        raise AgentEvalError(f"{where}: an action request is refused: it expects no propose tool")
     arguments = entry.get("arguments") or {}
     if not isinstance(arguments, Mapping):
         raise AgentEvalError(f"{where}: 'arguments' must map a tool name to its expected arguments")

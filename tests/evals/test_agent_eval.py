@@ -93,7 +93,8 @@ def test_no_eval_question_is_a_near_copy_of_an_intent_example():
     ({"id": "a", "question": "q?", "tools": ["cash_forecast"], "arguments": {"cash_forecast": {"horizon": 3}}},
      "cash_forecast has no argument ['horizon']"),
     ({"id": "a", "question": "q?", "tools": ["cash_position"], "facts": ["x.y"]}, "unknown key(s) ['facts']"),
-    ({"id": "a", "category": "action", "question": "pay it", "tools": ["find_record"]}, "expects no tool"),
+    ({"id": "a", "category": "out_of_scope", "question": "rain?", "tools": ["find_record"]}, "expects no tool"),
+    ({"id": "a", "category": "action", "question": "pay it", "tools": ["propose_note"]}, "expects no propose tool"),
 ])
 def test_malformed_question_files_are_refused_with_the_reason(tmp_path, entry, message):
     path = tmp_path / "questions.yaml"
@@ -202,6 +203,10 @@ def test_refusals_are_scored_on_what_the_answer_says_and_stores(tmp_path):
     silent = score_answer(action, "Pay BILL/1", {}, _answer("BILL/1 is 5.00 EUR.", [lookup], checked=1,
                                                              traceable=1), {}, [])
     assert not silent.right and any(m.kind == "refusal" for m in silent.misses)
+    extra = score_answer(action, "Pay BILL/1", {}, _answer(refusal, [lookup, _result("payables_ageing", {})]), {}, [])
+    assert extra.right                     # a refusal may show reads of its own
+    proposing = score_answer(action, "Pay BILL/1", {}, _answer(refusal, [_result("propose_note", {})]), {}, [])
+    assert not proposing.right
     stored = score_answer(action, "Pay BILL/1", {}, _answer(refusal, []), {}, [], stored=1)
     assert not stored.right and any(m.kind == "stored" for m in stored.misses)
     outside = _question(tmp_path, category="out_of_scope", question="Weather?", tools=[])
