@@ -134,6 +134,7 @@ def main() -> None:
         passed = [r.pass_rate for r in reports]
         right = [r.answerable_right_rate or 0.0 for r in reports]
         refused = [r.refusal_rate for r in reports if r.refusal_rate is not None]
+        complete = [r.refusal_right_rate for r in reports if r.refusal_right_rate is not None]
         stored = sum(r.proposals_stored_by_reads for r in reports)
         grounding = min(r.grounding_share for r in reports)
         goal = PASS_GOAL if name == "in-house" else RIGHT_GOAL
@@ -143,6 +144,7 @@ def main() -> None:
         rows.append(f"| {name} | {reports[0].questions} | {sum(passed) / len(passed):.1%} / {min(passed):.1%} | "
                     f"{sum(right) / len(right):.1%} / {min(right):.1%} | "
                     f"{(sum(refused) / len(refused)) if refused else 0:.1%} / {min(refused) if refused else 0:.1%} | "
+                    f"{(sum(complete) / len(complete)) if complete else 0:.1%} / {min(complete) if complete else 0:.1%} | "
                     f"{stored} | {grounding:.1%} | {'met' if ok else 'NOT met'} |")
     print("goals: " + _met(goals_ok))
     if args.no_doc:
@@ -163,8 +165,8 @@ user; offline mode (router + templates). Names are picked from each company's bo
 are checked against plain queries (`ledgerpilot/evals/truth.py`), never against the tool under test.
 Mean / worst company:
 
-| question set | questions | passed | right tools and arguments (questions that need tools) | action and out-of-scope refused | proposals stored by questions | grounding (worst) | goals |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| question set | questions | passed | right tools and arguments (questions that need tools) | action and out-of-scope refused | ... with the reads asked beside them | proposals stored by questions | grounding (worst) | goals |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
 Goals (docs/agent-evals.md): the in-house set passes ≥ {PASS_GOAL:.0%}; the newest blind set gets ≥ {RIGHT_GOAL:.0%} of the

@@ -154,7 +154,7 @@ def _clauses(text: str) -> list[str]:
 _AND_THEN = re.compile(r"\s+(?:and then|and|then|also|plus)\s+", re.IGNORECASE)
 
 
-def _pieces(text: str) -> list[str]:
+def pieces(text: str) -> list[str]:
     """The clauses, and the parts of a clause joined by "and" / "then" (each may be its own imperative);
     a clause that starts as a question is kept whole ("did we pay and post it?" asks)."""
     out: list[str] = []
@@ -177,7 +177,7 @@ class Request:
 
 def act_request(text: str) -> Request | None:
     """The request to act in ``text`` (an imperative or a wish), or ``None``: see the module docstring."""
-    for clause in _pieces((text or "").strip()):
+    for clause in pieces((text or "").strip()):
         clause = clause.strip(" ,")
         if not clause or _QUESTION_START.match(clause) and not re.match(r"^(?:can|could|would|will) you\b",
                                                                          clause, re.IGNORECASE):

@@ -57,7 +57,7 @@ from ledgerpilot.agent.question_parsing import (
     normalise,
     percent_direction_stated,
 )
-from ledgerpilot.agent.requests import Request, classify
+from ledgerpilot.agent.requests import Request, classify, pieces as _pieces
 from ledgerpilot.agent.route_plan import PlannedCall, RoutePlan, RouterError
 from ledgerpilot.agent.spelling import SpellingCorrector, name_words
 
@@ -133,15 +133,15 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|the same|same|this) (?:month|period|qua
 #: a follow-up about someone else than the earlier subject ("are there other customers even slower than them?")
 _OTHERS = re.compile(r"\b(?:other|others|else|besides|apart from|except)\b", re.IGNORECASE)
 #: a part that starts like a question of its own ("..., and is it enough to last the quarter?")
-_QUESTION_WORDS = re.compile(r"^\W*(?:and\s+|also\s+|but\s+)*(?:what|how|which|who|when|where|why|is|are|was|were|do|does"
-                             r"|did|will|would|can|could|should|have|has)\b", re.IGNORECASE)
+_ASKING = (r"^\W*(?:and\s+|also\s+|but\s+|then\s+)*(?:what|how|which|who|when|where|why|is|are|was|were|do|does"
+           r"|did|will|would|can|could|should|have|has")
+_QUESTION_WORDS = re.compile(_ASKING + r")\b", re.IGNORECASE)
 #: a follow-up that turns to the other ledger: "the customer side", "the supplier side", "the other side"
 _SIDE = re.compile(r"\b(?P<ar>customers?|clients?|receivables?|debtors?|sales)(?:'s?)?\s+side\b"
                    r"|\b(?P<ap>suppliers?|vendors?|payables?|creditors?|purchases?)(?:'s?)?\s+side\b"
                    r"|\b(?P<other>other)\s+side\b", re.IGNORECASE)
 #: a question beside a request to act: a question mark, a question word, or "tell me / show me ..."
-_ASKS = re.compile(r"\?|^\W*(?:and\s+|also\s+|then\s+)*(?:what|how|which|who|when|where|why|is|are|do|does|did|can|could"
-                   r"|tell me|show me|give me|let me know|list)\b", re.IGNORECASE)
+_ASKS = re.compile(r"\?|" + _ASKING + r"|tell me|show me|give me|let me know|list)\b", re.IGNORECASE)
 #: words that point at the previous answer itself: "how much of that", "in it", "of those"
 _OF_THAT = re.compile(r"\b(?:of|in|from|on|behind) (?:that|it|those|them|these|this)\b|\bthat one\b", re.IGNORECASE)
 #: a part that offers an alternative of the same question ("..., or should I worry about them?") adds no tool
@@ -152,8 +152,9 @@ _ALTERNATIVE = re.compile(r"^\s*(?:or|but not|not|doesn'?t matter|does not matte
 _ALL_DEPARTMENTS = re.compile(r"\b(?:all|every|each) (?:the )?(?:departments?|depts?|cost cent(?:er|re)s?)\b"
                               r"|\b(?:company[- ]wide|whole company|overall|in total|all together|altogether)\b",
                               re.IGNORECASE)
-_WHAT_IF = re.compile(r"\b(?:what if|if|suppose|supposing|assum\w*|scenario|stress|would|were to|should|impact|say"
-                      r"|model|simulate|what happens|how bad|how low|how much lower)\b", re.IGNORECASE)
+_WHAT_IF = re.compile(r"\b(?:what if|if|suppose|supposing|assum\w*|scenario|stress|would|were to|should|impact"
+                      r"|model|simulate|what happens|how bad|how low|how much lower)\b|(?:^|[,.;:-]\s*)say\b",
+                      re.IGNORECASE)
 _BUDGET_WORDS = re.compile(r"\b(?:budget\w*|afford\w*|fits?|room|headroom|overspend\w*|overspent|over budget|within"
                            r"|enough|absorb|plan|planned|target|over plan|under plan)\b", re.IGNORECASE)
 #: words about what we owe: a part with them is not about a named customer's invoices
@@ -361,10 +362,17 @@ class OfflineRouter:
         elif request.family in _ACT_READS:
             calls.append(PlannedCall(_ACT_READS[request.family], {}))
         rest = text.replace(request.clause, " ").strip(" .,;:!-") if request.clause else ""
-        if len(normalise(rest).split()) >= 3 and _ASKS.search(rest):
-            scored = self._score([rest], names)[0]
-            if self._request(rest, today, names, scored).kind == "question":
-                plan, _ = self._route_alone(rest, today, names, scored)
+        asked = " ".join(piece.strip(" ,.;:-") for piece in _pieces(rest) if _ASKS.search(piece.strip(" ,.;:-")))
+        if names is not None and _PRONOUN.search(asked):
+            # "email Acme a reminder, and what do they owe us?": "they" is the partner the request names
+            partner = names.partner(request.clause)
+            if partner.match is not None and partner.match.exact:
+                asked = _PRONOUN.sub(lambda m: f"{partner.match.name}'s" if m.group(0).lower() in ("their", "theirs")
+                                     else partner.match.name, asked, count=1)
+        if len(normalise(asked).split()) >= 3:
+            scored = self._score([asked], names)[0]
+            if self._request(asked, today, names, scored).kind == "question":
+                plan, _ = self._route_alone(asked, today, names, scored)
                 calls.extend(call for call in plan.calls if call not in calls)
         return RoutePlan(tuple(calls), 1.0, request.reason, unknown=False, kind="act", request=request,
                          corrected=text)

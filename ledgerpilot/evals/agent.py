@@ -149,6 +149,7 @@ class QuestionScore(BaseModel):
     arguments_checked: int = 0
     arguments_ok: int = 0
     right: bool = False                     # right tools and arguments (or the right refusal / proposal)
+    refused: bool = False                   # action / out of scope: declined, proposed and stored nothing
     declined: bool = False                  # the answer declines to act / says it is outside the books
     proposals_stored: int = 0
     facts_checked: int = 0
@@ -205,7 +206,9 @@ class AgentEvalReport(BaseModel):
     pass_rate: float                         # share of questions that passed (right, facts, grounded, nothing stored)
     right_rate: float                        # share with the right tools and arguments (or the right refusal)
     answerable_right_rate: float | None      # the same over questions that expect tools (reads and proposals)
-    refusal_rate: float | None               # action and out-of-scope questions refused as they should be
+    refusal_rate: float | None               # action and out-of-scope questions refused: declined, nothing proposed
+                                             # or stored, no tool for out of scope
+    refusal_right_rate: float | None         # ... and an action's answer also gave the reads a question beside it asked
     routing_accuracy: float
     argument_accuracy: float | None
     fact_accuracy: float | None
@@ -316,9 +319,11 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
                                                             f"{', '.join(repr(g) for g in received)}", where=parser))
 
     said_no = declined(said)
+    refused = False
     if question.category == "action":
         # the refusal may show reads of its own; what it must not do is propose or store
         proposing = [t for t in called if t.startswith("propose_")]
+        refused = said_no and not proposing and stored == 0
         misses = [m for m in misses if not (m.kind == "routing" and m.detail.startswith("unrelated"))]
         if proposing:
             misses.append(Miss(kind="routing", detail=f"a request to act called {', '.join(proposing)}",
@@ -329,7 +334,7 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
             misses.append(Miss(kind="refusal", detail="the answer does not say it cannot act itself",
                                where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/graphs/chat.py"))
     elif question.expects_refusal:
-        right = routing_ok and said_no and stored == 0
+        right = refused = not called and said_no and stored == 0
         if not said_no:
             misses.append(Miss(kind="refusal", detail="the answer does not say it cannot see this in the books",
                                where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/graphs/chat.py"))
@@ -390,7 +395,7 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
     return QuestionScore(
         id=question.id, category=question.category, question=asked, scored=scored,
         expected_tools=list(question.tools), called_tools=called, routing_ok=routing_ok,
-        arguments_checked=args_checked, arguments_ok=args_ok, right=right, declined=said_no,
+        arguments_checked=args_checked, arguments_ok=args_ok, right=right, refused=refused, declined=said_no,
         proposals_stored=stored, facts_checked=facts_checked, facts_stated=facts_stated,
         mentions_checked=len(mentions), mentions_found=len(found), numbers_checked=checked,
         numbers_traceable=traceable, needs_numbers=needs_numbers, untraceable=failures,
@@ -415,7 +420,7 @@ def summarize(scores: Sequence[QuestionScore], *, mode: str, model: str | None, 
     refusals = [s for s in counted if s.category in ("action", "out_of_scope")]
     answerable = [s for s in counted if s.expected_tools]
     pass_rate = _share(sum(s.passed for s in counted), total) or 0.0
-    refusal_rate = _share(sum(s.right for s in refusals), len(refusals))
+    refusal_rate = _share(sum(s.refused for s in refusals), len(refusals))
     grounding = 1.0 if checked == 0 else traceable / checked
     categories = []
     for category in dict.fromkeys(s.category for s in counted):
@@ -432,7 +437,7 @@ def summarize(scores: Sequence[QuestionScore], *, mode: str, model: str | None, 
         skipped=sum(s.skipped is not None for s in counted), pass_rate=pass_rate,
         right_rate=_share(sum(s.right for s in counted), total) or 0.0,
         answerable_right_rate=_share(sum(s.right for s in answerable), len(answerable)),
-        refusal_rate=refusal_rate,
+        refusal_rate=refusal_rate, refusal_right_rate=_share(sum(s.right for s in refusals), len(refusals)),
         routing_accuracy=_share(sum(s.routing_ok for s in counted), total) or 0.0,
         argument_accuracy=_share(sum(s.arguments_ok for s in ran), sum(s.arguments_checked for s in ran)),
         fact_accuracy=_share(sum(s.facts_stated for s in ran), sum(s.facts_checked for s in ran)),

@@ -93,6 +93,12 @@ def _int(text: str, what: str, spec: str, highest: int) -> int:
     return number
 
 
+def _partner(text: str) -> int | str:
+    """A customer given by id (digits) or by name."""
+    value = text.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else value
+
+
 def parse_scenario(spec: str) -> Scenario:
     """``kind:arguments`` -> Scenario, with a message naming the expected form when it is wrong."""
     kind, sep, rest = spec.strip().partition(":")
@@ -113,12 +119,9 @@ def parse_scenario(spec: str) -> Scenario:
         days = _int(days_text, "the delay in days", spec, MAX_DELAY_DAYS)
         if days < 0:
             raise ScenarioError(f"scenario {spec!r}: the delay must not be negative")
-        text = who.strip()
-        return Scenario(kind=kind, partner=int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else text,
-                        days=days)
+        return Scenario(kind=kind, partner=_partner(who), days=days)
     if kind == "customer_default":
-        text = rest.strip()
-        return Scenario(kind=kind, partner=int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else text)
+        return Scenario(kind=kind, partner=_partner(rest))
     if kind == "sales_change":
         try:
             percent = float(rest.strip().rstrip("%"))

@@ -143,6 +143,7 @@ def render_agent_eval(report) -> None:
     table.add_row("right tools and arguments (or refusal)", _pct(report.right_rate), "")
     table.add_row("  of questions that need tools", _pct(report.answerable_right_rate), "")
     table.add_row("  action and out-of-scope refused", _pct(report.refusal_rate), "100%")
+    table.add_row("  ... with the reads asked beside them", _pct(report.refusal_right_rate), "")
     table.add_row("proposals stored by questions", str(report.proposals_stored_by_reads), "0")
     table.add_row("routing accuracy", _pct(report.routing_accuracy), "")
     table.add_row("argument accuracy", _pct(report.argument_accuracy), "")
