@@ -36,7 +36,6 @@ from report import machine_description, update_section
 
 from ledgerpilot.config import Settings
 from ledgerpilot.evals.agent import (
-    GROUNDING_GOAL,
     OVERHEAD_P95_GOAL_S,
     PASS_GOAL,
     RIGHT_GOAL,

@@ -37,8 +37,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ledgerpilot.agent.intents import INTENTS_PATH, REQUEST_INTENTS, IntentModel, IntentScores, intent_model
 from ledgerpilot.agent.propose_requests import proposal_plan
 from ledgerpilot.agent.question_parsing import (
@@ -57,12 +55,21 @@ from ledgerpilot.agent.question_parsing import (
     normalise,
     percent_direction_stated,
 )
-from ledgerpilot.agent.requests import Request, classify, pieces as _pieces
+from ledgerpilot.agent.requests import Request, classify
+from ledgerpilot.agent.requests import pieces as _pieces
 from ledgerpilot.agent.route_plan import PlannedCall, RoutePlan, RouterError
 from ledgerpilot.agent.spelling import SpellingCorrector, name_words
 
-__all__ = ["OfflineRouter", "PlannedCall", "READ_TOOLS", "PROPOSE_TOOLS", "RoutePlan", "RouterError",
-           "TOOL_ARGUMENTS", "tool_arguments"]
+__all__ = [
+    "PROPOSE_TOOLS",
+    "READ_TOOLS",
+    "TOOL_ARGUMENTS",
+    "OfflineRouter",
+    "PlannedCall",
+    "RoutePlan",
+    "RouterError",
+    "tool_arguments",
+]
 
 READ_TOOLS: tuple[str, ...] = (
     "cash_position", "cash_forecast", "cash_scenario", "receivables_ageing", "payables_ageing",
@@ -263,11 +270,12 @@ class OfflineRouter:
             plan = proposal_plan(question, today, names) or proposal_plan(text, today, names)
             return replace(plan, kind="propose", request=request, corrected=text) if plan is not None else \
                 _unknown("I could not read the proposal request.")
+        top = tuple(scored.intents.ranked[:3])
         if request.kind == "act":
-            return self._act_plan(text, request, today, names)
+            return replace(self._act_plan(text, request, today, names), intents=top)
         if request.kind in ("outside", "chitchat"):
             return RoutePlan((), 0.0, request.reason, unknown=True, kind=request.kind, request=request,
-                             corrected=text)
+                             corrected=text, intents=top)
         plan, tools = self._route_alone(text, today, names, scored)
         if recent and self._is_follow_up(text, plan, today, names):
             previous = self._previous_plan(recent, today, names)
@@ -319,7 +327,8 @@ class OfflineRouter:
             return _unknown(_unknown_reason(text), whole), []
         order: dict[str, int] = {best: 0}
         compared = bool(_COMPARISON.search(text))
-        for part, score, offset in zip(parts, part_scores, _part_offsets(text, parts)):
+        offsets = _part_offsets(text, parts)
+        for part, score, offset in zip(parts, part_scores, offsets):
             name, value = score.best()
             # a part that still leans to a tool already planned continues that question ("salaries and suppliers
             # in the coming weeks", "top 8 customers"); a comparison names both sides on purpose
@@ -333,16 +342,13 @@ class OfflineRouter:
                     and score.intents.best not in REQUEST_INTENTS:
                 order[name] = offset
             elif name == best:
+                # the best tool sits where its own part first asks for it: the calls run in the order asked
                 order[best] = min(order[best], offset) if order[best] else offset
-        if len(order) > 1:
-            # the best tool sits where its own part is, so the calls run in the order the message asks
-            firsts = {name: offset for name, offset in order.items()}
-            order = firsts
         tools = sorted(order, key=lambda t: (order[t], READ_TOOLS.index(t)))
         if "cash_scenario" in tools and "cash_forecast" in tools:
             # the what-if reports the base forecast too: a separate forecast only when the message names the
             # forecast itself before the what-if ("give me the 13-week forecast, and what if ...")
-            what_if = [offset for part, score, offset in zip(parts, part_scores, _part_offsets(text, parts))
+            what_if = [offset for part, score, offset in zip(parts, part_scores, offsets)
                        if score.best()[0] == "cash_scenario" or find_scenario(part, names) is not None]
             cut = min(what_if) if what_if else 0
             if not _FORECAST_NOUNS.search(text[:cut]):
@@ -402,13 +408,13 @@ class OfflineRouter:
         for call in previous.calls:
             for key, value in call.arguments.items():
                 carried.setdefault(key, value)
-        own = self._score([text], names)[0]
-        own_best, own_score = own.best()
+        own_best, own_score = self._score([text], names)[0].best()
         if resolved != text:
-            alone_resolved, asked_resolved = self._route_alone(resolved, today, names, self._score([resolved], names)[0])
+            scored = self._score([resolved], names)[0]
+            alone_resolved, asked_resolved = self._route_alone(resolved, today, names, scored)
             if asked_resolved:
                 alone, asked = alone_resolved, asked_resolved
-                own_best, own_score = self._score([resolved], names)[0].best()
+                own_best, own_score = scored.best()
         side = _SIDE.search(text)
         ageing = {"receivables_ageing", "payables_ageing"}
         if side and set(earlier) & ageing:
@@ -497,13 +503,7 @@ def _evidence(text: str, names: NameIndex | None) -> dict[str, float]:
 
 #: words that only say whom, when or how many: a part made of nothing else ("top 8 customers", "suppliers in
 #: the coming weeks") refines the question before it and asks for no tool of its own
-_ARGUMENT_WORDS = frozenset("""
-the a an in on for of to with by at from over within during next coming this last our my your their please pls
-thanks thank you top first all each every customers customer clients client suppliers supplier vendors vendor
-debtors creditors partners people companies day days week weeks month months quarter quarters year years today now
-so far until till before after january february march april may june july august september october november
-december jan feb mar apr jun jul aug sep sept oct nov dec q1 q2 q3 q4 ytd mtd qtd fy and too also as well
-""".split())
+_ARGUMENT_WORDS = frozenset(["the", "a", "an", "in", "on", "for", "of", "to", "with", "by", "at", "from", "over", "within", "during", "next", "coming", "this", "last", "our", "my", "your", "their", "please", "pls", "thanks", "thank", "you", "top", "first", "all", "each", "every", "customers", "customer", "clients", "client", "suppliers", "supplier", "vendors", "vendor", "debtors", "creditors", "partners", "people", "companies", "day", "days", "week", "weeks", "month", "months", "quarter", "quarters", "year", "years", "today", "now", "so", "far", "until", "till", "before", "after", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "q1", "q2", "q3", "q4", "ytd", "mtd", "qtd", "fy", "and", "too", "also", "as", "well"])
 
 
 _IT = re.compile(r"\b(?:it|its|this|that|they|them|their|these|those)\b", re.IGNORECASE)
@@ -880,7 +880,7 @@ def _adjusted_scenario(question: str, earlier: dict[str, Any], names: NameIndex 
         for key in ("days", "percent", "weeks"):
             if isinstance(adjusted.get(key), (int, float)):
                 scaled = adjusted[key] * factor
-                adjusted[key] = round(scaled, 2) if key == "percent" else max(1, int(round(scaled)))
+                adjusted[key] = round(scaled, 2) if key == "percent" else max(1, round(scaled))
         return adjusted
     days = find_duration_days(question)
     if kind in ("delay_collections", "delay_customer") and days is not None:
@@ -920,8 +920,3 @@ _BARE_CHANGE = re.compile(r"(?:and|what about|how about|or|say)?\s*(?P<value>[-+
 
 def normalise_change(text: str) -> str:
     return re.sub(r"[?!.,]", " ", text).strip().lower()
-
-
-def vector_of(router: OfflineRouter, text: str) -> np.ndarray:
-    """The embedding of a text (for explaining a route with its nearest examples)."""
-    return np.asarray(router.embedder.encode([text]), dtype=np.float32)[0]

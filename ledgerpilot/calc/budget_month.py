@@ -61,8 +61,9 @@ def _days(start: dt.date, end: dt.date) -> int:
 
 
 def month_lines(lines: Iterable, actuals: ActualIndex, month: Month, as_of: dt.date, digits: int,
-                thresholds: BudgetThresholds = BudgetThresholds()) -> tuple[MonthLine, ...]:
+                thresholds: BudgetThresholds | None = None) -> tuple[MonthLine, ...]:
     """The month's share of every line (a ``BudgetLineStatus``) that overlaps it, in the lines' order."""
+    thresholds = thresholds or BudgetThresholds()
     out = []
     for line in lines:
         start, end = max(line.date_from, month.start), min(line.date_to, month.end)

@@ -39,9 +39,9 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from ledgerpilot.agent.answer_templates import template_answer
 from ledgerpilot.agent.grounding import check_numbers
 from ledgerpilot.agent.llm import LlmError
-from ledgerpilot.agent.answer_templates import template_answer
 from ledgerpilot.agent.question_parsing import NameIndex
 from ledgerpilot.agent.refusals import act_answer, chitchat_answer, outside_answer, unknown_answer
 from ledgerpilot.agent.writer import GroundedWriter

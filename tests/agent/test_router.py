@@ -11,6 +11,7 @@ import statistics
 import time
 
 import pytest
+
 from ledgerpilot.agent import intents as intents_module
 from ledgerpilot.agent import router as router_module
 from ledgerpilot.agent.intents import INTENTS_PATH, REQUEST_INTENTS, IntentError, load_intents

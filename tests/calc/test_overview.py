@@ -67,7 +67,7 @@ def test_float_noise_never_reaches_the_cents():
 
 def test_empty_books_give_zero_not_errors():
     result = ageing(_items([]), AS_OF, "receivable", "EUR")
-    assert result.total == Decimal("0") and result.top_partners == ()
+    assert result.total == Decimal(0) and result.top_partners == ()
     assert all(b.count == 0 for b in result.buckets)
 
 

@@ -110,3 +110,16 @@ def test_discuss_unknown_channel_exits_with_a_clear_message(fresh_sandbox, tmp_p
     result = run_cli("discuss", "--once", "--channel", "treasury", env=odoo_env_for(fresh_sandbox, tmp_path / "h"))
     assert result.returncode == 1
     assert "no Discuss channel named 'treasury'" in result.stderr and "'finance'" in result.stderr
+
+
+def test_chat_explain_shows_how_the_router_reads_a_question(cli_env, demo_data_dir):
+    _with_demo_company(cli_env, demo_data_dir)
+    done = subprocess.run([sys.executable, "-m", "ledgerpilot.channels.cli.app", "chat", *DEMO_ARGS, "--explain",
+                           "--json", "pls pay the biggest bill and show me our cash forcast"], env=cli_env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["corrected"] == "please pay the biggest bill and show me our cash forecast"
+    assert data["kind"] == "act" and data["request"]["family"] == "pay"
+    assert [c["tool"] for c in data["calls"]] == ["cash_forecast"] and len(data["nearest_examples"]) == 3
+    assert data["intents"] and all(0 <= i["probability"] <= 1 for i in data["intents"])

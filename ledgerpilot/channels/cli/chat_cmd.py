@@ -93,18 +93,68 @@ def show_answer(answer, as_json: bool) -> None:
     out.print(f"[dim]({detail}; {answer.overhead_seconds:.2f}s of own work)[/]")
 
 
+def explain_route(session: AgentSession, question: str, thread: str) -> dict[str, Any]:
+    """How the offline router reads ``question`` in ``thread``, step by step (docs/offline-mode.md); no tool runs."""
+    import numpy as np
+
+    from ledgerpilot.agent.question_parsing import NameIndex
+    from ledgerpilot.agent.router import OfflineRouter
+
+    agent = session.agent
+    router = agent.router if isinstance(agent.router, OfflineRouter) else OfflineRouter()
+    names = NameIndex.load(agent.ctx)
+    history = [turn["question"] for turn in agent.history(thread)]
+    plan = router.route(question, today=session.today, names=names, history=history)
+    vector = np.asarray(router.embedder.encode([plan.corrected or question]), dtype=np.float32)[0]
+    request = plan.request
+    return {"question": question, "corrected": plan.corrected, "kind": plan.kind,
+            "request": None if request is None else {"kind": request.kind, "verb": request.verb,
+                                                      "family": request.family, "reason": request.reason},
+            "intents": [{"intent": str(name), "probability": float(p)} for name, p in plan.intents],
+            "nearest_examples": [{"intent": i, "example": e, "cosine": c}
+                                 for i, e, c in router.model.nearest_examples(vector)],
+            "calls": [{"tool": call.tool, "arguments": call.arguments} for call in plan.calls],
+            "reason": plan.reason, "history": history}
+
+
+def show_explanation(explanation: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(explanation)
+        return
+    out = console()
+    out.print(f"[bold]{safe(explanation['question'])}[/]")
+    if explanation["corrected"] and explanation["corrected"] != explanation["question"]:
+        out.print(f"spelling: {safe(explanation['corrected'])}")
+    out.print(f"kind: {explanation['kind']}" + (f" ({safe(explanation['request']['reason'])})"
+                                                if explanation["request"] and explanation["request"]["reason"] else ""))
+    out.print("intents: " + ", ".join(f"{i['intent']} {i['probability']:.2f}" for i in explanation["intents"]))
+    for near in explanation["nearest_examples"]:
+        out.print(f"  near {near['intent']} ({near['cosine']:.2f}): {safe(near['example'])}")
+    for call in explanation["calls"]:
+        out.print(f"call: {call['tool']} {safe(call['arguments'])}")
+    out.print(f"why: {safe(explanation['reason'])}")
+
+
 def chat(question: str | None = typer.Argument(None, help="the question; none: an interactive session"),
          thread: str = typer.Option("cli", "--thread", help="conversation thread (remembered in LEDGERPILOT_HOME)"),
          as_json: bool = JsonOpt, demo: bool = DemoOpt, offline: bool = OfflineOpt,
-         seed: int = SeedOpt, scale: float = ScaleOpt, today: str | None = TodayOpt) -> None:
+         seed: int = SeedOpt, scale: float = ScaleOpt, today: str | None = TodayOpt,
+         explain: bool = typer.Option(False, "--explain", help="show how the offline router reads the question "
+                                      "(spelling, kind of request, intents, nearest examples, calls) and run "
+                                      "no tool")) -> None:
     """Ask about cash, receivables, budgets, the close, anomalies or a record; answers cite their records.
 
     With a model configured (LEDGERPILOT_LLM_BASE_URL and LEDGERPILOT_LLM_MODEL) it writes the answer,
     every number checked against the books; otherwise it answers offline from templates."""
     settings = load_settings()
-    with agent_session(settings, demo=demo, seed=seed, scale=scale, today=today, offline=offline,
+    if explain and question is None:
+        raise typer.BadParameter("--explain needs a question")
+    with agent_session(settings, demo=demo, seed=seed, scale=scale, today=today, offline=offline or explain,
                        show_progress=not as_json) as session:
         asker = session.client.connection.user
+        if explain:
+            show_explanation(explain_route(session, question, thread), as_json)
+            return
         if question is not None:
             show_answer(session.agent.ask(question, thread_id=thread, asker=asker), as_json)
             return
