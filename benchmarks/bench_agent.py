@@ -149,7 +149,7 @@ def main() -> None:
     if args.no_doc:
         return
     overhead_ok = warm is not None and warm.overhead_p95 < OVERHEAD_P95_GOAL_S
-    miss_lines = [f"| {company} / {name} " + line[1:] for company, reports in by_company.items()
+    miss_lines = [f"| {company} / {name} |" + line[1:] for company, reports in by_company.items()
                   for name, report in reports.items() for line in _misses(report, 12)]
     modules = Counter(m.where for reports in by_company.values() for r in reports.values() for q in r.results
                       if q.scored and not q.passed for m in q.misses)
