@@ -17,6 +17,7 @@ from ledgerpilot.sandbox import accounting, payments, security, writes
 from ledgerpilot.sandbox.env import Env
 from ledgerpilot.sandbox.exceptions import MissingError, PythonError
 from ledgerpilot.sandbox.registry import _raw_schema, recorded_version
+from ledgerpilot.sandbox.store import sync_account_companies
 
 
 @dataclass(frozen=True)
@@ -105,17 +106,28 @@ def check_access_rights(env: Env, model: str, operation, raise_exception=True):
 def create(env: Env, model: str, vals_list):
     """``create(vals)`` returns an id; ``create([vals, ...])`` returns a list of ids (Odoo 17)."""
     if isinstance(vals_list, dict):
-        return writes.create(env, model, [vals_list])[0]
+        ids = writes.create(env, model, [writes.client_values(env, model, vals_list)])
+        _after_client_write(env, model)
+        return ids[0]
     if not isinstance(vals_list, (list, tuple)) or not all(isinstance(v, dict) for v in vals_list):
         raise ValueError(f"create() expects a dict or a list of dicts, not {type(vals_list).__name__}")
-    return writes.create(env, model, list(vals_list))
+    ids = writes.create(env, model, [writes.client_values(env, model, v) for v in vals_list])
+    _after_client_write(env, model)
+    return ids
 
 
 def write(env: Env, model: str, ids: list[int], vals):
     if not isinstance(vals, dict):
         raise ValueError(f"write() expects a dict of values, not {type(vals).__name__}")  # noqa: TRY004 - Odoo raises ValueError here
-    writes.write(env, model, ids, vals)
+    writes.write(env, model, ids, writes.client_values(env, model, vals))
+    _after_client_write(env, model)
     return True
+
+
+def _after_client_write(env: Env, model: str) -> None:
+    """Keep the fields one serie keeps apart from another's in step (an account's companies)."""
+    if model == "account.account":
+        sync_account_companies(env.conn)
 
 
 def unlink(env: Env, model: str, ids: list[int]):
@@ -250,7 +262,7 @@ def user_context(env: Env) -> dict:
 
 def session_info(env: Env, db_name: str, base_url: str | None = None) -> dict:
     """The dictionary ``/web/session/authenticate`` answers with (Odoo 17's ``session_info``)."""
-    version = recorded_version()
+    version = recorded_version(env.store.serie)
     row = env.user_row
     conn = env.conn
     partner_id = env.partner_id
