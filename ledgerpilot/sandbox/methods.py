@@ -248,6 +248,26 @@ def has_group(env: Env, model: str, *args, **kwargs):
     return env.has_group(group_ext_id)
 
 
+def has_group_of_users(env: Env, model: str, ids: list[int], *args, **kwargs):
+    """Odoo 18+'s record method ``res.users.has_group(group_ext_id)`` on ``ids`` (one user).
+
+    The answer is for that user (the sandbox answers for the caller's own record, as clients ask).
+    """
+    if len(ids) > 1:
+        raise ValueError(f"Expected singleton: res.users({', '.join(str(i) for i in ids)},)")
+    given = len(args) + len(kwargs)
+    if given != 1 or (kwargs and "group_ext_id" not in kwargs):
+        raise PythonError("TypeError", "ResUsers.has_group() takes 2 positional arguments but "
+                                       f"{given + 1} were given")
+    group_ext_id = args[0] if args else kwargs["group_ext_id"]
+    if not isinstance(group_ext_id, str) or "." not in group_ext_id:
+        raise ValueError("External ID must be fully qualified")
+    if not ids:
+        return False
+    user_env = env if ids[0] == env.uid else Env(env.store, ids[0], env.context)
+    return user_env.has_group(group_ext_id)
+
+
 def context_get(env: Env, model: str):
     return user_context(env)
 
@@ -364,9 +384,18 @@ METHODS: dict[str, Handler] = {
 }
 
 
-def lookup(model: str, method: str) -> Handler:
-    """The handler of ``model.method``, or Odoo's AttributeError for a method the model lacks."""
+#: Methods whose form changed in a later serie: (method, first major of the new form) -> handler.
+LATER_FORMS: dict[tuple[str, int], Handler] = {
+    ("has_group", 18): Handler(has_group_of_users, multi=True, readonly=True, models=frozenset({"res.users"})),
+}
+
+
+def lookup(model: str, method: str, major: int = 17) -> Handler:
+    """The handler of ``model.method`` on Odoo ``major``, or Odoo's AttributeError for a method the model lacks."""
     handler = METHODS.get(method)
+    for (name, since), later_form in LATER_FORMS.items():
+        if name == method and major >= since:
+            handler = later_form
     if handler is None or (handler.models is not None and model not in handler.models):
         raise PythonError("AttributeError", f"The method '{method}' does not exist on the model '{model}'")
     return handler

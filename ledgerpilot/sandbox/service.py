@@ -89,7 +89,7 @@ class SandboxService:
         context = kwargs.pop("context", None) or {}
         if not isinstance(context, dict):
             raise PythonError("TypeError", f"context must be a dictionary, not {type(context).__name__}")
-        handler = methods.lookup(model, method)
+        handler = methods.lookup(model, method, self.major)
         env = Env(self.store, int(uid), dict(context))
         env.rules.check()
         try:
