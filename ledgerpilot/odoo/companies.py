@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 #: models whose company field does not say who owns the record
 UNSCOPED_MODELS = frozenset({"res.company", "res.users"})
+#: models that take their company from their journal entry (``_inherits`` on 17): not stored there,
+#: but searchable on every version
+DELEGATED_COMPANY = frozenset({"account.payment", "account.bank.statement.line"})
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,12 @@ class CompanyScope:
     def context(self) -> dict[str, Any]:
         return {"allowed_company_ids": list(self.ids)}
 
-    def domain(self, fields: dict[str, dict]) -> list[tuple]:
-        """The company leaf for a model with these ``fields`` (empty when it has no company field)."""
+    def domain(self, fields: dict[str, dict], model: str = "") -> list[tuple]:
+        """The company leaf for ``model`` with these ``fields`` (empty when it has no company field that
+        can be searched: a stored one, or the one a payment or bank line takes from its entry)."""
         company = fields.get("company_id")
         if company and company.get("type") == "many2one" and company.get("relation") == "res.company" \
-                and company.get("store", True):
+                and (company.get("store", True) or model in DELEGATED_COMPANY):
             return [("company_id", "in", [*self.ids, False])]
         companies = fields.get("company_ids")
         if companies and companies.get("type") == "many2many" and companies.get("relation") == "res.company":
@@ -117,4 +121,4 @@ def scoped_domain(scope: CompanyScope | None, model: str, fields: dict[str, dict
     """``domain`` restricted to the scope's companies (unchanged for unscoped models or no scope)."""
     if scope is None or model in UNSCOPED_MODELS:
         return list(domain)
-    return [*scope.domain(fields), *domain]
+    return [*scope.domain(fields, model), *domain]

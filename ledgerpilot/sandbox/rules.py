@@ -98,9 +98,16 @@ class RecordRules:
             return (f"(EXISTS (SELECT 1 FROM {rel} AS r WHERE r.id1 = {col(alias, 'id')} AND r.id2 IN {rhs})"
                     f" OR {col(alias, 'company_id')} IN {rhs})", [*params, *params])
         field = kept.fields.get("company_id")
-        if model in _NO_COMPANY_RULE or field is None or not field.is_column or field.relation != "res.company":
+        if model in _NO_COMPANY_RULE or field is None or field.relation != "res.company":
             return None
         rhs, params = in_list(companies)
+        if field.related:  # a payment or a bank line: the company of its journal entry (``_inherits``)
+            link, target = field.related.split(".", 1)
+            parent = self.store.storage[kept.fields[link].relation]
+            return (f"({col(alias, link)} IN (SELECT p.id FROM {q(parent.table)} AS p WHERE p.{q(target)} IN {rhs}"
+                    f" OR p.{q(target)} IS NULL))", params)
+        if not field.is_column:
+            return None
         sql = f"({col(alias, 'company_id')} IN {rhs} OR {col(alias, 'company_id')} IS NULL"
         if model == "res.partner" and "partner_share" in kept.fields:
             sql += f" OR COALESCE({col(alias, 'partner_share')}, 0) = 0"

@@ -28,18 +28,19 @@ class Company:
     name: str
     currency: str
     digits: int
-    lock_date: str | None             # fiscal-year lock date, ISO, when one is set
+    lock_date: str | None             # the latest lock date that stops a miscellaneous entry, ISO, when one is set
 
 
 def company(client) -> Company:
-    """The connected user's company, its currency's decimals and its fiscal-year lock date."""
+    """The analysed company, its currency's decimals and the lock date that stops a miscellaneous entry
+    (fiscal-year lock; on 17 also the period lock; on 18+ also the hard lock)."""
+    from ledgerpilot.odoo.lock_dates import entry_lock_date, read_lock_dates
     from ledgerpilot.tools.overview import company_info
 
     info = company_info(client)
-    rows = client.read("res.company", [info.id], ["fiscalyear_lock_date"])
-    lock = rows[0].get("fiscalyear_lock_date") if rows else None
+    lock = entry_lock_date(read_lock_dates(client, info.id), "general")
     return Company(id=info.id, name=info.name, currency=info.currency, digits=info.currency_digits,
-                   lock_date=str(lock) if lock else None)
+                   lock_date=lock.isoformat() if lock else None)
 
 
 def company_of(ctx) -> Company:

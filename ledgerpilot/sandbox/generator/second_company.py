@@ -196,7 +196,9 @@ def _current_month(two: BuildContext) -> None:
     _bill(two, two.partners["vendors"][2], day, 1850.0, "600000", "APS-DRAFT-1", paid=False, state="draft")
     two.book.add_line(date=day, amount=640.0, payment_ref="UNKNOWN TRANSFER REF 88213", partner_id=None,
                       counterpart={"account": "101402", "balance": -640.0}, reconciled=False)
-    _bill(two, two.partners["first_company"], day, 3200.0, "600000", "BW-IC-0001", paid=False)
+    # the first company's services, billed to the second: booked here, never invoiced there
+    ic_day = min(today, max(two.current_month, shift_weekday(today - dt.timedelta(days=12))))
+    _bill(two, two.partners["first_company"], ic_day, 3200.0, "600000", "BW-IC-0001", paid=False)
 
 
 def _open_orders(two: BuildContext, first: BuildContext) -> None:
