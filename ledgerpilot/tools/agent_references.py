@@ -57,15 +57,32 @@ def _m2o_id(value: Any) -> int | None:
     return int(value[0]) if isinstance(value, (list, tuple)) and value else None
 
 
+def _account_companies(row: dict[str, Any]) -> set[int] | None:
+    """The companies an account belongs to (17: its ``company_id``; 18+: ``company_ids``); None: shared."""
+    if "company_ids" in row:
+        return {int(i) for i in row["company_ids"] or ()} or None
+    company = _m2o_id(row.get("company_id"))
+    return {company} if company is not None else None
+
+
 # -------------------------------------------------------------------------------------------- accounts
 
 
 def accounts_by_code(client, codes: Sequence[str], company_id: int) -> dict[str, dict[str, Any]]:
-    """code -> {"id", "code", "name"} for every code, all of them of ``company_id`` and not deprecated."""
+    """code -> {"id", "code", "name"} for every code, all of them of ``company_id`` and not deprecated.
+
+    Up to 17 an account has one company (``company_id``) and may be ``deprecated``; from 18 it may be
+    shared by several companies (``company_ids``), its code is the company's, and a retired account is
+    archived (``active`` false). Both are read as this Odoo has them.
+    """
     wanted = sorted({c.strip() for c in codes})
-    rows = client.search_read("account.account", [("code", "in", wanted)],
-                              ["code", "name", "deprecated", "company_id"], context={"active_test": False})
-    mine = [row for row in rows if _m2o_id(row.get("company_id")) in (None, company_id)]
+    known = client.fields_get("account.account")
+    extra = [name for name in ("deprecated", "active", "company_id", "company_ids") if name in known]
+    rows = client.search_read("account.account", [("code", "in", wanted)], ["code", "name", *extra],
+                              context={"active_test": False})
+    mine = [row for row in rows if _account_companies(row) is None or company_id in _account_companies(row)]
+    for row in mine:
+        row["deprecated"] = bool(row.get("deprecated")) or row.get("active") is False
     found = {str(row["code"]): row for row in mine}
     missing = [code for code in wanted if code not in found]
     if missing:
@@ -73,7 +90,7 @@ def accounts_by_code(client, codes: Sequence[str], company_id: int) -> dict[str,
                         "account codes as the chart lists them (e.g. 600000)")
     deprecated = [f"{row['code']} {row['name']}" for row in found.values() if row.get("deprecated")]
     if deprecated:
-        raise ToolError(f"account {', '.join(deprecated)} is deprecated: Odoo accepts no new entries on it; "
+        raise ToolError(f"account {', '.join(deprecated)} is deprecated (archived): Odoo accepts no new entries on it; "
                         "choose the account that replaced it")
     return {code: {"id": int(row["id"]), "code": code, "name": str(row["name"])} for code, row in found.items()}
 
