@@ -118,5 +118,5 @@ def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
     return out
 
 
-DETECTOR = Detector(name=NAME, kinds=(KIND,), needs=("moves", "lines", "companies", "counterparts"), run=run,
-                    defaults=DEFAULTS)
+DETECTOR = Detector(name=NAME, kinds=(KIND,), needs=("moves", "lines", "companies"), run=run, defaults=DEFAULTS,
+                    also_reads=("counterparts",))
