@@ -232,7 +232,7 @@ def serve(data_dir: str | Path, host: str = "127.0.0.1", port: int = 8069,
 def main(argv: list[str] | None = None) -> int:
     """``python -m ledgerpilot.sandbox.server``: a sandbox server as a separate process."""
     parser = argparse.ArgumentParser(prog="python -m ledgerpilot.sandbox.server",
-                                     description="Serve a sandbox data folder over Odoo 17's protocols.")
+                                     description="Serve a sandbox data folder over Odoo's protocols (17.0 or 19.0).")
     parser.add_argument("--data-dir", required=True, type=Path, help="folder holding demo.sqlite")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8069, help="0 = any free port")
