@@ -120,3 +120,16 @@ def test_the_company_setting_is_validated(monkeypatch, tmp_path):
     settings = load_settings(odoo_url="http://localhost:1", odoo_db="d", odoo_user="u", odoo_password="p",
                              odoo_company=" Brightwave Logistics BV ")
     assert settings.odoo_connection().company == "Brightwave Logistics BV"
+
+
+def test_an_approver_must_work_in_the_company_read(sandbox):
+    """The approval page signs in against the company ledgerpilot reads: a clerk of the first company only
+    is refused for the second, with the companies it may use; the controller of both is let in."""
+    from ledgerpilot.channels.web.signin import SignInRefused, sign_in
+
+    base = make_connection(sandbox, user="admin", company=SECOND)
+    with pytest.raises(SignInRefused) as caught:
+        sign_in(base, "clerk", "clerk", groups=["account.group_account_invoice"], agent_logins={"admin"})
+    assert caught.value.reason == "company" and "Brightwave Supplies SA (1)" in str(caught.value)
+    who = sign_in(base, "controller", "controller", groups=["account.group_account_manager"], agent_logins={"admin"})
+    assert who.login == "controller"
