@@ -188,3 +188,25 @@ def test_close_run_and_digest_are_the_first_company(runs, db):
     home = runs[(FIRST, "home")]
     html = next((home / "digest").glob("*.html")).read_text()
     assert FIRST in html and SECOND not in html
+
+
+def test_the_discuss_bot_answers_over_json2(fresh_sandbox19, tmp_path):
+    """The bot reads and posts in a Discuss channel over JSON-2 alone (message_post as a record method)."""
+    handle = fresh_sandbox19
+    service = handle.service
+    controller = service.login(handle.db, "controller", "controller")
+    channel = service.call(controller, "discuss.channel", "search", [[("name", "=", "finance")]], {})
+    env = _env(handle, tmp_path / "home", api_key_for(handle, "admin"), None)
+    first = run_cli("discuss", "--once", "--channel", "finance", env=env, timeout=600)  # starts at the end
+    assert first.returncode == 0, first.stderr
+    service.call(controller, "discuss.channel", "message_post", [channel],
+                 {"body": "what is our cash position?", "message_type": "comment"})
+    second = run_cli("discuss", "--once", "--channel", "finance", env=env, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert "1 answered" in second.stdout
+    admin = service.login(handle.db, "admin", "admin")
+    [answer] = service.call(admin, "mail.message", "search_read",
+                            [[("model", "=", "discuss.channel"), ("res_id", "in", channel)]],
+                            {"fields": ["body", "author_id"], "order": "id desc", "limit": 1})
+    assert answer["author_id"][1] == "Mitchell Admin" and "EUR" in answer["body"]
+    assert handle.app.legacy_rpc_calls == 0
