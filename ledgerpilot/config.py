@@ -30,7 +30,12 @@ def default_home() -> Path:
 
 
 class OdooConnection(BaseModel):
-    """Everything the gateway needs to reach one Odoo database."""
+    """Everything the gateway needs to reach one Odoo database, and the company whose books it reads.
+
+    ``company`` is a company's name or id, one of the user's companies; None reads the user's current
+    company. A connection is one book: several companies are several connections (the same URL,
+    database and user with another ``company``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -43,6 +48,23 @@ class OdooConnection(BaseModel):
     timeout: float = Field(default=120.0, gt=0)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     verify_tls: bool = True
+    company: str | None = None
+
+    @field_validator("company", mode="before")
+    @classmethod
+    def _company(cls, value: object) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError(f"must be a company name or id, not {value!r}")
+        text = str(value).strip()
+        if not text:
+            return None
+        if text.lstrip("-").isdigit() and int(text) < 1:
+            raise ValueError(f"a company id is a positive number, not {text}")
+        if len(text) > 200 or not text.isprintable():
+            raise ValueError("must be a company name (printable, at most 200 characters) or id")
+        return text
 
     @field_validator("url")
     @classmethod
@@ -114,6 +136,9 @@ class Settings(BaseSettings):
     odoo_timeout: float = Field(default=120.0, gt=0)
     odoo_batch_size: int = Field(default=5000, ge=1, le=100_000)
     odoo_verify_tls: bool = True
+    odoo_company: str | int | None = Field(
+        default=None, description="the company whose books are read (its name or id, one of the user's companies); "
+                                  "unset: the user's current company")
 
     currency_display: str = Field(default="", description="override of the currency symbol shown")
 
@@ -270,7 +295,8 @@ class Settings(BaseSettings):
             return OdooConnection(url=self.odoo_url, db=self.odoo_db, user=self.odoo_user,
                                   password=self.odoo_password, api_key=self.odoo_api_key,
                                   transport=self.odoo_transport, timeout=self.odoo_timeout,
-                                  batch_size=self.odoo_batch_size, verify_tls=self.odoo_verify_tls)
+                                  batch_size=self.odoo_batch_size, verify_tls=self.odoo_verify_tls,
+                                  company=self.odoo_company)
         except ValidationError as exc:
             raise ConfigError(describe_validation_error(exc, prefix="LEDGERPILOT_ODOO_")) from exc
 

@@ -3,6 +3,12 @@
 - ``demo_db_path``: the SQLite file of a small demo company (seed 7), built once per session.
 - ``sandbox``: a sandbox server over that database, shared by the session: read-only tests only.
 - ``fresh_sandbox``: a server over a private copy of the database, for tests that write.
+- ``sandbox19``: a server over the same database playing Odoo 19 (its schemas and field names) with
+  ``/jsonrpc`` and ``/xmlrpc`` switched off, read-only tests only; ``fresh_sandbox19`` over a copy.
+  ``api_key_19(login)`` gives an API key of a demo user for them (JSON-2 needs one).
+
+The demo database holds two companies (the second is ``Brightwave Logistics BV``): every test that
+reads through the gateway reads one of them.
 """
 
 from __future__ import annotations
@@ -50,3 +56,28 @@ def fresh_sandbox(demo_data_dir, tmp_path):
     shutil.copytree(demo_data_dir, copy)
     with running_sandbox(copy) as handle:
         yield handle
+
+
+@pytest.fixture(scope="session")
+def sandbox19(demo_data_dir):
+    from ledgerpilot.sandbox.server.runner import running_sandbox
+
+    with running_sandbox(demo_data_dir, serie="19.0", legacy_rpc=False) as handle:
+        yield handle
+
+
+@pytest.fixture()
+def fresh_sandbox19(demo_data_dir, tmp_path):
+    from ledgerpilot.sandbox.server.runner import running_sandbox
+
+    copy = tmp_path / "sandbox19"
+    shutil.copytree(demo_data_dir, copy)
+    with running_sandbox(copy, serie="19.0", legacy_rpc=False) as handle:
+        yield handle
+
+
+def api_key_for(handle, login: str = "admin") -> str:
+    """A new API key of a demo user on a running sandbox (JSON-2 authenticates with one)."""
+    uid = handle.service.login(handle.db, login, login)
+    assert uid, f"demo user {login} cannot log in"
+    return handle.service.create_api_key(uid, f"tests of {login}")

@@ -191,6 +191,9 @@ class Agent:
             return ""
 
         def load() -> str:
+            scope = getattr(self.ctx.client, "company", None)  # the company the client reads for
+            if scope is not None:
+                return scope.name
             rows = self.ctx.client.search_read("res.company", [], ["name"], limit=1, order="id asc")
             return str(rows[0]["name"]) if rows else ""
 

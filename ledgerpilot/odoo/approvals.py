@@ -69,15 +69,15 @@ class ApprovalRefused(LedgerpilotError):
 def approver_connection(base: OdooConnection, login: str, secret: str) -> OdooConnection:
     """``base`` (URL, database, transport, TLS, timeout) logged in as ``login`` with ``secret``.
 
-    The secret is given as the password; Odoo accepts an API key wherever a password goes on
-    ``/jsonrpc`` and ``/xmlrpc``.
+    The secret goes where a password goes and where an API key goes: ``/jsonrpc`` and ``/xmlrpc`` take
+    either, and Odoo 19's JSON-2 takes only an API key (there an approver gives theirs).
     """
     if not login:
         raise ApprovalRefused("an approver's Odoo login is needed", reason="no_login", login="", proposal_id="")
     if not secret:
         raise ApprovalRefused(f"no password or API key given for {login!r}", reason="no_secret", login=login,
                               proposal_id="")
-    return base.model_copy(update={"user": login, "password": SecretStr(secret), "api_key": None})
+    return base.model_copy(update={"user": login, "password": SecretStr(secret), "api_key": SecretStr(secret)})
 
 
 def agent_logins_from(settings) -> set[str]:

@@ -8,6 +8,11 @@ checked against the cached schema first, so a missing field or module is a clear
 The write methods (``create``, ``write``, ``unlink``, ``call``) exist for the approval machinery,
 which alone may change data in Odoo: it checks the approval and adds idempotency keys first.
 
+One company at a time (:mod:`ledgerpilot.odoo.companies`): once :func:`ledgerpilot.odoo.connect`
+has set ``client.company``, every call carries that company in ``allowed_company_ids`` and every
+search on a model with a company field is restricted to it; :meth:`OdooClient.for_companies` is a
+client over several companies, for the reads that need the other side of an intercompany flow.
+
 ``pull_hook`` (optional, e.g. :meth:`ledgerpilot.memory.audit.AuditLog.pull_hook`) is told of every
 read that brings records back -- ``search``, ``search_read``, ``read``, ``read_group`` and each
 ``extract`` -- once per call with the model, the method and how many rows came back, so an audit log
@@ -16,6 +21,7 @@ can record every data pull without one entry per row.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +31,7 @@ from typing import Any, Self
 import pandas as pd
 
 from ledgerpilot.config import OdooConnection
+from ledgerpilot.odoo.companies import CompanyScope, scoped_domain
 from ledgerpilot.odoo.errors import GatewayUsageError
 from ledgerpilot.odoo.extract import ColumnSpec, ProgressCallback, extract_frame, read_group_frame
 from ledgerpilot.odoo.retry import DEFAULT_RETRY, READ_METHODS, RetryPolicy, call_with_retry
@@ -77,6 +84,8 @@ class OdooClient:
         self.pull_hook: PullHook | None = None
         # told of every call (model, method, seconds, error or None): metrics of a long-running process
         self.call_hook: Callable[[str, str, float, Exception | None], None] | None = None
+        #: the company read for (set by connect(); None: Odoo's default, every company of the user)
+        self.company: CompanyScope | None = None
 
     # ------------------------------------------------------------------ identity
 
@@ -93,8 +102,31 @@ class OdooClient:
         return self.connection.db
 
     def __repr__(self) -> str:
+        company = f", company={self.company.name!r}" if self.company is not None else ""
         return (f"OdooClient({self.url!r}, db={self.db!r}, user={self.connection.user!r}, "
-                f"transport={self.transport_name!r}, version={self.server_version!r})")
+                f"transport={self.transport_name!r}, version={self.server_version!r}{company})")
+
+    def for_companies(self, company_ids: Sequence[int]) -> OdooClient:
+        """This client reading for ``company_ids`` together (the first is the main one); same connection.
+
+        For the few reads that must see another company's books on purpose, such as the other side of
+        an intercompany entry. The ids must be companies of the user (Odoo refuses others).
+        """
+        if self.company is None:
+            raise GatewayUsageError("for_companies() needs a client with a company: connect() sets it")
+        ids = tuple(dict.fromkeys(int(i) for i in company_ids))
+        if not ids:
+            raise GatewayUsageError("for_companies() needs at least one company id")
+        other = copy.copy(self)
+        name = self.company.name if ids[0] == self.company.id else str(ids[0])
+        other.company = CompanyScope(ids, name, self.company.user_company_ids, self.company.configured)
+        return other
+
+    def _scoped(self, model: str, domain: Domain) -> list:
+        """``domain`` restricted to the client's company (see :mod:`ledgerpilot.odoo.companies`)."""
+        if self.company is None:
+            return list(domain)
+        return scoped_domain(self.company, model, self.schema.fields(model), domain)
 
     # ------------------------------------------------------------------ raw calls
 
@@ -103,6 +135,11 @@ class OdooClient:
         return self._execute_kw(model, method, list(args), kwargs)
 
     def _execute_kw(self, model: str, method: str, args: list, kwargs: dict) -> Any:
+        if self.company is not None:
+            context = dict(kwargs.get("context") or {})
+            context.setdefault("allowed_company_ids", list(self.company.ids))
+            kwargs = {**kwargs, "context": context}
+
         def attempt() -> Any:
             self.rpc_count += 1
             return self._transport.execute_kw(model, method, args, kwargs)
@@ -138,14 +175,14 @@ class OdooClient:
     def search(self, model: str, domain: Domain = (), *, offset: int = 0, limit: int | None = None,
                order: str | None = None, context: dict | None = None) -> list[int]:
         self.schema.check_domain(model, domain)
-        ids = self._execute_kw(model, "search", [list(domain)],
+        ids = self._execute_kw(model, "search", [self._scoped(model, domain)],
                                self._with_context(_paging(offset, limit, order), context))
         self._pulled(model, "search", len(ids) if isinstance(ids, list) else 0)
         return ids
 
     def search_count(self, model: str, domain: Domain = (), *, context: dict | None = None) -> int:
         self.schema.check_domain(model, domain)
-        return self._execute_kw(model, "search_count", [list(domain)], self._with_context({}, context))
+        return self._execute_kw(model, "search_count", [self._scoped(model, domain)], self._with_context({}, context))
 
     def search_read(self, model: str, domain: Domain = (), fields: Sequence[str] | None = None, *,
                     offset: int = 0, limit: int | None = None, order: str | None = None,
@@ -154,7 +191,7 @@ class OdooClient:
         fields = self._require_fields(model, fields, "search_read")
         self.schema.check_domain(model, domain)
         kwargs: dict[str, Any] = {"fields": fields, **_paging(offset, limit, order)}
-        rows = self._execute_kw(model, "search_read", [list(domain)], self._with_context(kwargs, context))
+        rows = self._execute_kw(model, "search_read", [self._scoped(model, domain)], self._with_context(kwargs, context))
         self._pulled(model, "search_read", len(rows) if isinstance(rows, list) else 0)
         return rows
 
@@ -181,7 +218,7 @@ class OdooClient:
             kwargs["limit"] = limit
         if orderby:
             kwargs["orderby"] = orderby
-        groups = self._execute_kw(model, "read_group", [list(domain), list(fields), groupby_list],
+        groups = self._execute_kw(model, "read_group", [self._scoped(model, domain), list(fields), groupby_list],
                                   self._with_context(kwargs, context))
         self._pulled(model, "read_group", len(groups) if isinstance(groups, list) else 0)
         return groups
@@ -260,7 +297,7 @@ class OdooClient:
         """A ``(domain, limit) -> rows`` reader ordered by id, for :func:`extract_frame`."""
         def read_page(domain: list, limit: int) -> list[dict]:
             kwargs = self._with_context({"fields": fields, "order": "id asc", "limit": limit}, context)
-            return self._execute_kw(model, "search_read", [domain], kwargs)
+            return self._execute_kw(model, "search_read", [self._scoped(model, domain)], kwargs)
         return read_page
 
     # ------------------------------------------------------------------ schema and capabilities

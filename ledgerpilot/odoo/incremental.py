@@ -78,6 +78,9 @@ class IncrementalExtractor:
     def cache_key(self, model: str, fields: Sequence[str], domain: Sequence[Any], context: dict | None) -> str:
         conn = self.client.connection
         identity = [conn.url, conn.db, conn.user, model, list(fields), _jsonable(domain), context or {}]
+        company = getattr(self.client, "company", None)
+        if company is not None:  # each company's books are cached apart
+            identity.append(company.key)
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
     def _manifest_path(self, key: str) -> Path:

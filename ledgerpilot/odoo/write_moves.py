@@ -15,6 +15,7 @@ from typing import Any
 
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import RecordRef
+from ledgerpilot.odoo.lock_dates import entry_lock_date, read_lock_dates
 from ledgerpilot.odoo.write_common import (
     PayloadError,
     WriteContext,
@@ -122,11 +123,10 @@ def _lock_reason(ctx: WriteContext, move: Mapping[str, Any], approved_date: str)
     company_id = m2o_id(move.get("company_id"))
     if company_id is None:
         return ""
-    rows = ctx.client.read("res.company", [company_id], ["fiscalyear_lock_date", "period_lock_date"])
-    if not rows:
-        return ""
-    locks = [str(rows[0][f]) for f in ("fiscalyear_lock_date", "period_lock_date") if rows[0].get(f)]
-    lock = max(locks) if locks else None
+    journal_id = m2o_id(move.get("journal_id"))
+    journals = ctx.client.read("account.journal", [journal_id], ["type"]) if journal_id else []
+    lock_day = entry_lock_date(read_lock_dates(ctx.client, company_id), journals[0]["type"] if journals else None)
+    lock = lock_day.isoformat() if lock_day else None
     if lock and approved_date <= lock:
         return (f" (the approved date is inside the period locked up to {lock}: Odoo moved the entry past the "
                 "lock date when it was posted)")

@@ -13,6 +13,7 @@ from typing import Any
 
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import RecordRef
+from ledgerpilot.odoo.field_names import field_on
 from ledgerpilot.odoo.write_common import (
     PayloadError,
     WriteContext,
@@ -28,6 +29,11 @@ from ledgerpilot.odoo.write_common import (
 PAYMENT_FIELDS = ["name", "state", "date", "ref", "amount", "partner_id", "payment_type", "partner_type", "journal_id"]
 
 
+def _memo_field(client) -> str:
+    """The payment's memo: ``ref`` up to 17, ``memo`` from 18 (the proposal's values say ``ref``)."""
+    return field_on(client, "account.payment", "ref") or "ref"
+
+
 def write_payments(ctx: WriteContext) -> WriteOutcome:
     args = one_call_args(ctx.proposal, "account.payment", "create")
     payments = args[0] if args else None
@@ -36,16 +42,18 @@ def write_payments(ctx: WriteContext) -> WriteOutcome:
     if not isinstance(payments, (list, tuple)) or not payments or not all(isinstance(p, Mapping) for p in payments):
         raise PayloadError(f"proposal {ctx.proposal.id[:12]}: account.payment.create needs the payment values")
     client = ctx.client
+    memo = _memo_field(client)
     outcome = WriteOutcome(adopted=True)
     for index, values in enumerate(payments, start=1):
         mark = marker(ctx.proposal, index)
-        found = client.search_read("account.payment", [("ref", "ilike", mark)], ["id"], order="id asc")
+        found = client.search_read("account.payment", [(memo, "ilike", mark)], ["id"], order="id asc")
         if found:
             payment_id = int(found[0]["id"])
             ctx.audit_found("account.payment", [r["id"] for r in found], mark)
         else:
             outcome.adopted = False
-            wire = wire_values(client, "account.payment", {**values, "ref": with_marker(values.get("ref"), mark)})
+            plain = {k: v for k, v in values.items() if k != "ref"}
+            wire = wire_values(client, "account.payment", {**plain, memo: with_marker(values.get("ref"), mark)})
             new_id = client.create("account.payment", wire)
             payment_id = new_id[0] if isinstance(new_id, list) else int(new_id)
             ctx.audit_write("account.payment", "create", [payment_id], marker=mark, amount=values.get("amount"),
@@ -59,7 +67,10 @@ def write_payments(ctx: WriteContext) -> WriteOutcome:
 
 def _read_back(ctx: WriteContext, payment_id: int, values: Mapping[str, Any], mark: str
                ) -> tuple[RecordRef, list[str], dict[str, Any]]:
-    rows = ctx.client.read("account.payment", [payment_id], PAYMENT_FIELDS)
+    memo = _memo_field(ctx.client)
+    rows = ctx.client.read("account.payment", [payment_id], [memo if f == "ref" else f for f in PAYMENT_FIELDS])
+    if rows and memo != "ref":
+        rows[0]["ref"] = rows[0].pop(memo)
     if not rows:
         return (RecordRef(model="account.payment", id=payment_id),
                 [f"payment {payment_id} cannot be read back: it was deleted in Odoo"], {})

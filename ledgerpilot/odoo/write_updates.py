@@ -16,6 +16,7 @@ from typing import Any
 
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import RecordRef
+from ledgerpilot.odoo.lock_dates import lock_date_fields
 from ledgerpilot.odoo.write_common import (
     PayloadError,
     WriteContext,
@@ -25,7 +26,6 @@ from ledgerpilot.odoo.write_common import (
     wire_values,
 )
 
-LOCK_FIELDS = ("fiscalyear_lock_date", "period_lock_date", "tax_lock_date")
 
 
 def _write_args(ctx: WriteContext, model: str | None) -> tuple[list[int], dict[str, Any]]:
@@ -41,11 +41,12 @@ def _norm(value: Any) -> Any:
 
 def write_lock_date(ctx: WriteContext) -> WriteOutcome:
     ids, values = _write_args(ctx, "res.company")
-    unknown = sorted(set(values) - set(LOCK_FIELDS))
-    if unknown or not values:
-        raise PayloadError(f"a lock_date proposal may only set {', '.join(LOCK_FIELDS)}; proposal "
-                           f"{ctx.proposal.id[:12]} writes {', '.join(unknown) or 'nothing'}")
     client = ctx.client
+    allowed = lock_date_fields(client)  # this Odoo's: period_lock_date up to 17, sale/purchase/hard from 18
+    unknown = sorted(set(values) - set(allowed))
+    if unknown or not values:
+        raise PayloadError(f"a lock_date proposal may only set {', '.join(allowed)} on this Odoo; proposal "
+                           f"{ctx.proposal.id[:12]} writes {', '.join(unknown) or 'nothing'}")
     fields = list(values)
     before = client.read("res.company", ids, ["name", *fields])
     already = len(before) == len(ids) and all(_norm(row.get(f)) == _norm(values[f]) for row in before for f in fields)

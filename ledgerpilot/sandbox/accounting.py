@@ -253,7 +253,7 @@ class MoveLineRules(ModelRules):
         moves = _move_ids_of_lines(env, ids)
         for move in load_moves(env, sorted(moves)):
             if move["state"] == "posted":  # adding items to a posted entry inside the lock is refused
-                lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"])
+                lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"], journal_id=move.get("journal_id"))
         env.mark("move_totals", moves)
         env.mark("move_balance", moves)
 
@@ -271,7 +271,7 @@ class MoveLineRules(ModelRules):
                                     "reset the journal entry to draft to do so.")
                 if changing & _LOCK_PROTECTED_LINE_FIELDS:
                     move = load_moves(env, [line["move_id"]])[0]
-                    lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"])
+                    lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"], journal_id=move.get("journal_id"))
                     journal = load_journal(env, move["journal_id"])
                     if journal and journal["restrict_mode_hash_table"]:
                         fields = ", ".join(sorted(changing & _LOCK_PROTECTED_LINE_FIELDS))
@@ -604,10 +604,10 @@ class MoveRules(ModelRules):
                                     "number assigned.")
             if move["state"] == "posted" and (("name" in vals and vals["name"] != move["name"])
                                               or ("date" in vals and new_date != move["date"])):
-                lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"])
+                lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"], journal_id=move.get("journal_id"))
                 lock_dates.check_tax_lock_date(env, move["company_id"], move["date"], _affects_tax(env, move["id"]))
             if "state" in vals and move["state"] == "posted" and vals["state"] != "posted":
-                lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"])
+                lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"], journal_id=move.get("journal_id"))
                 lock_dates.check_tax_lock_date(env, move["company_id"], move["date"], _affects_tax(env, move["id"]))
         if "partner_id" in vals:
             vals["commercial_partner_id"] = _commercial_partner(env, vals["partner_id"]) or False
@@ -621,7 +621,7 @@ class MoveRules(ModelRules):
         if "date" in vals or "state" in vals:
             for move in moves:
                 if move["state"] == "posted":
-                    lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"])
+                    lock_dates.check_fiscalyear_lock_date(env, move["company_id"], move["date"], journal_id=move.get("journal_id"))
                     lock_dates.check_tax_lock_date(env, move["company_id"], move["date"],
                                                    _affects_tax(env, move["id"]))
         sync_fields = set(_SYNCED_LINE_FIELDS.values()) | {"partner_id", "commercial_partner_id"}
@@ -758,7 +758,8 @@ def action_post(env: Env, ids: list[int]) -> None:
         if deprecated:
             raise UserError("A line of this move is using a deprecated account, you cannot post it.")
         affects_tax = _affects_tax(env, move["id"])
-        locks = lock_dates.violated_lock_dates(env, move["company_id"], move["date"], affects_tax)
+        locks = lock_dates.violated_lock_dates(env, move["company_id"], move["date"], affects_tax,
+                                               journal_id=move.get("journal_id"))
         if locks:
             journal_data = {**move, "journal": journal or {"id": move["journal_id"], "code": "", "type": "general",
                                                             "refund_sequence": 0, "payment_sequence": 0}}
@@ -799,7 +800,7 @@ def button_cancel(env: Env, ids: list[int]) -> None:
 
 
 # -- company lock dates ---------------------------------------------------------------------------
-LOCK_DATE_FIELDS = ("fiscalyear_lock_date", "period_lock_date", "tax_lock_date")
+LOCK_DATE_FIELDS = ("fiscalyear_lock_date", "period_lock_date", "tax_lock_date", "hard_lock_date")
 
 
 @register_rules("res.company")

@@ -11,10 +11,10 @@ from ledgerpilot.sandbox.store import database_path
 
 DEMO_DB = "demo"
 DEMO_USERS: dict[str, str] = {
-    "admin": "accounting manager (Billing Administrator), all rights",
-    "controller": "accounting manager, a second approver",
-    "clerk": "Billing: creates and posts entries, cannot set lock dates",
-    "readonly": "read-only integration user",
+    "admin": "accounting manager (Billing Administrator), all rights, both companies",
+    "controller": "accounting manager, a second approver, both companies",
+    "clerk": "Billing: creates and posts entries, cannot set lock dates, first company only",
+    "readonly": "read-only integration user, both companies",
     "demo": "no accounting rights",
 }
 

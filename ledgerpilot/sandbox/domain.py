@@ -34,7 +34,7 @@ from typing import Any
 from ledgerpilot.sandbox.exceptions import PythonError, UserError
 from ledgerpilot.sandbox.query_names import NEGATIVE_OPERATORS, name_search_domain
 from ledgerpilot.sandbox.query_sql import col, in_list, like_to_glob, prepare_connection, q
-from ledgerpilot.sandbox.registry import FieldSpec, ModelSpec, relation_table
+from ledgerpilot.sandbox.registry import FieldSpec, ModelSpec
 
 NOT_OPERATOR, OR_OPERATOR, AND_OPERATOR = "!", "|", "&"
 DOMAIN_OPERATORS = (NOT_OPERATOR, OR_OPERATOR, AND_OPERATOR)
@@ -294,7 +294,7 @@ class DomainCompiler:
         if not field.is_column and left != "id":
             return "1", []  # a computed field without a search method: Odoo ignores the term
 
-        column = col(alias, left)
+        column = col(alias, field.column)
         if field.type == "many2one" and field.relation not in self.models and (
                 operator in _HIERARCHY or isinstance(right, str)):
             raise _value_error(f"Cannot search {spec.name}.{left} by name or hierarchy: the sandbox does not"
@@ -509,7 +509,7 @@ class DomainCompiler:
 
     def _many2many_sql(self, spec, alias, field, operator, right, active_test) -> tuple[str, list]:
         comodel = self.models[field.relation]
-        rel = q(relation_table(spec.name, field.name))
+        rel = q(field.relation_table(spec.name))
         r = q(f"r{next(self._seq)}")
         if operator in _HIERARCHY:
             ids = self._to_ids(right, comodel.name)
@@ -532,7 +532,7 @@ class DomainCompiler:
         negative = operator == "not any"
         if field.type == "many2one":
             sub, params = self._ids_query(comodel.name, list(right), False)
-            column = col(alias, field.name)
+            column = col(alias, field.column)
             if negative:
                 return f"({column} NOT IN ({sub}) OR {column} IS NULL)", params
             return f"({column} IN ({sub}))", params
@@ -543,7 +543,7 @@ class DomainCompiler:
             return (f"({col(alias, 'id')} {'NOT IN' if negative else 'IN'} (SELECT {col(s, inverse)}"
                     f" FROM {q(comodel.table)} AS {q(s)} WHERE {col(s, inverse)} IS NOT NULL"
                     f" AND {col(s, 'id')} IN ({sub})))"), params
-        rel = q(relation_table(spec.name, field.name))
+        rel = q(field.relation_table(spec.name))
         r = q(f"r{next(self._seq)}")
         return (f"({'NOT ' if negative else ''}EXISTS (SELECT 1 FROM {rel} AS {r} WHERE"
                 f" {r}.id1 = {col(alias, 'id')} AND {r}.id2 IN ({sub})))"), params
@@ -551,7 +551,7 @@ class DomainCompiler:
     def _related_sql(self, spec, alias, field, operator, right) -> tuple[str, list]:
         link, target = field.related.split(".", 1)
         link_field = spec.fields[link]
-        parent = self.models[link_field.relation]
+        parent = self.store.storage[link_field.relation]  # the target is named as the sandbox keeps it
         sub = self.alias(parent.name)
         where, params = self._tree_sql(parent, sub, ("leaf", *_normalize_leaf((target, operator, right))))
         column = col(alias, link)

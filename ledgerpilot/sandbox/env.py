@@ -57,11 +57,18 @@ class Env:
         return self.uid == SUPERUSER_ID or xmlid in self.groups
 
     @cached_property
+    def rules(self):
+        """The record rules of this call (the companies it runs for; see :mod:`ledgerpilot.sandbox.rules`)."""
+        from ledgerpilot.sandbox.rules import RecordRules
+
+        return RecordRules(self.store, self.uid, self.context)
+
+    @cached_property
     def query(self):
         """The read side of the ORM (imported here: the read engine is a sibling layer)."""
         from ledgerpilot.sandbox.query import QueryEngine
 
-        return QueryEngine(self.store)
+        return QueryEngine(self.store, rules=self.rules)
 
     @cached_property
     def now(self) -> str:
@@ -111,6 +118,9 @@ class Env:
 
     @property
     def company_id(self) -> int:
+        """Odoo's ``env.company``: the first of the context's allowed companies, else the user's own."""
+        if self.context.get("allowed_company_ids"):
+            return int(self.rules.company_id)
         row = self.user_row
         if row and row[3]:
             return int(row[3])

@@ -1,7 +1,10 @@
-"""Lock dates as Odoo 17 applies them to journal entries.
+"""Lock dates as Odoo applies them to journal entries.
 
-- ``fiscalyear_lock_date`` binds everyone; ``period_lock_date`` binds users who are not Billing
-  Administrators; ``tax_lock_date`` binds entries that affect the tax report.
+- ``fiscalyear_lock_date`` binds everyone; ``period_lock_date`` (17) binds users who are not Billing
+  Administrators; ``tax_lock_date`` binds entries that affect the tax report;
+- from 18: ``hard_lock_date`` binds everyone, ``sale_lock_date`` and ``purchase_lock_date`` bind the
+  entries of sales and purchase journals (a sandbox playing 17 never has them set: 17 cannot write
+  them).
 - Posting a draft dated inside a locked period is not refused: the entry is re-dated past the
   lock (``_get_accounting_date``), e.g. 2025-12-31 -> 2026-01-31 when the journal numbers reset
   monthly and today is later.
@@ -21,25 +24,36 @@ from ledgerpilot.sandbox.values import to_date
 ACCOUNT_MANAGER = "account.group_account_manager"
 
 
+LOCK_FIELDS = ("fiscalyear_lock_date", "period_lock_date", "tax_lock_date", "sale_lock_date", "purchase_lock_date",
+               "hard_lock_date")
+_JOURNAL_LOCK = {"sale": "sale_lock_date", "purchase": "purchase_lock_date"}
+
+
 def company_lock_dates(env: Env, company_id: int) -> dict[str, dt.date | None]:
-    row = env.conn.execute(
-        "SELECT fiscalyear_lock_date, period_lock_date, tax_lock_date FROM res_company WHERE id = ?", (company_id,)
-    ).fetchone()
+    row = env.conn.execute(f"SELECT {', '.join(LOCK_FIELDS)} FROM res_company WHERE id = ?", (company_id,)).fetchone()
     if row is None:
-        return {"fiscalyear_lock_date": None, "period_lock_date": None, "tax_lock_date": None}
-    return {
-        "fiscalyear_lock_date": to_date(row[0], "res.company.fiscalyear_lock_date"),
-        "period_lock_date": to_date(row[1], "res.company.period_lock_date"),
-        "tax_lock_date": to_date(row[2], "res.company.tax_lock_date"),
-    }
+        return dict.fromkeys(LOCK_FIELDS)
+    return {name: to_date(value, f"res.company.{name}") for name, value in zip(LOCK_FIELDS, row)}
 
 
-def user_fiscal_lock_date(env: Env, company_id: int) -> dt.date | None:
-    """Odoo's ``_get_user_fiscal_lock_date``: the fiscal year lock, and the period lock for non-advisers."""
+def _journal_type(env: Env, journal_id: int | None) -> str | None:
+    if not journal_id:
+        return None
+    row = env.conn.execute("SELECT type FROM account_journal WHERE id = ?", (journal_id,)).fetchone()
+    return row[0] if row else None
+
+
+def user_fiscal_lock_date(env: Env, company_id: int, journal_id: int | None = None) -> dt.date | None:
+    """Odoo's ``_get_user_fiscal_lock_date``: the fiscal year lock, the period lock for non-advisers (17),
+    the hard lock, and the sale or purchase lock of the entry's journal (18+)."""
     locks = company_lock_dates(env, company_id)
-    if env.has_group(ACCOUNT_MANAGER):
-        return locks["fiscalyear_lock_date"]
-    candidates = [d for d in (locks["fiscalyear_lock_date"], locks["period_lock_date"]) if d]
+    names = ["fiscalyear_lock_date", "hard_lock_date"]
+    if not env.has_group(ACCOUNT_MANAGER):
+        names.append("period_lock_date")
+    journal_lock = _JOURNAL_LOCK.get(_journal_type(env, journal_id) or "")
+    if journal_lock:
+        names.append(journal_lock)
+    candidates = [locks[name] for name in names if locks[name]]
     return max(candidates) if candidates else None
 
 
@@ -48,9 +62,9 @@ def format_date(value: dt.date) -> str:
     return value.strftime("%m/%d/%Y")
 
 
-def check_fiscalyear_lock_date(env: Env, company_id: int, date: dt.date) -> None:
+def check_fiscalyear_lock_date(env: Env, company_id: int, date: dt.date, journal_id: int | None = None) -> None:
     """Odoo's ``_check_fiscalyear_lock_date`` for one posted entry dated ``date``."""
-    lock = user_fiscal_lock_date(env, company_id)
+    lock = user_fiscal_lock_date(env, company_id, journal_id)
     if lock and date <= lock:
         if env.has_group(ACCOUNT_MANAGER):
             message = f"You cannot add/modify entries prior to and inclusive of the lock date {format_date(lock)}."
@@ -70,10 +84,11 @@ def check_tax_lock_date(env: Env, company_id: int, date: dt.date, affects_tax: b
         )
 
 
-def violated_lock_dates(env: Env, company_id: int, date: dt.date, affects_tax: bool) -> list[dt.date]:
+def violated_lock_dates(env: Env, company_id: int, date: dt.date, affects_tax: bool,
+                        journal_id: int | None = None) -> list[dt.date]:
     """Odoo's ``_get_violated_lock_dates``: the lock dates on or after ``date``, sorted."""
     locks: list[dt.date] = []
-    user_lock = user_fiscal_lock_date(env, company_id)
+    user_lock = user_fiscal_lock_date(env, company_id, journal_id)
     if user_lock and date <= user_lock:
         locks.append(user_lock)
     tax_lock = company_lock_dates(env, company_id)["tax_lock_date"]

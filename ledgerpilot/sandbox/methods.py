@@ -17,6 +17,7 @@ from ledgerpilot.sandbox import accounting, payments, security, writes
 from ledgerpilot.sandbox.env import Env
 from ledgerpilot.sandbox.exceptions import MissingError, PythonError
 from ledgerpilot.sandbox.registry import _raw_schema, recorded_version
+from ledgerpilot.sandbox.store import sync_account_companies
 
 
 @dataclass(frozen=True)
@@ -105,17 +106,28 @@ def check_access_rights(env: Env, model: str, operation, raise_exception=True):
 def create(env: Env, model: str, vals_list):
     """``create(vals)`` returns an id; ``create([vals, ...])`` returns a list of ids (Odoo 17)."""
     if isinstance(vals_list, dict):
-        return writes.create(env, model, [vals_list])[0]
+        ids = writes.create(env, model, [writes.client_values(env, model, vals_list)])
+        _after_client_write(env, model)
+        return ids[0]
     if not isinstance(vals_list, (list, tuple)) or not all(isinstance(v, dict) for v in vals_list):
         raise ValueError(f"create() expects a dict or a list of dicts, not {type(vals_list).__name__}")
-    return writes.create(env, model, list(vals_list))
+    ids = writes.create(env, model, [writes.client_values(env, model, v) for v in vals_list])
+    _after_client_write(env, model)
+    return ids
 
 
 def write(env: Env, model: str, ids: list[int], vals):
     if not isinstance(vals, dict):
         raise ValueError(f"write() expects a dict of values, not {type(vals).__name__}")  # noqa: TRY004 - Odoo raises ValueError here
-    writes.write(env, model, ids, vals)
+    writes.write(env, model, ids, writes.client_values(env, model, vals))
+    _after_client_write(env, model)
     return True
+
+
+def _after_client_write(env: Env, model: str) -> None:
+    """Keep the fields one serie keeps apart from another's in step (an account's companies)."""
+    if model == "account.account":
+        sync_account_companies(env.conn)
 
 
 def unlink(env: Env, model: str, ids: list[int]):
@@ -236,6 +248,26 @@ def has_group(env: Env, model: str, *args, **kwargs):
     return env.has_group(group_ext_id)
 
 
+def has_group_of_users(env: Env, model: str, ids: list[int], *args, **kwargs):
+    """Odoo 18+'s record method ``res.users.has_group(group_ext_id)`` on ``ids`` (one user).
+
+    The answer is for that user (the sandbox answers for the caller's own record, as clients ask).
+    """
+    if len(ids) > 1:
+        raise ValueError(f"Expected singleton: res.users({', '.join(str(i) for i in ids)},)")
+    given = len(args) + len(kwargs)
+    if given != 1 or (kwargs and "group_ext_id" not in kwargs):
+        raise PythonError("TypeError", "ResUsers.has_group() takes 2 positional arguments but "
+                                       f"{given + 1} were given")
+    group_ext_id = args[0] if args else kwargs["group_ext_id"]
+    if not isinstance(group_ext_id, str) or "." not in group_ext_id:
+        raise ValueError("External ID must be fully qualified")
+    if not ids:
+        return False
+    user_env = env if ids[0] == env.uid else Env(env.store, ids[0], env.context)
+    return user_env.has_group(group_ext_id)
+
+
 def context_get(env: Env, model: str):
     return user_context(env)
 
@@ -250,7 +282,7 @@ def user_context(env: Env) -> dict:
 
 def session_info(env: Env, db_name: str, base_url: str | None = None) -> dict:
     """The dictionary ``/web/session/authenticate`` answers with (Odoo 17's ``session_info``)."""
-    version = recorded_version()
+    version = recorded_version(env.store.serie)
     row = env.user_row
     conn = env.conn
     partner_id = env.partner_id
@@ -352,9 +384,18 @@ METHODS: dict[str, Handler] = {
 }
 
 
-def lookup(model: str, method: str) -> Handler:
-    """The handler of ``model.method``, or Odoo's AttributeError for a method the model lacks."""
+#: Methods whose form changed in a later serie: (method, first major of the new form) -> handler.
+LATER_FORMS: dict[tuple[str, int], Handler] = {
+    ("has_group", 18): Handler(has_group_of_users, multi=True, readonly=True, models=frozenset({"res.users"})),
+}
+
+
+def lookup(model: str, method: str, major: int = 17) -> Handler:
+    """The handler of ``model.method`` on Odoo ``major``, or Odoo's AttributeError for a method the model lacks."""
     handler = METHODS.get(method)
+    for (name, since), later_form in LATER_FORMS.items():
+        if name == method and major >= since:
+            handler = later_form
     if handler is None or (handler.models is not None and model not in handler.models):
         raise PythonError("AttributeError", f"The method '{method}' does not exist on the model '{model}'")
     return handler

@@ -24,6 +24,7 @@ from ledgerpilot.sandbox.query_order import OrderCompiler
 from ledgerpilot.sandbox.query_read import RecordReader, check_read_fields, raise_if_unserialisable
 from ledgerpilot.sandbox.query_sql import col, in_list, prepare_connection, q
 from ledgerpilot.sandbox.registry import ModelSpec
+from ledgerpilot.sandbox.rules import RecordRules
 from ledgerpilot.sandbox.store import Store
 
 
@@ -45,9 +46,11 @@ def _ids(ids: Any) -> list[int]:
 class QueryEngine:
     """Answers the read methods of the ORM for one sandbox store."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, rules: RecordRules | None = None):
         self.store = store
         self.models: dict[str, ModelSpec] = store.registry
+        #: the record rules of the calling user (None: every record, as the superuser sees them)
+        self.rules = rules
 
     # -- helpers ---------------------------------------------------------------------------
     def _model(self, model: str) -> ModelSpec:
@@ -58,7 +61,8 @@ class QueryEngine:
         return spec
 
     def _where(self, model: str, domain: Any, context: dict | None) -> tuple[str, list]:
-        return DomainCompiler(self.store, context).where(model, domain if domain else [])
+        where, params = DomainCompiler(self.store, context).where(model, domain if domain else [])
+        return with_rule(self.rules, model, self.models[model].table, where, params)
 
     # -- fields_get --------------------------------------------------------------------------
     def fields_get(self, model: str, allfields: Sequence[str] | None = None,
@@ -110,6 +114,8 @@ class QueryEngine:
         record_ids = _ids(ids)
         if not record_ids:
             return []
+        if self.rules is not None:
+            self.rules.check_read(model, record_ids)
         result = RecordReader(self.store, model, context).fetch_ids(record_ids, names, load or "_classic_read")
         raise_if_unserialisable(model, fields, result)
         return result
@@ -130,7 +136,7 @@ class QueryEngine:
                    limit: int | None = None, orderby: str | bool = False, lazy: bool = True,
                    context: dict | None = None) -> list[dict]:
         self._model(model)
-        reader = GroupReader(self.store, model, context)
+        reader = GroupReader(self.store, model, context, rules=self.rules)
         return reader.read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby,
                                  lazy=lazy)
 
@@ -161,6 +167,14 @@ class QueryEngine:
         sql = f"SELECT id FROM {q(spec.table)} WHERE id IN {rhs}"
         found = {row[0] for row in self.store.conn.execute(sql, params)}
         return [i for i in wanted if i in found]
+
+
+def with_rule(rules: RecordRules | None, model: str, alias: str, where: str, params: list) -> tuple[str, list]:
+    """``where`` restricted by the record rule of ``model`` (unchanged without rules)."""
+    rule = rules.sql(model, alias) if rules is not None else None
+    if rule is None:
+        return where, params
+    return f"({where}) AND {rule[0]}", [*params, *rule[1]]
 
 
 def _normalized(domain: list) -> list:

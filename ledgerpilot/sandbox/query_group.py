@@ -30,7 +30,7 @@ from ledgerpilot.sandbox.exceptions import PythonError
 from ledgerpilot.sandbox.query_names import display_names
 from ledgerpilot.sandbox.query_order import OrderCompiler
 from ledgerpilot.sandbox.query_sql import col, prepare_connection, q
-from ledgerpilot.sandbox.registry import INHERITS, FieldSpec, ModelSpec, relation_table
+from ledgerpilot.sandbox.registry import INHERITS, FieldSpec, ModelSpec
 
 GRANULARITIES = ("day", "week", "month", "quarter", "year")
 AGGREGATES = ("sum", "avg", "max", "min", "bool_and", "bool_or", "array_agg", "count", "count_distinct")
@@ -150,8 +150,9 @@ class _Group:
 
 
 class GroupReader:
-    def __init__(self, store, model: str, context: dict | None = None):
+    def __init__(self, store, model: str, context: dict | None = None, rules=None):
         self.store = store
+        self.rules = rules
         self.models: dict[str, ModelSpec] = store.registry
         self.spec = self.models[model]
         self.context = dict(context or {})
@@ -170,7 +171,7 @@ class GroupReader:
             joined = self.orders.join(self.alias, link, self.spec.fields[link].relation)
             return col(joined, target)
         if field.is_column or field.name == "id":
-            return col(self.alias, field.name)
+            return col(self.alias, field.column)
         raise _error(f"Cannot convert {self.spec.name}.{field.name} to SQL because it is not stored")
 
     def _group(self, spec_text: str) -> _Group:
@@ -194,7 +195,7 @@ class GroupReader:
             raise _error(f"Granularity set on a no-datetime field or property: {spec_text!r}")
         if field.type == "many2many" and field.is_relation_table:
             rel_alias = f"g_{fname}"
-            self.extra_joins.append(f"LEFT JOIN {q(relation_table(self.spec.name, fname))} AS {q(rel_alias)}"
+            self.extra_joins.append(f"LEFT JOIN {q(field.relation_table(self.spec.name))} AS {q(rel_alias)}"
                                     f" ON {q(rel_alias)}.id1 = {col(self.alias, 'id')}")
             return _Group(spec_text, field, None, f"{q(rel_alias)}.id2")
         expr = self._field_expr(field)
@@ -252,6 +253,8 @@ class GroupReader:
 
         compiler = DomainCompiler(self.store, self.context)
         where, params = compiler.where(self.spec.name, domain, self.alias)
+        if self.rules is not None and (rule := self.rules.sql(self.spec.name, self.alias)) is not None:
+            where, params = f"({where}) AND {rule[0]}", [*params, *rule[1]]
         order_sql = self._order_sql(orderby, groups, aggregates)
 
         select = [g.expr for g in groups] + [sql for sql, _, _ in aggregates.values()]

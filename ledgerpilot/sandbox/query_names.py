@@ -60,7 +60,7 @@ def value_sql(models: dict[str, ModelSpec], model: str, field: str, alias: str) 
 
 
 def _fetch(store, model: str, ids: Sequence[int], fields: Sequence[str]) -> list[tuple]:
-    models = store.registry
+    models = store.storage  # fields as the sandbox keeps them, whatever serie it plays
     alias = "dn"
     exprs = ", ".join([col(alias, "id")] + [value_sql(models, model, f, alias) for f in fields])
     rhs, params = in_list(ids)
@@ -90,7 +90,7 @@ def display_names(store, model: str, ids: Iterable[int]) -> dict[int, Any]:
     ids = sorted({int(i) for i in ids if i})
     if not ids:
         return {}
-    spec = store.registry[model]
+    spec = store.storage[model]
     handler = _HANDLERS.get(model)
     if handler is not None:
         return handler(store, ids)
@@ -111,7 +111,7 @@ def _account_names(store, ids):
 
 
 def _partner_names(store, ids):
-    fields = _present(store.registry["res.partner"], ["complete_name", "name"])
+    fields = _present(store.storage["res.partner"], ["complete_name", "name"])
     out = {}
     for rid, *values in _fetch(store, "res.partner", ids, fields):
         out[rid] = next((v for v in values if v), "")
@@ -164,7 +164,7 @@ def _users_names(store, ids):
 
 def _analytic_names(store, ids):
     rows = _fetch(store, "account.analytic.account", ids, ["name", "code", "partner_id"])
-    partner_spec = store.registry["res.partner"]
+    partner_spec = store.storage["res.partner"]
     commercial = {}
     partner_ids = sorted({p for *_, p in rows if p})
     if partner_ids:

@@ -99,7 +99,7 @@ class OrderCompiler:
                 continue
             if not field.is_column:
                 continue
-            column = col(alias, name)
+            column = col(alias, field.column)
             if field.type == "many2one" and prop != "id" and field.relation in self.models:
                 key = (spec.name, name)
                 if key in seen:

@@ -86,7 +86,7 @@ class RecordReader:
                 joined = orders.join(alias, link, self.spec.fields[link].relation)
                 exprs.append(col(joined, target))
             elif field.is_column:
-                exprs.append(col(alias, name))
+                exprs.append(col(alias, field.column))
             else:
                 continue
             scalar.append(name)
@@ -186,7 +186,7 @@ class RecordReader:
             sql = (f"SELECT {owner}, {col(alias, 'id')} FROM {q(comodel.table)} AS {q(alias)} {orders.join_sql()}"
                    f" WHERE {owner} IN {rhs}{self._active_filter(comodel, alias)}{extra} ORDER BY {order_sql}")
         else:
-            rel = q(relation_table(self.spec.name, field.name))
+            rel = q(field.relation_table(self.spec.name))
             sql = (f"SELECT rel.id1, {col(alias, 'id')} FROM {rel} AS rel JOIN {q(comodel.table)} AS {q(alias)}"
                    f" ON {col(alias, 'id')} = rel.id2 {orders.join_sql()}"
                    f" WHERE rel.id1 IN {rhs}{self._active_filter(comodel, alias)} ORDER BY {order_sql}")
@@ -204,8 +204,6 @@ class RecordReader:
         """``res.users.share``: a user without "Internal User" (directly or implied) is a portal user."""
         from ledgerpilot.sandbox.groups import GROUP_BY_ID, implied_closure
 
-        if "groups_id" not in self.spec.fields:
-            return [False for _ in ids]
         rhs, params = in_list(sorted(set(ids)))
         rel = q(relation_table("res.users", "groups_id"))
         xmlids: dict[int, list[str]] = defaultdict(list)

@@ -1,8 +1,8 @@
-"""The sandbox's model registry, built from real Odoo 17 ``fields_get`` output.
+"""The sandbox's model registries, built from real Odoo ``fields_get`` output.
 
-Each model the sandbox serves is described by the recorded schema bundled in ``schema/17.0``.
-A field is *served* (appears in ``fields_get`` and can be read) when the sandbox can give it a
-faithful value:
+Each model the sandbox serves is described by the recorded schema bundled in ``schema/<serie>``
+(``17.0``, and ``19.0`` for a sandbox playing Odoo 19). A field is *served* (appears in
+``fields_get`` and can be read) when the sandbox can give it a faithful value:
 
 - stored scalar and many2one fields (a column in SQLite),
 - stored many2many fields (a relation table),
@@ -12,6 +12,17 @@ faithful value:
 Everything else in the recorded schema (avatars, activity helpers, fields of modules the sandbox
 does not imitate) is left out, so ``fields_get`` never advertises a field the sandbox would
 answer wrongly.
+
+Storage and series. One SQLite layout serves every serie: the *storage registry* is the 17.0
+registry plus the few fields later series keep that 17 has not (``STORAGE_EXTRAS``: the sale,
+purchase and hard lock dates of 18+, the companies of an account, an account's ``active``); the
+17.0 registry leaves those out. The 19.0 registry takes its models and attributes from the 19.0
+recording and maps each field to the storage it lives in: the same name, or the 17 name of a
+renamed field (``RENAMED``: ``product_uom_id`` is kept as ``product_uom``, ``tax_ids`` as
+``taxes_id`` ...). A field keeps the storage's way of being kept (column, relation table,
+delegation), so ``account.account.code``, computed per company in 19, is still read from its
+column. Models the recorded 19 server did not have (stock, project, the OCA budget models) are
+not served on 19, as on that server.
 """
 
 from __future__ import annotations
@@ -23,6 +34,9 @@ from importlib import resources
 from typing import Any, Mapping
 
 SCHEMA_VERSION = "17.0"
+#: The Odoo series the sandbox can play; 17.0 is the default.
+SERIES = ("17.0", "19.0")
+DEFAULT_SERIE = "17.0"
 
 #: The models the sandbox serves, with their ``_order`` (as in Odoo 17) and ``_rec_name``.
 MODEL_ORDER: dict[str, tuple[str, str]] = {
@@ -183,22 +197,41 @@ class FieldSpec:
     relation: str | None = None
     inverse: str | None = None  # one2many only
     related: str | None = None  # "many2one.field": read and searched through the many2one
+    #: the name the sandbox keeps the field under (its column or relation table); "" = ``name``
+    storage: str = ""
+    #: whether the sandbox keeps it (a column or a relation table); None = as the recording says
+    kept: bool | None = None
 
     @property
     def store(self) -> bool:
+        """Stored, as ``fields_get`` tells clients."""
         return bool(self.attrs.get("store", False))
 
     @property
+    def stored(self) -> bool:
+        """Kept by the sandbox in a column or a relation table (the storage's view)."""
+        return self.store if self.kept is None else self.kept
+
+    @property
+    def column(self) -> str:
+        """The SQLite column (or the field name of the relation table) holding the field."""
+        return self.storage or self.name
+
+    @property
     def is_column(self) -> bool:
-        return self.store and self.type in COLUMN_TYPES and self.name != "id"
+        return self.stored and self.type in COLUMN_TYPES and self.name != "id"
 
     @property
     def is_relation_table(self) -> bool:
-        return self.store and self.type == "many2many"
+        return self.stored and self.type == "many2many"
 
     @property
     def is_computed(self) -> bool:
-        return not self.store and self.related is None and self.type not in ("one2many", "many2many")
+        return not self.stored and self.related is None and self.type not in ("one2many", "many2many")
+
+    def relation_table(self, model: str) -> str:
+        """The relation table of a kept many2many of ``model``."""
+        return relation_table(model, self.column)
 
     @property
     def selection_keys(self) -> tuple[Any, ...]:
@@ -237,8 +270,37 @@ def relation_table(model: str, field_name: str) -> str:
     return f"rel__{table_name(model)}__{field_name}"
 
 
+#: Fields later series have and 17 has not, kept in every sandbox database (not served on 17).
+STORAGE_EXTRAS: dict[str, tuple[str, ...]] = {
+    "res.company": ("sale_lock_date", "purchase_lock_date", "hard_lock_date"),
+    "account.account": ("company_ids", "active"),
+}
+
+#: (model, name in the serie) -> the name the field is kept under (its 17.0 name).
+RENAMED: dict[str, dict[tuple[str, str], str]] = {
+    "19.0": {
+        ("sale.order.line", "product_uom_id"): "product_uom",
+        ("sale.order.line", "tax_ids"): "tax_id",
+        ("purchase.order.line", "product_uom_id"): "product_uom",
+        ("purchase.order.line", "tax_ids"): "taxes_id",
+        ("res.users", "group_ids"): "groups_id",
+        ("account.move", "origin_payment_id"): "payment_id",
+        ("account.payment", "memo"): "ref",
+    },
+}
+
+#: Models the sandbox adds or derives itself: served on every serie from their 17.0 description.
+_SHARED_MODELS = frozenset({"res.groups", "product.template", "res.currency.rate"})
+
+
+def _schema_text(serie: str, name: str) -> str | None:
+    resource = resources.files("ledgerpilot.sandbox").joinpath(f"schema/{serie}/{name}.json")
+    return resource.read_text() if resource.is_file() else None
+
+
 @cache
-def _raw_schema(model: str) -> dict[str, dict[str, Any]]:
+def _raw_schema(model: str, serie: str = SCHEMA_VERSION) -> dict[str, dict[str, Any]]:
+    """The recorded ``fields_get`` of ``model`` in ``serie`` (empty when that serie has no such model)."""
     if model in EXTRA_SCHEMAS:
         return EXTRA_SCHEMAS[model]
     if model == "product.template":
@@ -247,13 +309,22 @@ def _raw_schema(model: str) -> dict[str, dict[str, Any]]:
                                               "write_uid", "active")}
         template = {k: {**product[k], "store": True} for k in _TEMPLATE_FIELDS if k in product}
         return {**base, **template}
-    text = resources.files("ledgerpilot.sandbox").joinpath(f"schema/{SCHEMA_VERSION}/{model}.json").read_text()
+    text = _schema_text(serie, model)
+    return json.loads(text) if text is not None else {}
+
+
+def recorded_version(serie: str = SCHEMA_VERSION) -> dict[str, Any]:
+    text = _schema_text(serie, "_version")
+    if text is None:
+        raise ValueError(f"the sandbox has no recording of Odoo {serie}; it plays {', '.join(SERIES)}")
     return json.loads(text)
 
 
-def recorded_version() -> dict[str, Any]:
-    text = resources.files("ledgerpilot.sandbox").joinpath(f"schema/{SCHEMA_VERSION}/_version.json").read_text()
-    return json.loads(text)
+def check_serie(serie: str) -> str:
+    """``serie`` when the sandbox can play it, else a ValueError naming the ones it can."""
+    if serie not in SERIES:
+        raise ValueError(f"the sandbox plays Odoo {' or '.join(SERIES)}, not {serie!r}")
+    return serie
 
 
 def _served(model: str, name: str, attrs: Mapping[str, Any]) -> FieldSpec | None:
@@ -282,13 +353,21 @@ def _served(model: str, name: str, attrs: Mapping[str, Any]) -> FieldSpec | None
     return None  # binary, properties, ...: not imitated
 
 
+def _storage_schema(model: str) -> dict[str, dict[str, Any]]:
+    """The 17.0 recording of ``model`` with the fields later series add (``STORAGE_EXTRAS``)."""
+    raw = dict(_raw_schema(model))
+    for name in STORAGE_EXTRAS.get(model, ()):
+        raw[name] = _raw_schema(model, "19.0")[name]
+    return raw
+
+
 @cache
-def registry() -> dict[str, ModelSpec]:
-    """Every served model, keyed by its Odoo name."""
+def storage_registry() -> dict[str, ModelSpec]:
+    """Every model and field the sandbox keeps, whatever serie it plays (the SQLite layout)."""
     models: dict[str, ModelSpec] = {}
     for model, (order, rec_name) in MODEL_ORDER.items():
         served = {}
-        for name, attrs in _raw_schema(model).items():
+        for name, attrs in _storage_schema(model).items():
             spec = _served(model, name, attrs)
             if spec is not None:
                 served[name] = spec
@@ -296,5 +375,53 @@ def registry() -> dict[str, ModelSpec]:
     return models
 
 
-def model_spec(model: str) -> ModelSpec:
-    return registry()[model]
+def _same_kind(served_type: str | None, kept_type: str) -> bool:
+    """A field whose type changed between series is served from storage only if kept the same way."""
+    if served_type == kept_type:
+        return True
+    text = ("char", "text", "html", "selection")
+    return served_type in text and kept_type in text
+
+
+def _serie_registry(serie: str) -> dict[str, ModelSpec]:
+    storage = storage_registry()
+    renamed = RENAMED.get(serie, {})
+    present = {model for model in MODEL_ORDER if model in _SHARED_MODELS or _schema_text(serie, model)}
+    models: dict[str, ModelSpec] = {}
+    for model in MODEL_ORDER:
+        if model not in present:
+            continue
+        kept = storage[model]
+        if model in _SHARED_MODELS:
+            models[model] = kept
+            continue
+        fields: dict[str, FieldSpec] = {}
+        for name, attrs in _raw_schema(model, serie).items():
+            base = kept.fields.get(renamed.get((model, name), name))
+            if base is None or not _same_kind(attrs.get("type"), base.type):
+                continue
+            relation = attrs.get("relation")
+            if base.type in ("one2many", "many2many") and relation not in present:
+                continue
+            fields[name] = FieldSpec(name, attrs["type"], attrs, relation, inverse=base.inverse,
+                                     related=base.related, storage=base.column if base.column != name else "",
+                                     kept=base.stored)
+        models[model] = ModelSpec(model, kept.order, kept.rec_name, fields)
+    return models
+
+
+@cache
+def registry(serie: str = DEFAULT_SERIE) -> dict[str, ModelSpec]:
+    """Every model served when the sandbox plays ``serie``, keyed by its Odoo name."""
+    check_serie(serie)
+    if serie == SCHEMA_VERSION:
+        storage = storage_registry()
+        extras = {model: set(names) for model, names in STORAGE_EXTRAS.items()}
+        return {model: ModelSpec(model, spec.order, spec.rec_name,
+                                 {n: f for n, f in spec.fields.items() if n not in extras.get(model, ())})
+                for model, spec in storage.items()}
+    return _serie_registry(serie)
+
+
+def model_spec(model: str, serie: str = DEFAULT_SERIE) -> ModelSpec:
+    return registry(serie)[model]

@@ -154,7 +154,7 @@ MODEL_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
 _COMPANY_ACCOUNTING_PREFIXES = ("account_", "fiscalyear_", "tax_", "transfer_account_", "invoice_",
                                 "default_cash_difference_")
 _COMPANY_ACCOUNTING_FIELDS = frozenset({
-    "period_lock_date", "currency_exchange_journal_id", "income_currency_exchange_account_id",
+    "period_lock_date", "sale_lock_date", "purchase_lock_date", "hard_lock_date", "currency_exchange_journal_id", "income_currency_exchange_account_id",
     "expense_currency_exchange_account_id", "bank_account_code_prefix", "cash_account_code_prefix",
     "anglo_saxon_accounting", "expense_accrual_account_id", "revenue_accrual_account_id",
     "automatic_entry_default_journal_id", "terms_type", "quick_edit_mode", "chart_template",

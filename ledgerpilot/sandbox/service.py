@@ -29,10 +29,12 @@ class SandboxService:
     def __init__(self, store: Store):
         self.store = store
         self.db_name: str = store.get_meta("db_name", "demo") or "demo"
+        #: the major version the sandbox plays (17, or 19 with ``Store(serie="19.0")``)
+        self.major: int = int(recorded_version(store.serie)["server_version_info"][0])
 
     # -- db / common ---------------------------------------------------------------------------
     def version(self) -> dict:
-        return recorded_version()
+        return recorded_version(self.store.serie)
 
     def db_list(self) -> list[str]:
         return [self.db_name]
@@ -87,8 +89,9 @@ class SandboxService:
         context = kwargs.pop("context", None) or {}
         if not isinstance(context, dict):
             raise PythonError("TypeError", f"context must be a dictionary, not {type(context).__name__}")
-        handler = methods.lookup(model, method)
+        handler = methods.lookup(model, method, self.major)
         env = Env(self.store, int(uid), dict(context))
+        env.rules.check()
         try:
             if handler.readonly:
                 return handler(env, model, list(args or []), kwargs)

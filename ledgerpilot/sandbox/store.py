@@ -8,6 +8,10 @@ Layout (the contract the ORM and the demo generator share):
   datetimes ``YYYY-MM-DD HH:MM:SS`` (UTC); json as JSON text; float/monetary as REAL;
 - stored many2many in ``rel__<table>__<field>(id1, id2)``;
 - ``sandbox_meta(key, value)`` for sandbox-wide settings (database name, "today", ...);
+- the layout is the *storage registry* (``registry.storage_registry``), the same whatever serie the
+  sandbox plays; ``Store.registry`` is what the chosen serie serves over it. A database made
+  before a field was added to the layout gets the column (or relation table) when opened, filled
+  from what it already holds (:func:`_fill_derived`);
 - ``sandbox_api_keys(key_hash, user_id, name)`` for API keys (never served over RPC).
 
 Python values are converted by :func:`encode_value` / :func:`decode_value`.
@@ -23,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from ledgerpilot.sandbox.registry import FieldSpec, ModelSpec, registry, relation_table
+from ledgerpilot.sandbox.registry import DEFAULT_SERIE, FieldSpec, ModelSpec, registry, storage_registry
 
 _EPOCH_WRITE = "1970-01-01 00:00:00"
 
@@ -78,11 +82,15 @@ def decode_value(spec: FieldSpec, value: Any) -> Any:
 class Store:
     """A sandbox database file. Thread-safe: one SQLite connection per thread, WAL mode."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, serie: str = DEFAULT_SERIE):
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        self.registry: dict[str, ModelSpec] = registry()
+        self.serie = serie
+        #: what the played serie serves (fields_get, reads, writes by clients)
+        self.registry: dict[str, ModelSpec] = registry(serie)
+        #: the SQLite layout, every serie's fields (the generator and the business rules use it)
+        self.storage: dict[str, ModelSpec] = storage_registry()
         self._ensure_schema()
 
     # -- connections -------------------------------------------------------------------------
@@ -131,13 +139,13 @@ class Store:
             " name TEXT, scope TEXT)",
             "CREATE TABLE IF NOT EXISTS sandbox_user_passwords (user_id INTEGER PRIMARY KEY, password TEXT)",
         ]
-        for spec in self.registry.values():
-            cols = ", ".join(f'"{c.name}" {COLUMN_TYPES[c.type]}' for c in spec.columns)
+        for spec in self.storage.values():
+            cols = ", ".join(f'"{c.column}" {COLUMN_TYPES[c.type]}' for c in spec.columns)
             statements.append(
                 f'CREATE TABLE IF NOT EXISTS "{spec.table}" (id INTEGER PRIMARY KEY{", " + cols if cols else ""})'
             )
             for m2m in spec.many2many:
-                rel = relation_table(spec.name, m2m.name)
+                rel = m2m.relation_table(spec.name)
                 statements.append(
                     f'CREATE TABLE IF NOT EXISTS "{rel}" (id1 INTEGER NOT NULL, id2 INTEGER NOT NULL,'
                     f" PRIMARY KEY (id1, id2)) WITHOUT ROWID"
@@ -146,13 +154,29 @@ class Store:
         with self.transaction() as conn:
             for sql in statements:
                 conn.execute(sql)
+            added = self._add_missing_columns(conn)
+            if added:
+                _fill_derived(conn)
+
+    def _add_missing_columns(self, conn: sqlite3.Connection) -> bool:
+        """Columns of the layout a database made by an earlier version lacks (added empty)."""
+        from ledgerpilot.sandbox.registry import COLUMN_TYPES
+
+        added = False
+        for spec in self.storage.values():
+            present = {row[1] for row in conn.execute(f'PRAGMA table_info("{spec.table}")')}
+            for column in spec.columns:
+                if column.column not in present:
+                    conn.execute(f'ALTER TABLE "{spec.table}" ADD COLUMN "{column.column}" {COLUMN_TYPES[column.type]}')
+                    added = True
+        return added
 
     def create_indexes(self, indexes: Mapping[str, Sequence[str]] | None = None) -> None:
         """Index many2one and date columns that queries filter on (call after a bulk load)."""
         indexes = indexes or DEFAULT_INDEXES
         with self.transaction() as conn:
             for model, columns in indexes.items():
-                table = self.registry[model].table
+                table = self.storage[model].table
                 for col in columns:
                     name = f"{table}__{col.replace(',', '_')}"
                     cols = ", ".join(f'"{c.strip()}"' for c in col.split(","))
@@ -170,7 +194,7 @@ class Store:
 
     # -- bulk load (generator) ---------------------------------------------------------------
     def next_id(self, model: str) -> int:
-        table = self.registry[model].table
+        table = self.storage[model].table
         row = self.conn.execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"').fetchone()
         return int(row[0])
 
@@ -183,7 +207,7 @@ class Store:
         ``create_date``/``write_date`` default to the sandbox "now" when the model has them.
         Returns the ids in row order.
         """
-        spec = self.registry[model]
+        spec = self.storage[model]
         rows = list(rows)
         if not rows:
             return []
@@ -230,13 +254,34 @@ class Store:
             else:
                 conn.executemany(sql, values)
             for key in m2m_keys:
-                rel = relation_table(model, key)
+                rel = spec.fields[key].relation_table(model)
                 pairs = [(rid, int(other)) for rid, row in zip(ids, rows) for other in (row.get(key) or ())]
                 conn.executemany(f'INSERT OR IGNORE INTO "{rel}" (id1, id2) VALUES (?, ?)', pairs)
         return ids
 
     def count(self, model: str) -> int:
-        return int(self.conn.execute(f'SELECT COUNT(*) FROM "{self.registry[model].table}"').fetchone()[0])
+        return int(self.conn.execute(f'SELECT COUNT(*) FROM "{self.storage[model].table}"').fetchone()[0])
+
+    def fill_derived(self) -> None:
+        """Fill the fields later series keep apart from what 17 keeps (after a bulk load)."""
+        with self.transaction() as conn:
+            _fill_derived(conn)
+
+
+def _fill_derived(conn: sqlite3.Connection) -> None:
+    """Fields a later serie keeps apart, derived from the 17 ones where they are not set yet."""
+    sync_account_companies(conn)
+
+
+def sync_account_companies(conn: sqlite3.Connection) -> None:
+    """An account's companies and activity, kept as 17 (``company_id``, ``deprecated``) and as 18+
+    (``company_ids``, ``active``), filled in from whichever side a client wrote."""
+    conn.execute("UPDATE account_account SET active = CASE WHEN COALESCE(deprecated, 0) = 1 THEN 0 ELSE 1 END"
+                 " WHERE active IS NULL")
+    conn.execute('INSERT OR IGNORE INTO "rel__account_account__company_ids" (id1, id2)'
+                 " SELECT id, company_id FROM account_account WHERE company_id IS NOT NULL")
+    conn.execute('UPDATE account_account SET company_id = (SELECT MIN(r.id2) FROM "rel__account_account__company_ids"'
+                 " AS r WHERE r.id1 = account_account.id) WHERE company_id IS NULL")
 
 
 #: Indexes created after the demo company is loaded: the columns domains and joins use most.

@@ -20,14 +20,14 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 LOG_ACCESS_FIELDS = frozenset({"create_uid", "create_date", "write_uid", "write_date"})
 
 
-def check_field_names(spec: ModelSpec, vals: dict[str, Any]) -> None:
+def check_field_names(spec: ModelSpec, vals: dict[str, Any], serie: str | None = None) -> None:
     """Unknown field -> ValueError as Odoo; a recorded field the sandbox does not keep -> ValueError too.
 
     Odoo accepts writes to every field of the model. Fields the sandbox does not serve (images,
     properties, modules it does not imitate) cannot be stored faithfully, so they are refused
     with a message that says so rather than silently dropped.
     """
-    raw = _raw_schema(spec.name)
+    raw = _raw_schema(spec.name, serie) if serie else _raw_schema(spec.name)
     for name in vals:
         if name == "id":
             raise ValueError(f"Invalid field 'id' on model '{spec.name}': ids are given by the database")

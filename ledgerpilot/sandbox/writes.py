@@ -9,6 +9,10 @@ Odoo's ``_check_balanced`` container does.
 
 ``write_date`` is the call's timestamp (real UTC time, never before the sandbox's meta ``now``):
 the gateway's incremental sync asks for ``write_date > last seen``.
+
+Values here are named as the sandbox keeps them (the storage registry): a client's values come
+through :func:`client_values` first, which checks them against what the played serie serves and
+renames the fields a later serie renamed (``tax_ids`` -> ``taxes_id`` ...).
 """
 
 from __future__ import annotations
@@ -116,10 +120,40 @@ def operation(env: Env) -> Iterator[None]:
 
 
 def model_spec(env: Env, model: str) -> ModelSpec:
-    try:
-        return env.store.registry[model]
-    except KeyError:
-        raise ValueError(f"Unknown model {model!r}") from None
+    """The model as the sandbox keeps it (every serie's fields, 17 names)."""
+    if model not in env.store.registry:
+        raise ValueError(f"Unknown model {model!r}")
+    return env.store.storage[model]
+
+
+def client_values(env: Env, model: str, vals: dict[str, Any]) -> dict[str, Any]:
+    """A client's values for ``model`` renamed as the sandbox keeps them, x2many commands included.
+
+    Names are checked against what the played serie serves first (``Invalid field`` as Odoo says),
+    so a field of another serie (``period_lock_date`` on 19) is refused as that serie refuses it.
+    """
+    served = env.store.registry.get(model)
+    if served is None:
+        raise ValueError(f"Unknown model {model!r}")
+    kept_apart = LOG_ACCESS_FIELDS | rules_for(model).private_fields
+    check_field_names(served, {k: v for k, v in vals.items() if k not in kept_apart}, serie=env.store.serie)
+    out: dict[str, Any] = {}
+    for name, value in vals.items():
+        field = served.fields.get(name)
+        if field is None:  # a log-access field (ignored later, as Odoo ignores it) or one the rules keep
+            out[name] = value
+            continue
+        if field.type in ("one2many", "many2many") and field.relation in env.store.registry \
+                and isinstance(value, (list, tuple)):
+            value = [_client_command(env, field.relation, item) for item in value]
+        out[field.column] = value
+    return out
+
+
+def _client_command(env: Env, comodel: str, item: Any) -> Any:
+    if isinstance(item, (list, tuple)) and len(item) > 2 and item[0] in (CREATE, UPDATE) and isinstance(item[2], dict):
+        return (item[0], item[1], client_values(env, comodel, item[2]))
+    return item
 
 
 def missing_error(env: Env, model: str, missing: Iterable[int]) -> MissingError:
@@ -131,7 +165,7 @@ def existing_ids(env: Env, model: str, ids: Iterable[int]) -> set[int]:
     ids = list(ids)
     if not ids:
         return set()
-    table = env.store.registry[model].table
+    table = env.store.storage[model].table
     found: set[int] = set()
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
@@ -245,11 +279,11 @@ def _check_values(env: Env, spec: ModelSpec, columns: dict[str, Any], creating: 
     for name, value in columns.items():
         field = spec.fields[name]
         if field.type == "many2one" and value is not None and name not in LOG_ACCESS_FIELDS:
-            check_many2one_targets(env.conn, env.store.registry, spec.name, field, {int(value)})
+            check_many2one_targets(env.conn, env.store.storage, spec.name, field, {int(value)})
     for field in spec.columns:
         if not field.attrs.get("required") or field.type == "boolean":
             continue
-        if field.type == "many2one" and field.relation not in env.store.registry:
+        if field.type == "many2one" and field.relation not in env.store.storage:
             continue  # a comodel the sandbox does not keep: nothing could be given
         if (creating and columns.get(field.name) is None) or (not creating and field.name in columns
                                                               and columns[field.name] is None):
@@ -308,7 +342,7 @@ def update_rows(env: Env, model: str, ids: list[int], values: dict[str, Any]) ->
     """
     if not ids:
         return
-    spec = env.store.registry[model]
+    spec = env.store.storage[model]
     values = dict(values)
     if "write_uid" in spec.fields:
         values["write_uid"] = env.uid
@@ -337,7 +371,7 @@ def _apply_x2many(env: Env, spec: ModelSpec, ids: list[int], name: str, value: A
 
 
 def _apply_one2many(env: Env, comodel: str, inverse: str, record_id: int, commands, label: str) -> None:
-    co_spec = env.store.registry[comodel]
+    co_spec = env.store.storage[comodel]
     table = co_spec.table
     inverse_required = bool(co_spec.fields[inverse].attrs.get("required"))
     pending_creates: list[dict[str, Any]] = []
@@ -446,7 +480,7 @@ def unlink(env: Env, model: str, ids: list[int], check_access: bool = True) -> N
         if not ids:
             return
         for child_model, inverse in CASCADE_CHILDREN.get(model, ()):
-            child_table = env.store.registry[child_model].table
+            child_table = env.store.storage[child_model].table
             child_ids = _ids_where(env, child_table, inverse, ids)
             if child_ids:
                 unlink(env, child_model, child_ids, check_access=False)
@@ -476,7 +510,7 @@ def _column_values(env: Env, table: str, column: str, ids: list[int]) -> list[in
 
 def _delete_rows(env: Env, spec: ModelSpec, ids: list[int]) -> None:
     conn = env.conn
-    registry = env.store.registry
+    registry = env.store.storage
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
         marks = ",".join("?" * len(chunk))

@@ -28,18 +28,19 @@ class Company:
     name: str
     currency: str
     digits: int
-    lock_date: str | None             # fiscal-year lock date, ISO, when one is set
+    lock_date: str | None             # the latest lock date that stops a miscellaneous entry, ISO, when one is set
 
 
 def company(client) -> Company:
-    """The connected user's company, its currency's decimals and its fiscal-year lock date."""
+    """The analysed company, its currency's decimals and the lock date that stops a miscellaneous entry
+    (fiscal-year lock; on 17 also the period lock; on 18+ also the hard lock)."""
+    from ledgerpilot.odoo.lock_dates import entry_lock_date, read_lock_dates
     from ledgerpilot.tools.overview import company_info
 
     info = company_info(client)
-    rows = client.read("res.company", [info.id], ["fiscalyear_lock_date"])
-    lock = rows[0].get("fiscalyear_lock_date") if rows else None
+    lock = entry_lock_date(read_lock_dates(client, info.id), "general")
     return Company(id=info.id, name=info.name, currency=info.currency, digits=info.currency_digits,
-                   lock_date=str(lock) if lock else None)
+                   lock_date=lock.isoformat() if lock else None)
 
 
 def company_of(ctx) -> Company:
@@ -56,15 +57,32 @@ def _m2o_id(value: Any) -> int | None:
     return int(value[0]) if isinstance(value, (list, tuple)) and value else None
 
 
+def _account_companies(row: dict[str, Any]) -> set[int] | None:
+    """The companies an account belongs to (17: its ``company_id``; 18+: ``company_ids``); None: shared."""
+    if "company_ids" in row:
+        return {int(i) for i in row["company_ids"] or ()} or None
+    company = _m2o_id(row.get("company_id"))
+    return {company} if company is not None else None
+
+
 # -------------------------------------------------------------------------------------------- accounts
 
 
 def accounts_by_code(client, codes: Sequence[str], company_id: int) -> dict[str, dict[str, Any]]:
-    """code -> {"id", "code", "name"} for every code, all of them of ``company_id`` and not deprecated."""
+    """code -> {"id", "code", "name"} for every code, all of them of ``company_id`` and not deprecated.
+
+    Up to 17 an account has one company (``company_id``) and may be ``deprecated``; from 18 it may be
+    shared by several companies (``company_ids``), its code is the company's, and a retired account is
+    archived (``active`` false). Both are read as this Odoo has them.
+    """
     wanted = sorted({c.strip() for c in codes})
-    rows = client.search_read("account.account", [("code", "in", wanted)],
-                              ["code", "name", "deprecated", "company_id"], context={"active_test": False})
-    mine = [row for row in rows if _m2o_id(row.get("company_id")) in (None, company_id)]
+    known = client.fields_get("account.account")
+    extra = [name for name in ("deprecated", "active", "company_id", "company_ids") if name in known]
+    rows = client.search_read("account.account", [("code", "in", wanted)], ["code", "name", *extra],
+                              context={"active_test": False})
+    mine = [row for row in rows if _account_companies(row) is None or company_id in _account_companies(row)]
+    for row in mine:
+        row["deprecated"] = bool(row.get("deprecated")) or row.get("active") is False
     found = {str(row["code"]): row for row in mine}
     missing = [code for code in wanted if code not in found]
     if missing:
@@ -72,7 +90,7 @@ def accounts_by_code(client, codes: Sequence[str], company_id: int) -> dict[str,
                         "account codes as the chart lists them (e.g. 600000)")
     deprecated = [f"{row['code']} {row['name']}" for row in found.values() if row.get("deprecated")]
     if deprecated:
-        raise ToolError(f"account {', '.join(deprecated)} is deprecated: Odoo accepts no new entries on it; "
+        raise ToolError(f"account {', '.join(deprecated)} is deprecated (archived): Odoo accepts no new entries on it; "
                         "choose the account that replaced it")
     return {code: {"id": int(row["id"]), "code": code, "name": str(row["name"])} for code, row in found.items()}
 

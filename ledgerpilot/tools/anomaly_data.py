@@ -13,6 +13,10 @@ paged extraction per model (explicit fields, paged by id, never one RPC per reco
 - purchase order lines (prices in the company currency) when Purchase is installed; valuation
   layers with the purchase line of their stock move, and the done receipts of purchase lines, when
   Inventory is installed. A missing module leaves the frame empty and says why in ``unavailable``.
+- the group: the companies the user may see (the client reads one company's books; the companies
+  frame lists them all), and the other side of intercompany flows (``counterparts``: the other
+  companies' entries whose partner is this company), read on purpose across companies. A user who
+  sees no other company leaves ``counterparts`` unavailable, and the intercompany check is skipped.
 
 The window starts on the first day of the month ``history_months`` before ``today``, so the domains
 stay the same all month and the gateway's incremental cache (when the client has a cache folder)
@@ -33,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope, conform, empty_frame
+from ledgerpilot.odoo.field_names import fields_on
 from ledgerpilot.tools.overview import company_info
 
 Progress = Callable[[str], None]
@@ -113,7 +118,8 @@ def read_books(reader: _Reader, *, today: dt.date, since: dt.datetime | None = N
 
     step("company")
     company = company_info(reader.client)
-    companies = _companies(reader)
+    group = _group_client(reader.client)
+    companies = _companies(reader, group)
     users = _users(reader)
     step("accounts and journals")
     accounts = reader.extract("account.account", ("code", "account_type"), [], incremental=False)
@@ -138,6 +144,9 @@ def read_books(reader: _Reader, *, today: dt.date, since: dt.datetime | None = N
     step("inventory valuation")
     layers, receipts, raw_layers = _stock(reader, start, unavailable)
 
+    step("the group's other side")
+    counterparts = _counterparts(reader, group, company.id, companies, start, journals, users, unavailable)
+
     scope = None
     if moment is not None:
         scope = _scope(moment, raw_moves, raw_lines, raw_payments, raw_layers, raw_orders)
@@ -145,7 +154,7 @@ def read_books(reader: _Reader, *, today: dt.date, since: dt.datetime | None = N
         company_name=company.name, currency=company.currency, digits=company.currency_digits, today=today,
         moves=moves, lines=lines, payments=payments, partials=partials, purchase_lines=purchase_lines,
         valuation_layers=layers, receipts=receipts, companies=companies, users=users, scope=scope,
-        unavailable=unavailable)
+        unavailable=unavailable, counterparts=counterparts)
     return Books(data=data, start=start, company_id=company.id, accounts=accounts, journals=journals,
                  exchange_journal=exchange_journal,
                  raw_lines=raw_lines[["id", "move_id_id", "write_date"]].copy(), raw_payments=raw_payments,
@@ -192,15 +201,22 @@ class _Reader:
         self.on_extract = on_extract
 
     def fields(self, model: str, wanted: Sequence[str]) -> list[str]:
-        known = self.client.fields_get(model)
-        return [name for name in wanted if name in known]
+        """The ``wanted`` fields this Odoo has (named as in Odoo 17; see :mod:`ledgerpilot.odoo.field_names`)."""
+        return list(fields_on(self.client, model, wanted))
 
     def extract(self, model: str, wanted: Sequence[str], domain: list, *, incremental: bool | None = None,
                 context: dict | None = None) -> pd.DataFrame:
-        """``model`` read with the ``wanted`` fields it has; the others come back as empty columns."""
-        fields = self.fields(model, wanted)
+        """``model`` read with the ``wanted`` fields it has (under a later name where Odoo renamed one, the
+        column named as asked); the others come back as empty columns."""
+        names = fields_on(self.client, model, wanted)
+        fields = list(names.values())
         use_cache = self.incremental if incremental is None else incremental and self.incremental
         frame = self.client.extract(model, fields, domain, context=context, incremental=use_cache)
+        renamed = {new: old for old, new in names.items() if new != old}
+        if renamed:
+            frame = frame.rename(columns={f"{new}{suffix}": f"{old}{suffix}" for new, old in renamed.items()
+                                          for suffix in ("", "_id", "_name")})
+        fields = list(names)
         if self.on_extract is not None:
             stats = self.client.last_sync if use_cache else None
             self.on_extract(model, len(frame), stats.fetched if stats is not None else len(frame))
@@ -214,10 +230,42 @@ class _Reader:
         return frame
 
 
-def _companies(reader: _Reader) -> pd.DataFrame:
-    rows = reader.extract("res.company", ("name", "partner_id"), [], incremental=False)
+def _group_client(client):
+    """A client over every company of the user (the analysed one first), or None without a company scope."""
+    scope = getattr(client, "company", None)
+    if scope is None:
+        return None
+    return client.for_companies([scope.id, *scope.user_company_ids])
+
+
+def _companies(reader: _Reader, group) -> pd.DataFrame:
+    source = _Reader(group) if group is not None else reader
+    rows = source.extract("res.company", ("name", "partner_id"), [], incremental=False)
     return conform("companies", pd.DataFrame({"id": rows["id"], "name": rows["name"],
                                               "partner_id": rows["partner_id_id"]}))
+
+
+def _counterparts(reader: _Reader, group, company_id: int, companies: pd.DataFrame, start: dt.date,
+                  journals: pd.DataFrame, users: pd.DataFrame, unavailable: dict[str, str]) -> pd.DataFrame:
+    """The other companies' entries whose partner (the entry's, else an item's) is this company."""
+    others = [int(i) for i in companies["id"].dropna() if int(i) != company_id]
+    own_partner = companies.loc[companies["id"] == company_id, "partner_id"].dropna()
+    if not others or own_partner.empty:
+        if group is not None and len(group.company.user_company_ids) < 2:
+            unavailable["counterparts"] = ("the Odoo user works in one company only: the other side of "
+                                           "intercompany entries cannot be read")
+        return empty_frame("counterparts")
+    side = _Reader(group.for_companies(others))
+    partner = int(own_partner.iloc[0])
+    items = side.extract("account.move.line", ("move_id",), [*line_domain(start), ("partner_id", "=", partner)],
+                         incremental=False)
+    by_items = sorted({int(i) for i in items["move_id_id"].dropna()})
+    domain = [*move_domain(start), "|", ("partner_id", "=", partner), ("id", "in", by_items)]
+    raw = side.extract("account.move", MOVE_FIELDS + MOVE_SOURCE_FIELDS, domain, incremental=False)
+    raw = raw.assign(partner_id_id=pd.array([partner] * len(raw), dtype="Int64"))
+    other_journals = side.extract("account.journal", ("code", "type"), [], incremental=False)
+    moves = _moves(raw, pd.concat([journals, other_journals], ignore_index=True), users, set(), None)
+    return conform("counterparts", moves)
 
 
 def _users(reader: _Reader) -> pd.DataFrame:

@@ -285,6 +285,10 @@ def compare_run(client, home: Path, run_id: str, *, today: dt.date | None = None
     if client.db != run.odoo_db:
         raise RunMismatchError(f"run {run.run_id} was made on {run.odoo_url} database {run.odoo_db}, but the "
                                f"connected Odoo is {client.url} database {client.db}")
+    scope = getattr(client, "company", None)
+    if scope is not None and run.company and run.company != scope.name:
+        raise RunMismatchError(f"run {run.run_id} forecasts the cash of {run.company}, but the connection reads the books "
+                               f"of {scope.name}: set LEDGERPILOT_ODOO_COMPANY to {run.company!r} to compare it")
     history, _seconds = load_history(client, today, progress)
     weeks = run.result.get("weeks_rows") or []
     horizon_end = dt.date.fromisoformat(weeks[-1]["end"]) if weeks else run.as_of

@@ -20,12 +20,12 @@ import pandas as pd
 
 from ledgerpilot.calc.close.frames import AnalyticRules, CloseData, conform, empty_frame
 from ledgerpilot.domain.month import Month
+from ledgerpilot.odoo.lock_dates import read_lock_dates
 from ledgerpilot.tools.overview import company_info
 
 Progress = Callable[[str], None]
 
 POSTED = ("parent_state", "=", "posted")
-LOCK_FIELDS = ("fiscalyear_lock_date", "period_lock_date", "tax_lock_date")
 COMPANY_ACCOUNT_FIELDS = ("account_journal_suspense_account_id", "account_journal_payment_debit_account_id",
                           "account_journal_payment_credit_account_id")
 CONTROL_TYPES = ("asset_receivable", "liability_payable")
@@ -53,9 +53,9 @@ def load_close_data(client, month: Month, *, today: dt.date, history_months: int
 
     step("company")
     company = company_info(client)
-    company_row = client.read("res.company", [company.id], [*LOCK_FIELDS, *_present(
-        client, "res.company", COMPANY_ACCOUNT_FIELDS)])[0]
-    lock_dates = {name: _date(company_row.get(name)) for name in LOCK_FIELDS}
+    account_fields = _present(client, "res.company", COMPANY_ACCOUNT_FIELDS)
+    company_row = client.read("res.company", [company.id], account_fields)[0] if account_fields else {}
+    lock_dates = read_lock_dates(client, company.id)
 
     step("accounts and journals")
     accounts = _accounts(client)

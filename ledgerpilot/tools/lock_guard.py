@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ledgerpilot.calc.close.lock_date import LockGuard
 from ledgerpilot.domain.month import Month
+from ledgerpilot.odoo.lock_dates import read_lock_dates
+from ledgerpilot.tools.overview import company_info
 
 
 def load_lock_guard(client, month: Month) -> LockGuard:
-    """Drafts and unreconciled bank lines dated on or before the month's end, and the current lock date."""
+    """Drafts and unreconciled bank lines of the analysed company dated on or before the month's end,
+    and its current lock date."""
     end = month.end.isoformat()
-    company = client.search_read("res.company", [], ["name", "fiscalyear_lock_date"], limit=1, order="id")
-    if not company:
-        raise LookupError("the database has no company to lock")
-    row = company[0]
-    drafts = client.execute("account.move", "search", [("state", "=", "draft"), ("date", "<=", end)])
+    company = company_info(client)
+    drafts = client.search("account.move", [("state", "=", "draft"), ("date", "<=", end)])
     lines: list[int] = []
     if client.has_model("account.bank.statement.line"):
-        lines = client.execute("account.bank.statement.line", "search",
-                               [("is_reconciled", "=", False), ("date", "<=", end),
-                                ("state", "!=", "cancel")])
-    lock = row.get("fiscalyear_lock_date") or None
-    return LockGuard(company_id=int(row["id"]), company_name=str(row["name"]),
-                     fiscalyear_lock_date=dt.date.fromisoformat(lock) if lock else None,
+        lines = client.search("account.bank.statement.line",
+                              [("is_reconciled", "=", False), ("date", "<=", end), ("state", "!=", "cancel")])
+    lock = read_lock_dates(client, company.id).get("fiscalyear_lock_date")
+    return LockGuard(company_id=company.id, company_name=company.name, fiscalyear_lock_date=lock,
                      draft_move_ids=tuple(sorted(drafts)), unreconciled_line_ids=tuple(sorted(lines)))

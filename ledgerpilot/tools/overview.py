@@ -44,9 +44,14 @@ class CompanyOverview(BaseModel):
 
 
 def company_info(client) -> CompanyInfo:
-    """The current user's company and its currency (with its decimal places)."""
-    user = client.read("res.users", [client.uid], ["company_id"])[0]
-    company = client.read("res.company", [user["company_id"][0]], ["name", "currency_id"])[0]
+    """The analysed company (the client's: the one configured, else the user's current one) and its
+    currency (with its decimal places)."""
+    scope = getattr(client, "company", None)
+    if scope is not None:
+        company_id = scope.id
+    else:
+        company_id = client.read("res.users", [client.uid], ["company_id"])[0]["company_id"][0]
+    company = client.read("res.company", [company_id], ["name", "currency_id"])[0]
     currency = client.read("res.currency", [company["currency_id"][0]], ["name", "decimal_places"])[0]
     return CompanyInfo(id=company["id"], name=company["name"], currency=currency["name"],
                        currency_digits=int(currency["decimal_places"]))

@@ -118,7 +118,51 @@ def test_sandbox_start_serves_odoorpc_until_interrupted(cli_env, demo_data_dir):
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode in (0, 130), err
-    assert "sandbox serving" in out
+    assert "sandbox playing Odoo 17.0 at" in out
+
+
+def test_sandbox_start_plays_odoo_19_with_jsonrpc_off(cli_env, demo_data_dir):
+    import signal
+    import time
+
+    import httpx
+
+    from ledgerpilot.config import OdooConnection
+    from ledgerpilot.odoo import NO_RETRY, connect
+    from ledgerpilot.sandbox import groups
+    from ledgerpilot.sandbox.store import Store, database_path
+
+    store = Store(database_path(demo_data_dir))
+    try:
+        key = groups.create_api_key(store, 2, "cli test")  # uid 2: admin
+    finally:
+        store.close()
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "sandbox", "start", "--serie", "19.0",
+                             "--no-legacy-rpc", "--port", str(port), "--data-dir", str(demo_data_dir)],
+                            env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client = connect(OdooConnection(url=url, db="demo", user="admin", api_key=key), retry=NO_RETRY)
+                break
+            except Exception:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        with client:
+            assert (client.transport_name, client.server_version) == ("json2", "19.0")
+            assert "product_uom_id" in client.fields_get("purchase.order.line")
+        assert httpx.post(f"{url}/jsonrpc", json={}).status_code == 404
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode in (0, 130), err
+    assert "sandbox playing Odoo 19.0 at" in out and "API key of admin" in out and "switched off" in out
+    wrong = run_cli("sandbox", "start", "--serie", "20.0", "--data-dir", str(demo_data_dir), env=cli_env)
+    assert wrong.returncode == 2 and "--serie must be one of 17.0, 19.0" in wrong.stderr
 
 
 def test_sandbox_build_with_a_regime_and_a_wrong_one(cli_env, tmp_path):

@@ -39,8 +39,10 @@ def test_frames_follow_the_contract(data, stages):
 
 
 def test_bank_lines_are_exactly_the_unreconciled_statement_lines(data, demo_db_path, demo_data_dir):
-    expected = {row[0] for row in _query(demo_db_path, "SELECT id FROM account_bank_statement_line "
-                                                       "WHERE is_reconciled = 0")}
+    # the client reads the user's current company (the demo database holds a second one)
+    expected = {row[0] for row in _query(demo_db_path, "SELECT st.id FROM account_bank_statement_line st JOIN "
+                                                       "account_move m ON m.id = st.move_id WHERE st.is_reconciled = 0 "
+                                                       "AND m.company_id = 1")}
     assert set(data.bank_lines["id"].astype(int)) == expected
     labelled = {i for d in load_ground_truth(demo_data_dir).defects_of("unreconciled_bank_line") for i in d.ids}
     assert labelled <= expected
@@ -52,6 +54,7 @@ def test_open_items_are_the_open_receivables_payables_and_unmatched_payments(dat
         demo_db_path,
         "SELECT l.id FROM account_move_line l JOIN account_account a ON a.id = l.account_id "
         "WHERE l.parent_state = 'posted' AND l.reconciled = 0 AND ROUND(l.amount_residual, 2) != 0 AND l.date <= ? "
+        "AND l.company_id = 1 "
         "AND (a.account_type IN ('asset_receivable', 'liability_payable') OR a.id IN "
         "(SELECT outstanding_account_id FROM account_payment WHERE is_matched = 0))", str(DEMO_TODAY))}
     assert set(data.open_items["id"].astype(int)) == expected

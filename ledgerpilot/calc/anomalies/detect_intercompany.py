@@ -7,7 +7,8 @@ company there is no other side and it returns nothing. An entry is intercompany 
 the group. Its counterpart is an entry of that other company whose partner is the first company,
 for the same amount to the cent (in absolute value: A's invoice is B's bill), dated within
 ``date_window_days`` days (the nearest such entry; references are not required to agree, since each
-side numbers its documents its own way).
+side numbers its documents its own way). The books read are one company's (``moves``); the other
+companies' side comes in ``counterparts``. Only this company's entries are judged.
 
 Score: 0.75 for an entry older than ``grace_days`` with no counterpart (0.85 from
 ``large_amount`` up); within the grace period the other side may not have booked it yet, and the
@@ -43,11 +44,15 @@ DEFAULTS: dict[str, float] = {
 
 def intercompany_entries(data: AnomalyData) -> pd.DataFrame:
     """Entries whose partner is another company of the group: company_id, other_company_id, minor, day."""
-    companies = data.companies.dropna(subset=["id", "partner_id"])
+    return _intercompany(data.moves, data.lines, data.companies, data.digits)
+
+
+def _intercompany(moves: pd.DataFrame, lines: pd.DataFrame, companies: pd.DataFrame, digits: int) -> pd.DataFrame:
+    companies = companies.dropna(subset=["id", "partner_id"])
     company_of_partner = pd.Series(companies["id"].astype("int64").to_numpy(),
                                    index=companies["partner_id"].astype("int64").to_numpy())
-    moves = data.moves[data.moves["company_id"].notna()]
-    item_partner = data.lines[data.lines["partner_id"].isin(company_of_partner.index)] \
+    moves = moves[moves["company_id"].notna()]
+    item_partner = lines[lines["partner_id"].isin(company_of_partner.index)] \
         .groupby("move_id")["partner_id"].first()
     partner = moves["partner_id"].where(moves["partner_id"].isin(company_of_partner.index))
     partner = partner.fillna(pd.Series(item_partner.reindex(moves["id"].to_numpy()).to_numpy(), index=moves.index))
@@ -55,7 +60,7 @@ def intercompany_entries(data: AnomalyData) -> pd.DataFrame:
     other = moves["ic_partner"].astype("int64").map(company_of_partner)
     moves = moves.assign(other_company_id=other.to_numpy(), own_company_id=moves["company_id"].astype("int64"))
     moves = moves[moves["other_company_id"] != moves["own_company_id"]].copy()
-    moves["minor"] = to_minor(moves["amount_total_signed"].abs(), data.digits).to_numpy()
+    moves["minor"] = to_minor(moves["amount_total_signed"].abs(), digits).to_numpy()
     moves["day"] = moves["date"].dt.normalize()
     return moves[moves["minor"] > 0]
 
@@ -79,7 +84,11 @@ def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
     entries = intercompany_entries(data)
     if entries.empty:
         return []
-    matched = _paired(entries, params["date_window_days"])
+    pool = entries
+    if len(data.counterparts):
+        no_lines = data.lines.iloc[0:0]
+        pool = pd.concat([entries, _intercompany(data.counterparts, no_lines, data.companies, data.digits)])
+    matched = _paired(pool, params["date_window_days"])
     alone = entries[~entries["id"].map(matched).fillna(False).astype(bool)].copy()
     if alone.empty:
         return []
@@ -109,4 +118,5 @@ def run(data: AnomalyData, params: Mapping[str, float]) -> list[Anomaly]:
     return out
 
 
-DETECTOR = Detector(name=NAME, kinds=(KIND,), needs=("moves", "lines", "companies"), run=run, defaults=DEFAULTS)
+DETECTOR = Detector(name=NAME, kinds=(KIND,), needs=("moves", "lines", "companies"), run=run, defaults=DEFAULTS,
+                    also_reads=("counterparts",))

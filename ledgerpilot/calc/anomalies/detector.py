@@ -29,7 +29,9 @@ class Detector:
     """One detector: its name, the anomaly kinds it reports, the frames it reads, its run and defaults.
 
     ``needs`` names frames of :data:`~ledgerpilot.calc.anomalies.frames.FRAMES`; when one of them is
-    unavailable in the data (a module not installed) the scan skips the detector and says why.
+    unavailable in the data (a module not installed) or empty, the scan skips the detector and says why.
+    ``also_reads`` names frames it reads that may well be empty (the other side of intercompany flows):
+    only their unavailability skips it.
     """
 
     name: str
@@ -37,18 +39,20 @@ class Detector:
     needs: tuple[str, ...]
     run: DetectorRun
     defaults: Mapping[str, float] = field(default_factory=dict)
+    also_reads: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         from ledgerpilot.calc.anomalies.frames import FRAMES
 
         if not self.name:
             raise ValueError("a detector needs a name")
-        unknown = [frame for frame in self.needs if frame not in FRAMES]
+        unknown = [frame for frame in (*self.needs, *self.also_reads) if frame not in FRAMES]
         if unknown:
             raise ValueError(f"detector {self.name!r} needs unknown frame(s) {', '.join(unknown)}; "
                              f"known: {', '.join(FRAMES)}")
         object.__setattr__(self, "kinds", tuple(self.kinds))
         object.__setattr__(self, "needs", tuple(self.needs))
+        object.__setattr__(self, "also_reads", tuple(self.also_reads))
         object.__setattr__(self, "defaults", MappingProxyType({k: float(v) for k, v in self.defaults.items()}))
 
     def params(self, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -71,7 +75,8 @@ class Detector:
 
     def missing(self, data: AnomalyData) -> dict[str, str]:
         """The frames this detector needs that ``data`` could not provide, with the reason for each."""
-        return {frame: data.unavailable[frame] for frame in self.needs if frame in data.unavailable}
+        return {frame: data.unavailable[frame] for frame in (*self.needs, *self.also_reads)
+                if frame in data.unavailable}
 
     def __call__(self, data: AnomalyData, overrides: Mapping[str, float] | None = None) -> list[Anomaly]:
         """Run on ``data`` with the defaults and ``overrides``."""

@@ -20,7 +20,11 @@ Frames (what each row is):
 - ``purchase_lines``: purchase order lines (``price_unit`` in the company currency).
 - ``valuation_layers``: ``stock.valuation.layer`` rows, with the purchase line of their stock move.
 - ``receipts``: done incoming stock moves of purchase lines (``quantity`` in the product's unit).
-- ``companies`` and ``users``: for names and logins.
+- ``companies`` and ``users``: for names and logins. ``companies`` lists every company of the group
+  the reader may see, not only the one whose books these are.
+- ``counterparts``: entries of the group's *other* companies whose partner is this company (the
+  other side of intercompany flows), with the ``moves`` columns; only the intercompany check reads
+  them. The other frames hold this company's books alone.
 
 A database without purchase or inventory gives empty frames with these columns, and
 ``AnomalyData.unavailable`` maps the frame name to the reason; detectors that need it are skipped.
@@ -91,6 +95,7 @@ FRAMES: dict[str, dict[str, str]] = {
     "companies": {"id": "Int64", "name": "object", "partner_id": "Int64"},
     "users": {"id": "Int64", "login": "object", "name": "object"},
 }
+FRAMES["counterparts"] = dict(FRAMES["moves"])
 
 #: The frames that hold books (the ones an :class:`AnomalyData` carries besides companies and users).
 BOOK_FRAMES: tuple[str, ...] = ("moves", "lines", "payments", "partials", "purchase_lines",
@@ -252,6 +257,7 @@ class AnomalyData:
     users: pd.DataFrame
     scope: Scope | None = None
     unavailable: Mapping[str, str] = field(default_factory=dict)
+    counterparts: pd.DataFrame = field(default_factory=lambda: empty_frame("counterparts"))
 
     def __post_init__(self) -> None:
         for name, spec in FRAMES.items():

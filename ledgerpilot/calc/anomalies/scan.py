@@ -37,7 +37,7 @@ FRAME_WORDS: Mapping[str, str] = {
     "moves": "journal entries", "lines": "journal items", "payments": "payments",
     "partials": "reconciliations", "purchase_lines": "purchase order lines",
     "valuation_layers": "stock valuation layers", "receipts": "receipts from purchase orders",
-    "companies": "companies", "users": "users",
+    "companies": "companies", "users": "users", "counterparts": "entries of the other companies",
 }
 
 

@@ -132,8 +132,9 @@ class AnalyticRules:
 class CloseData:
     """Everything the close checks read, for one month, as known on ``today``.
 
-    ``lock_dates`` maps ``fiscalyear_lock_date``/``period_lock_date``/``tax_lock_date`` to a date or
-    ``None``. ``history`` lists the months before ``month`` whose movements are in the history
+    ``lock_dates`` maps the company's lock date fields (``fiscalyear_lock_date``, ``tax_lock_date``, and
+    ``period_lock_date`` on 17 or ``sale_lock_date``/``purchase_lock_date``/``hard_lock_date`` on 18+) to
+    a date or ``None``. ``history`` lists the months before ``month`` whose movements are in the history
     frames (oldest first). ``suspense_account_ids`` and ``outstanding_account_ids`` are the accounts
     that must be empty (or only hold payments in transit) at the period end. ``unavailable`` maps
     a feature (``"bank_statements"``, ``"analytic"``) to the reason it could not be read; the checks

@@ -79,15 +79,23 @@ def agent_session(settings: Settings, *, demo: bool, seed: int, scale: float, to
                            url=connection.url)
 
 
-def show_answer(answer, as_json: bool) -> None:
+def company_of(session) -> str | None:
+    """The name of the company whose books the session reads."""
+    scope = getattr(session.client, "company", None)
+    return scope.name if scope is not None else None
+
+
+def show_answer(answer, as_json: bool, company: str | None = None) -> None:
     if as_json:
-        print_json(answer.to_dict())
+        print_json({"company": company, **answer.to_dict()})
         return
     out = console()
     out.print(safe(answer.text), soft_wrap=True)   # long source links stay whole
     for note in answer.notes:
         out.print(f"[dim]note: {safe(note)}[/]")
     detail = f"{answer.mode}, {answer.source}"
+    if company:
+        detail = f"books of {safe(company)}; {detail}"
     if answer.mode == "llm" and answer.usage is not None:
         detail += f", {answer.usage.total_tokens} tokens, model {answer.model_seconds:.1f}s"
     out.print(f"[dim]({detail}; {answer.overhead_seconds:.2f}s of own work)[/]")
@@ -156,7 +164,7 @@ def chat(question: str | None = typer.Argument(None, help="the question; none: a
             show_explanation(explain_route(session, question, thread), as_json)
             return
         if question is not None:
-            show_answer(session.agent.ask(question, thread_id=thread, asker=asker), as_json)
+            show_answer(session.agent.ask(question, thread_id=thread, asker=asker), as_json, company_of(session))
             return
         _interactive(session, thread, asker, as_json)
 
@@ -165,7 +173,9 @@ def _interactive(session: AgentSession, thread: str, asker: str, as_json: bool) 
     from ledgerpilot.errors import LedgerpilotError
 
     if not as_json:
-        console().print(f"Ask about the books of {safe(session.url)} (thread {safe(thread)}, "
+        company = company_of(session)
+        books = f"{safe(company)} at {safe(session.url)}" if company else safe(session.url)
+        console().print(f"Ask about the books of {books} (thread {safe(thread)}, "
                         f"{session.agent.mode} mode). Empty line or Ctrl-D to leave.")
     while True:
         try:
@@ -175,6 +185,6 @@ def _interactive(session: AgentSession, thread: str, asker: str, as_json: bool) 
         if not line.strip() or line.strip().lower() in ("exit", "quit"):
             break
         try:
-            show_answer(session.agent.ask(line, thread_id=thread, asker=asker), as_json)
+            show_answer(session.agent.ask(line, thread_id=thread, asker=asker), as_json, company_of(session))
         except LedgerpilotError as exc:
             error_console().print(f"[bold red]error:[/] {safe(exc)}")

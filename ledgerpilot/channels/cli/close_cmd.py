@@ -103,12 +103,13 @@ def checks(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt, a
     with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, step):
         step(f"close checks of {month}")
         checklist = check_month(client, month, today=day, config=config)
+        company = client.company.name if client.company is not None else ""
     items = checklist_summary(checklist)
     findings = [f.model_dump(mode="json") for f in checklist.findings]
     if as_json:
-        print_json({"month": month.label, "checklist": items, "findings": findings})
+        print_json({"company": company, "month": month.label, "checklist": items, "findings": findings})
     else:
-        render_checklist(console(), month.label, "", items, findings)
+        render_checklist(console(), month.label, company, items, findings)
 
 
 @app.command("matches")
@@ -131,10 +132,11 @@ def matches(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt,
         step(f"bank lines up to {month.end}")
         data = load_reconciliation_data(client, as_of=month.end)
         result = match_bank_lines(data.bank_lines, data.open_items, config=MatchConfig.from_settings(settings))
+        company = client.company.name if client.company is not None else ""
     summary = match_summary(result, data.bank_lines, limit=None)
     if level is not None:
         summary["rows"] = [row for row in summary["rows"] if row["level"] == level]
     if as_json:
-        print_json({"month": month.label, **summary})
+        print_json({"company": company, "month": month.label, **summary})
     else:
-        render_matches(console(), month.label, summary)
+        render_matches(console(), f"{month.label} — {company}" if company else month.label, summary)

@@ -14,7 +14,8 @@ from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.sandbox.demo import DEMO_DB, DEMO_USERS, demo_data_dir, ensure_demo_data
 
-app = typer.Typer(help="The built-in Odoo 17-compatible sandbox with a seeded demo company.", no_args_is_help=True)
+app = typer.Typer(help="The built-in Odoo-compatible sandbox (17.0, or 19.0 with --serie) with a seeded demo "
+                       "database of two companies.", no_args_is_help=True)
 
 SeedOpt = typer.Option(7, "--seed", help="seed of the demo company (same seed, same books)")
 ScaleOpt = typer.Option(1.0, "--scale", min=0.05, max=200.0, callback=finite_number("--scale"),
@@ -63,11 +64,19 @@ def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port 
           data_dir: Optional[Path] = DataDirOpt, regime: str = RegimeOpt,
           faults: Optional[str] = typer.Option(None, "--faults", help='fault injection as JSON, e.g. {"latency_ms": 50}'),
           allow_fault_control: bool = typer.Option(False, "--allow-fault-control",
-                                                   help="accept POST /sandbox/faults to change faults at run time")) -> None:
+                                                   help="accept POST /sandbox/faults to change faults at run time"),
+          serie: str = typer.Option("17.0", "--serie", help="the Odoo version to play: 17.0, or 19.0 (its schemas and "
+                                                           "field names; /jsonrpc and /xmlrpc log their deprecation)"),
+          legacy_rpc: bool = typer.Option(True, "--legacy-rpc/--no-legacy-rpc",
+                                          help="serve /jsonrpc and /xmlrpc (off: 404, only JSON-2 and the /web routes)")
+          ) -> None:
     """Serve the sandbox over HTTP (JSON-RPC, XML-RPC, web session routes, JSON-2) until Ctrl-C."""
+    from ledgerpilot.sandbox.registry import SERIES
     from ledgerpilot.sandbox.server.faults import FaultConfig
     from ledgerpilot.sandbox.server.runner import SandboxHandle, serve
 
+    if serie not in SERIES:
+        raise ConfigError(f"--serie must be one of {', '.join(SERIES)}, not {serie!r}")
     day = parse_day(today, "--today")
     folder, follow = resolve_data_dir(data_dir, seed, scale, day, regime)
     fault_config = None
@@ -82,10 +91,16 @@ def start(port: int = typer.Option(8069, "--port", min=0, max=65535, help="port 
 
     def ready(handle: SandboxHandle) -> None:
         out = console()
-        out.print(f"sandbox serving [bold]{safe(handle.url)}[/] database [bold]{DEMO_DB}[/] from {safe(folder)}")
+        out.print(f"sandbox playing Odoo {serie} at [bold]{safe(handle.url)}[/] database [bold]{DEMO_DB}[/] "
+                  f"from {safe(folder)}")
         for login, role in DEMO_USERS.items():
             out.print(f"  user {login} / password {login}: {role}")
+        if serie != "17.0":
+            key = handle.service.create_api_key(handle.service.login(handle.db, "admin", "admin"), "sandbox start")
+            out.print(f"  API key of admin (JSON-2 takes no password): {key}")
+        if not legacy_rpc:
+            out.print("  /jsonrpc and /xmlrpc are switched off (404)")
         out.print("Ctrl-C stops it.")
 
     serve(folder, host=host, port=port, faults=fault_config, allow_fault_control=allow_fault_control,
-          on_ready=ready)
+          on_ready=ready, serie=serie, legacy_rpc=legacy_rpc)

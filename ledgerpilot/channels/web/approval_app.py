@@ -226,7 +226,7 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
                     audit.record("sign_in_locked", actor=login.strip() or "?", subject="approval page",
                                  details={"login": login.strip(), "address": address, "why": started.why,
                                           "locked_for_seconds": started.seconds})
-            status = 403 if exc.reason in ("missing_group", "agent") else 401
+            status = 403 if exc.reason in ("missing_group", "agent", "company") else 401
             if exc.reason == "group_check_failed":
                 status = 502
             return _login_page(request, status=status, login=login, message=str(exc))

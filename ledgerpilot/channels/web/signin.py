@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP
-from ledgerpilot.errors import LedgerpilotError
+from ledgerpilot.errors import ConfigError, LedgerpilotError
 from ledgerpilot.odoo.approvals import ApprovalRefused, approver_connection
 from ledgerpilot.odoo.errors import OdooAuthenticationError, OdooError
 
@@ -56,7 +56,10 @@ def sign_in(base: OdooConnection, login: str, password: str, *, groups: Iterable
     try:
         client = connect(connection)
     except OdooAuthenticationError:
-        raise SignInRefused("Odoo refused this login and password.", reason="wrong_credentials") from None
+        raise SignInRefused("Odoo refused this login and password (on Odoo 19, give an API key: JSON-2 takes no "
+                            "password).", reason="wrong_credentials") from None
+    except ConfigError as exc:  # the approver does not work in the company ledgerpilot reads
+        raise SignInRefused(str(exc), reason="company") from None
     try:
         wanted = list(groups)
         held = tuple(group for group in wanted if client.has_group(group))

@@ -1,5 +1,6 @@
 """Wire protocols to Odoo behind one interface (:class:`Transport`)."""
 
+from ledgerpilot.odoo.transports import web
 from ledgerpilot.odoo.transports.base import Endpoint, Transport
 from ledgerpilot.odoo.transports.json2 import Json2Transport
 from ledgerpilot.odoo.transports.jsonrpc import JsonRpcTransport
@@ -11,4 +12,4 @@ TRANSPORTS: dict[str, type[Transport]] = {
     "json2": Json2Transport,
 }
 
-__all__ = ["TRANSPORTS", "Endpoint", "Json2Transport", "JsonRpcTransport", "Transport", "XmlRpcTransport"]
+__all__ = ["TRANSPORTS", "Endpoint", "Json2Transport", "JsonRpcTransport", "Transport", "XmlRpcTransport", "web"]

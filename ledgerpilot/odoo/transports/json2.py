@@ -1,5 +1,11 @@
 """JSON-2 (Odoo 19+): ``POST /json/2/<model>/<method>`` with a bearer API key.
 
+It depends on nothing Odoo 19 deprecates: the version comes from ``/web/webclient/version_info``,
+the database from the configuration (``X-Odoo-Database`` on every call), the user from
+``res.users.context_get`` over JSON-2 itself, and the database list (only to say which databases
+exist when the configured one does not) from ``/web/database/list``. ``/jsonrpc`` and ``/xmlrpc``
+are never called.
+
 Arguments travel by name in a JSON object (``ids``, ``context`` and the method's parameters), the
 answer is the JSON result itself, and errors come with an HTTP status and a JSON body
 ``{name, message, arguments, context, debug}``. Callers of the gateway pass ORM arguments
@@ -26,7 +32,8 @@ from ledgerpilot.odoo.errors import (
     OdooUserError,
     error_from_odoo,
 )
-from ledgerpilot.odoo.transports.base import TRANSIENT_HTTP_STATUSES, Transport, http_status_error
+from ledgerpilot.odoo.transports import web
+from ledgerpilot.odoo.transports.base import Transport, http_status_error
 
 # Parameter names of ORM methods, after ``ids`` for record methods.
 MODEL_METHOD_PARAMS: dict[str, tuple[str, ...]] = {
@@ -37,7 +44,6 @@ MODEL_METHOD_PARAMS: dict[str, tuple[str, ...]] = {
     "fields_get": ("allfields", "attributes"),
     "create": ("vals_list",),
     "name_search": ("name", "domain", "operator", "limit"),
-    "has_group": ("group_ext_id",),
     "check_access_rights": ("operation", "raise_exception"),
     "context_get": (),
     "default_get": ("fields_list",),
@@ -51,6 +57,7 @@ RECORD_METHOD_PARAMS: dict[str, tuple[str, ...]] = {
     "action_post": (),
     "button_draft": (),
     "name_get": (),
+    "has_group": ("group_ext_id",),  # a record method since Odoo 18 (JSON-2 exists from 19)
 }
 
 
@@ -106,30 +113,11 @@ class Json2Transport(Transport):
 
     def version(self) -> dict[str, Any]:
         if self._version is None:
-            response = self._post("/jsonrpc", {"jsonrpc": "2.0", "method": "call", "id": 1,
-                                               "params": {"service": "common", "method": "version", "args": []}})
-            result = None
-            if response.status_code == 200:
-                try:
-                    result = response.json().get("result")
-                except ValueError:
-                    result = None
-            if not isinstance(result, dict) or "server_version_info" not in result:
-                if response.status_code in TRANSIENT_HTTP_STATUSES:
-                    raise http_status_error(response.status_code, str(response.url))
-                raise OdooProtocolError(f"{response.url} did not give the server version "
-                                        f"(HTTP {response.status_code})", status=response.status_code)
-            self._version = result
+            self._version = web.version_info(self._client, self.endpoint.base_url)
         return self._version
 
     def db_list(self) -> list[str] | None:
-        try:
-            response = self._post("/jsonrpc", {"jsonrpc": "2.0", "method": "call", "id": 1,
-                                               "params": {"service": "db", "method": "list", "args": []}})
-            result = response.json().get("result") if response.status_code == 200 else None
-        except (OdooError, ValueError):
-            return None
-        return list(result) if isinstance(result, list) else None
+        return web.database_list(self._client, self.endpoint.base_url)
 
     def login(self) -> int:
         context = self.execute_kw("res.users", "context_get", [], {})

@@ -29,14 +29,14 @@ from ledgerpilot.odoo.transports.base import Transport, network_error, ssl_conte
 class JsonRpcTransport(Transport):
     name = "jsonrpc"
 
-    def __init__(self, connection: OdooConnection):
+    def __init__(self, connection: OdooConnection, version: dict[str, Any] | None = None):
         super().__init__(connection)
         handlers: list[Any] = [urllib.request.HTTPCookieProcessor(CookieJar())]
         if self.endpoint.tls:
             handlers.append(urllib.request.HTTPSHandler(context=ssl_context(connection.verify_tls)))
         self._opener = urllib.request.build_opener(*handlers)
         self._odoo: odoorpc.ODOO | None = None
-        self._version: dict[str, Any] | None = None
+        self._version: dict[str, Any] | None = version  # known when detection already asked
         self.url = f"{self.endpoint.base_url}/jsonrpc"
 
     # ------------------------------------------------------------------ raw calls (no login)

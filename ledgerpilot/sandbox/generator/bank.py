@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledgerpilot.sandbox.generator.context import COMPANY_ID, EUR_ID, BuildContext
+from ledgerpilot.sandbox.generator.context import EUR_ID, BuildContext
 from ledgerpilot.sandbox.generator.moves import Move, add_move
 from ledgerpilot.sandbox.generator.reconcile import (
     ItemPlan,
@@ -125,7 +125,7 @@ class StatementBook:
             "name": f"{self.journal} Statement {month:%Y-%m}",
             "reference": f"{self.journal}-{month:%Y%m}",
             "journal_id": ctx.journals[self.journal],
-            "company_id": COMPANY_ID,
+            "company_id": ctx.company_id,
             "date": statement.last_date,
             "balance_start": start,
             "balance_end": end,

@@ -25,6 +25,7 @@ from ledgerpilot.sandbox.generator.purchases import generate_expense_bills_month
 from ledgerpilot.sandbox.generator.recurring import generate_recurring_month
 from ledgerpilot.sandbox.generator.regimes import regime_for
 from ledgerpilot.sandbox.generator.sales import generate_sales_month
+from ledgerpilot.sandbox.generator.second_company import seed_second_company
 from ledgerpilot.sandbox.generator.stock import opening_inventory
 from ledgerpilot.sandbox.generator.timestamps import add_months, at, last_day
 from ledgerpilot.sandbox.store import Store, database_path
@@ -34,15 +35,18 @@ Progress = Callable[[str, float], None]
 
 def build_demo_company(data_dir: str | Path, seed: int = 7, scale: float = 1.0, today: dt.date | None = None,
                        progress: Progress | None = None, overwrite: bool = False,
-                       regime: str | None = None, inject_anomalies: bool = True) -> GroundTruth:
+                       regime: str | None = None, inject_anomalies: bool = True,
+                       second_company: bool = True) -> GroundTruth:
     """Write ``<data_dir>/demo.sqlite`` and ``<data_dir>/ground_truth.json`` for a seeded demo company.
 
     The same ``(seed, scale, today, regime)`` gives identical table contents. ``today`` defaults to
     the current date; the books cover the 24 months ending on it, the last one unfinished.
     ``regime`` (``regimes.REGIMES``; default ``standard``; ``"drawn"``: the seed picks one) sets the
     customers' payment behaviours and the seasons. ``inject_anomalies`` off gives a clean book: the
-    same company without the injected anomalies (the look-alikes and close defects stay). Refuses to
-    replace an existing database unless ``overwrite`` is true.
+    same company without the injected anomalies (the look-alikes and close defects stay).
+    ``second_company`` adds Brightwave Logistics BV, a second company of the same database
+    (:mod:`second_company`); the first company's books are the same without it. Refuses to replace
+    an existing database unless ``overwrite`` is true.
     """
     chosen = regime_for(regime, seed)
     today = today or dt.date.today()
@@ -70,6 +74,13 @@ def build_demo_company(data_dir: str | Path, seed: int = 7, scale: float = 1.0, 
                            anomaly_rng=random.Random(f"anomalies-{seed}-{chosen.name}"),
                            label_number_share=round(variety_rng.uniform(*chosen.label_number_share), 3))
         _build(ctx)
+        if second_company:
+            ctx.report("second company", 0.0)
+            seed_second_company(ctx, seed)
+        store.set_meta("companies", "2" if second_company else "1")
+        ctx.store.fill_derived()
+        ctx.report("indexes", 0.0)
+        ctx.store.create_indexes()
         counts = {spec.name: store.count(spec.name) for spec in store.registry.values()}
         truth = ctx.truth.build(seed, scale, today.isoformat(), counts, regime=chosen.name)
         write_ground_truth(data_dir, truth)
@@ -116,8 +127,6 @@ def _build(ctx: BuildContext) -> None:
     for finalize in ctx.notes["late_finalizers"]:
         finalize()
     set_passwords(ctx)
-    ctx.report("indexes", 0.0)
-    ctx.store.create_indexes()
 
 
 def _opening(ctx: BuildContext) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledgerpilot.sandbox.generator.context import COMPANY_ID, EUR_ID, BuildContext
+from ledgerpilot.sandbox.generator.context import EUR_ID, BuildContext
 from ledgerpilot.sandbox.generator.timestamps import at
 
 #: (code, name, account_type, reconcile)
@@ -74,7 +74,9 @@ def _group(account_type: str) -> str:
     return "off_balance"
 
 
-def seed_chart(ctx: BuildContext) -> None:
+def seed_chart(ctx: BuildContext, with_terms: bool = True) -> None:
+    """The chart, journals and taxes of ``ctx.company_id``; the payment terms (shared by every
+    company, as Odoo's are) unless ``with_terms`` is off."""
     led = ctx.ledger
     stamp = at(ctx.start, 8)
     admin = ctx.users["admin"]
@@ -83,7 +85,7 @@ def seed_chart(ctx: BuildContext) -> None:
         group = _group(account_type)
         aid = led.add("account.account", {
             "code": code, "name": name, "account_type": account_type, "internal_group": group,
-            "reconcile": reconcile, "deprecated": False, "company_id": COMPANY_ID, "non_trade": False,
+            "reconcile": reconcile, "deprecated": False, "company_id": ctx.company_id, "non_trade": False,
             "include_initial_balance": group in ("asset", "liability", "equity"), **audit})
         ctx.accounts[code] = aid
         ctx.account_reconcile[aid] = reconcile
@@ -92,7 +94,7 @@ def seed_chart(ctx: BuildContext) -> None:
     for code, name, jtype, default, sequence in JOURNALS:
         ctx.journals[code] = led.add("account.journal", {
             "code": code, "name": name, "type": jtype, "sequence": sequence, "active": True,
-            "company_id": COMPANY_ID, "currency_id": None,
+            "company_id": ctx.company_id, "currency_id": None,
             "default_account_id": ctx.accounts[default] if default else None,
             "suspense_account_id": ctx.accounts["101402"] if jtype in ("bank", "cash") else None,
             "profit_account_id": ctx.accounts["442000"] if jtype in ("bank", "cash") else None,
@@ -108,7 +110,9 @@ def seed_chart(ctx: BuildContext) -> None:
             "name": name, "type_tax_use": use, "amount_type": "percent", "amount": 15.0, "active": True,
             "sequence": 1, "description": "15%", "invoice_label": "15%", "price_include": False,
             "include_base_amount": False, "is_base_affected": True, "analytic": False,
-            "tax_exigibility": "on_invoice", "tax_scope": None, "company_id": COMPANY_ID, **audit})
+            "tax_exigibility": "on_invoice", "tax_scope": None, "company_id": ctx.company_id, **audit})
+    if not with_terms:
+        return
     for seq, (key, (name, lines)) in enumerate(PAYMENT_TERMS.items(), start=1):
         tid = led.add("account.payment.term", {
             "name": name, "sequence": seq, "active": True, "company_id": None, "display_on_invoice": True,
@@ -122,11 +126,15 @@ def seed_chart(ctx: BuildContext) -> None:
                 "delay_type": delay_type, "nb_days": days, "days_next_month": "10", **audit})
 
 
-def company_row(ctx: BuildContext, partner_id: int) -> dict:
+COMPANY_NAME = "Brightwave Supplies SA"
+
+
+def company_row(ctx: BuildContext, partner_id: int, name: str = COMPANY_NAME, sequence: int = 10,
+                user_ids: list[int] | None = None) -> dict:
     a = ctx.accounts
     return {
-        "id": COMPANY_ID, "name": "Brightwave Supplies SA", "partner_id": partner_id, "currency_id": EUR_ID,
-        "sequence": 10, "active": True, "email": "accounting@brightwave.example", "phone": "+32 2 555 01 00",
+        "id": ctx.company_id, "name": name, "partner_id": partner_id, "currency_id": EUR_ID,
+        "sequence": sequence, "active": True, "email": "accounting@brightwave.example", "phone": "+32 2 555 01 00",
         "chart_template": "generic_coa", "anglo_saxon_accounting": True,
         "account_journal_suspense_account_id": a["101402"], "transfer_account_id": a["101701"],
         "account_journal_payment_debit_account_id": a["101403"],
@@ -141,6 +149,7 @@ def company_row(ctx: BuildContext, partner_id: int) -> dict:
         "account_opening_date": ctx.start, "account_opening_move_id": ctx.notes["opening_move"][0],
         "fiscalyear_lock_date": None, "period_lock_date": None,
         "tax_lock_date": None, "po_lead": 0.0, "security_lead": 0.0, "quotation_validity_days": 30,
-        "parent_path": f"{COMPANY_ID}/", "tax_exigibility": False, "user_ids": sorted(ctx.users.values()), "expects_chart_of_accounts": True,
+        "parent_path": f"{ctx.company_id}/", "tax_exigibility": False,
+        "user_ids": sorted(user_ids if user_ids is not None else ctx.users.values()), "expects_chart_of_accounts": True,
         "create_date": at(ctx.start, 8), "write_date": at(ctx.start, 8),
     }

@@ -63,6 +63,8 @@ class BuildContext:
     inject_anomalies: bool = True
     book: Any = None  # bank.StatementBook
     cash_book: Any = None
+    #: the company the books being written belong to (the second company writes through a copy)
+    company_id: int = COMPANY_ID
     _seq: int = 0
 
     # -- dates -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledgerpilot.sandbox.generator.analytics import analytic_rows
-from ledgerpilot.sandbox.generator.context import COMPANY_ID, EUR_ID, BuildContext
+from ledgerpilot.sandbox.generator.context import EUR_ID, BuildContext
 from ledgerpilot.sandbox.generator.timestamps import later, office_time, shift_weekday
 
 INVOICE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
@@ -78,7 +78,7 @@ def add_move(
             "move_name": name,
             "date": date,
             "journal_id": journal_id,
-            "company_id": COMPANY_ID,
+            "company_id": ctx.company_id,
             "company_currency_id": EUR_ID,
             "currency_id": line_currency,
             "account_id": account_id,
@@ -125,7 +125,7 @@ def add_move(
         "name": name,
         "date": date,
         "journal_id": journal_id,
-        "company_id": COMPANY_ID,
+        "company_id": ctx.company_id,
         "currency_id": currency_id,
         "move_type": move_type,
         "state": state,

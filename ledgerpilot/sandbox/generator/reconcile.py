@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledgerpilot.sandbox.generator.context import COMPANY_ID, EUR_ID, BuildContext
+from ledgerpilot.sandbox.generator.context import EUR_ID, BuildContext
 
 EXCHANGE_GAIN = "441000"
 EXCHANGE_LOSS = "641000"
@@ -140,7 +140,7 @@ def add_partial(ctx: BuildContext, *, partial_id: int, debit_line: int, credit_l
         "credit_amount_currency": round(credit_amount_currency, 2),
         "debit_currency_id": debit_currency,
         "credit_currency_id": credit_currency,
-        "company_id": COMPANY_ID,
+        "company_id": ctx.company_id,
         "max_date": max_date,
         "full_reconcile_id": full_id,
         "exchange_move_id": exchange_move_id,

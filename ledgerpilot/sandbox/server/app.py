@@ -14,6 +14,11 @@ Routes (Odoo 17 unless noted):
 ``/sandbox/faults``                         GET/POST the fault settings, only when allowed
 anything else                               404 HTML page
 ==========================================  ============================================
+
+Playing Odoo 19 (``store.serie == "19.0"``), every call to ``/jsonrpc`` and ``/xmlrpc[/2]`` logs a
+deprecation warning, as Odoo 19 does, and is counted (``legacy_rpc_calls``). With
+``legacy_rpc=False`` those routes are not served at all (404, as behind a proxy that closes them,
+or on a later Odoo that removed them).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 import time
 import xmlrpc.client
 from collections.abc import Iterable
@@ -39,6 +45,10 @@ from ledgerpilot.sandbox.service import SandboxService
 _logger = logging.getLogger(__name__)
 
 FAULT_CONTROL_PATH = "/sandbox/faults"
+#: The routes Odoo 19 deprecates (scheduled for removal in Odoo 20).
+LEGACY_RPC_PATHS = ("/jsonrpc", "/xmlrpc/")
+LEGACY_RPC_WARNING = ("%s is deprecated in Odoo 19 and scheduled for removal in Odoo 20; "
+                      "use the JSON-2 API (/json/2/<model>/<method>) instead")
 #: Set in the WSGI environ when a request is to be dropped: the server closes the connection.
 DROP_CONNECTION = "ledgerpilot.sandbox.drop_connection"
 
@@ -47,8 +57,13 @@ class SandboxApp:
     """WSGI callable serving Odoo's protocols over one :class:`SandboxService`."""
 
     def __init__(self, service: SandboxService, faults: FaultConfig | None = None,
-                 allow_fault_control: bool = False):
+                 allow_fault_control: bool = False, legacy_rpc: bool = True):
         self.service = service
+        #: whether /jsonrpc and /xmlrpc are served (off: 404, as where they are closed or removed)
+        self.legacy_rpc = legacy_rpc
+        #: calls that reached /jsonrpc or /xmlrpc (what an Odoo 19 would log as deprecated)
+        self.legacy_rpc_calls = 0
+        self._counter_lock = threading.Lock()
         self.faults = faults if faults is not None else FaultConfig()
         self.allow_fault_control = allow_fault_control
         self.sessions = SessionStore()
@@ -95,6 +110,13 @@ class SandboxApp:
             time.sleep(min(0.05, remaining))
 
     def _route(self, request: Request, path: str) -> Response:
+        if path == "/jsonrpc" or path.startswith("/xmlrpc/"):
+            if not self.legacy_rpc:
+                return responses.not_found_page(self._saved_new_session())
+            with self._counter_lock:
+                self.legacy_rpc_calls += 1
+            if self.service.major >= 19:
+                _logger.warning(LEGACY_RPC_WARNING, path)
         if path == "/jsonrpc":
             return serve_json_route(self, request, JSONRPC_ROUTE)
         route = WEB_ROUTES.get(path)

@@ -116,7 +116,7 @@ def _call(app: SandboxApp, uid: int, model: str, method: str, params: dict[str, 
         # get_public_method refuses private names before anything else (AccessError, 403)
         return app.service.call(uid, model, method, [], {})
     try:
-        handler = methods.lookup(model, method)
+        handler = methods.lookup(model, method, app.service.major)
     except PythonError as exc:
         raise NotFound(exc.message) from exc
     if not handler.multi and ids:

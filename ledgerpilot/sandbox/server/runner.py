@@ -33,6 +33,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from ledgerpilot.errors import LedgerpilotError
+from ledgerpilot.sandbox.registry import DEFAULT_SERIE, SERIES, check_serie
 from ledgerpilot.sandbox.server.app import SandboxApp
 from ledgerpilot.sandbox.server.faults import FaultConfig
 from ledgerpilot.sandbox.service import SandboxService
@@ -67,6 +68,11 @@ class SandboxHandle:
     data_dir: Path
     service: SandboxService
     faults: FaultConfig
+    app: SandboxApp | None = None
+
+    @property
+    def serie(self) -> str:
+        return self.service.store.serie
 
 
 class _RequestHandler(WSGIRequestHandler):
@@ -108,8 +114,8 @@ class PooledWSGIServer(BaseWSGIServer):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def open_store(data_dir: str | Path) -> Store:
-    """The sandbox database of ``data_dir``, or a clear error when there is none."""
+def open_store(data_dir: str | Path, serie: str = DEFAULT_SERIE) -> Store:
+    """The sandbox database of ``data_dir`` playing ``serie``, or a clear error when there is none."""
     path = database_path(data_dir)
     if not path.is_file():
         raise SandboxDatabaseMissing(
@@ -117,7 +123,7 @@ def open_store(data_dir: str | Path) -> Store:
             f"`ledgerpilot sandbox start --seed N` builds it (or "
             f"ledgerpilot.sandbox.generator.build_demo_company(data_dir, seed, scale, today))."
         )
-    return Store(path)
+    return Store(path, serie=check_serie(serie))
 
 
 def _as_fault_config(faults: FaultConfig | Mapping[str, Any] | None) -> FaultConfig:
@@ -164,12 +170,17 @@ def _client_host(host: str) -> str:
 @contextmanager
 def running_sandbox(data_dir: str | Path, host: str = "127.0.0.1", port: int = 0,
                     faults: FaultConfig | Mapping[str, Any] | None = None,
-                    allow_fault_control: bool = False, log_requests: bool = False) -> Iterator[SandboxHandle]:
-    """Serve ``data_dir`` in a background thread for the duration of the ``with`` block."""
-    store = open_store(data_dir)
+                    allow_fault_control: bool = False, log_requests: bool = False,
+                    serie: str = DEFAULT_SERIE, legacy_rpc: bool = True) -> Iterator[SandboxHandle]:
+    """Serve ``data_dir`` in a background thread for the duration of the ``with`` block.
+
+    ``serie`` is the Odoo version played (``"17.0"`` or ``"19.0"``: its version, schemas and field
+    names); ``legacy_rpc=False`` closes ``/jsonrpc`` and ``/xmlrpc`` (404).
+    """
+    store = open_store(data_dir, serie)
     service = SandboxService(store)
     config = _as_fault_config(faults)
-    app = SandboxApp(service, config, allow_fault_control=allow_fault_control)
+    app = SandboxApp(service, config, allow_fault_control=allow_fault_control, legacy_rpc=legacy_rpc)
     app.faults_active = False
     server = _make_server(app, host, port, log_requests)
     actual_port = server.socket.getsockname()[1]
@@ -182,7 +193,7 @@ def running_sandbox(data_dir: str | Path, host: str = "127.0.0.1", port: int = 0
         app.faults_active = True
         url_host = f"[{client_host}]" if ":" in client_host else client_host
         yield SandboxHandle(url=f"http://{url_host}:{actual_port}", host=client_host, port=actual_port,
-                            db=service.db_name, data_dir=Path(data_dir), service=service, faults=config)
+                            db=service.db_name, data_dir=Path(data_dir), service=service, faults=config, app=app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -192,7 +203,8 @@ def running_sandbox(data_dir: str | Path, host: str = "127.0.0.1", port: int = 0
 
 def serve(data_dir: str | Path, host: str = "127.0.0.1", port: int = 8069,
           faults: FaultConfig | Mapping[str, Any] | None = None, allow_fault_control: bool = False,
-          on_ready: Callable[[SandboxHandle], None] | None = None, log_requests: bool = False) -> None:
+          on_ready: Callable[[SandboxHandle], None] | None = None, log_requests: bool = False,
+          serie: str = DEFAULT_SERIE, legacy_rpc: bool = True) -> None:
     """Serve ``data_dir`` in the foreground until SIGINT or SIGTERM, then stop cleanly."""
     stop = threading.Event()
     previous: dict[int, Any] = {}
@@ -206,7 +218,8 @@ def serve(data_dir: str | Path, host: str = "127.0.0.1", port: int = 8069,
             previous[sig] = signal.signal(sig, _on_signal)
     try:
         with running_sandbox(data_dir, host=host, port=port, faults=faults,
-                             allow_fault_control=allow_fault_control, log_requests=log_requests) as handle:
+                             allow_fault_control=allow_fault_control, log_requests=log_requests,
+                             serie=serie, legacy_rpc=legacy_rpc) as handle:
             if on_ready is not None:
                 on_ready(handle)
             while not stop.wait(0.5):
@@ -219,7 +232,7 @@ def serve(data_dir: str | Path, host: str = "127.0.0.1", port: int = 8069,
 def main(argv: list[str] | None = None) -> int:
     """``python -m ledgerpilot.sandbox.server``: a sandbox server as a separate process."""
     parser = argparse.ArgumentParser(prog="python -m ledgerpilot.sandbox.server",
-                                     description="Serve a sandbox data folder over Odoo 17's protocols.")
+                                     description="Serve a sandbox data folder over Odoo's protocols (17.0 or 19.0).")
     parser.add_argument("--data-dir", required=True, type=Path, help="folder holding demo.sqlite")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8069, help="0 = any free port")
@@ -228,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-fault-control", action="store_true",
                         help="accept POST /sandbox/faults to change the faults at run time")
     parser.add_argument("--log-requests", action="store_true")
+    parser.add_argument("--serie", default=DEFAULT_SERIE, choices=SERIES, help="the Odoo version to play")
+    parser.add_argument("--no-legacy-rpc", action="store_true",
+                        help="do not serve /jsonrpc and /xmlrpc (deprecated on 19): only JSON-2 and /web")
     options = parser.parse_args(argv)
     try:
         faults = FaultConfig.from_dict(json.loads(options.faults)) if options.faults else None
@@ -241,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         serve(options.data_dir, host=options.host, port=options.port, faults=faults,
               allow_fault_control=options.allow_fault_control, on_ready=announce,
-              log_requests=options.log_requests)
+              log_requests=options.log_requests, serie=options.serie, legacy_rpc=not options.no_legacy_rpc)
     except LedgerpilotError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code

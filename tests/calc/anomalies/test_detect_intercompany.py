@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
 from ledgerpilot.calc.anomalies.detect_intercompany import DETECTOR
+from ledgerpilot.calc.anomalies.frames import conform
+from ledgerpilot.odoo import connect
+from ledgerpilot.sandbox.demo import demo_connection
+from ledgerpilot.tools.anomaly_data import load_anomaly_data
+from tests.conftest import DEMO_TODAY
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.calc.anomalies.test_detect_round_amounts import demo_anomaly_data
 
@@ -80,7 +86,43 @@ def test_one_company_returns_nothing():
     assert DETECTOR(books.data()) == []
 
 
-def test_demo_single_company_gives_nothing(sandbox):
+def test_the_other_side_comes_from_the_counterparts_frame():
+    """The books read are Alpha's alone; Beta's entries with Alpha arrive as counterparts."""
+    group = Group()
+    paired = group.alpha_invoices_beta(12000.0, d("2025-03-31"))
+    group.beta_bills_alpha(12000.0, d("2025-04-03"))
+    alone = group.alpha_invoices_beta(4350.25, d("2025-05-31"))
+    group.beta_bills_alpha(777.0, d("2025-05-02"))   # Beta's own one-sided bill: not Alpha's to judge
+    data = group.books.data()
+    beta = data.moves["company_id"] == 2
+    alpha_only = dataclasses.replace(
+        data, moves=conform("moves", data.moves[~beta].reset_index(drop=True)),
+        lines=conform("lines", data.lines[data.lines["company_id"] != 2].reset_index(drop=True)),
+        counterparts=conform("counterparts", data.moves[beta].reset_index(drop=True)))
+    assert [a.primary.id for a in DETECTOR(alpha_only)] == [alone]
+    assert paired not in {a.primary.id for a in DETECTOR(alpha_only)}
+    without_other_side = dataclasses.replace(alpha_only, counterparts=conform("counterparts",
+                                                                              data.moves.iloc[0:0]))
+    assert {a.primary.id for a in DETECTOR(without_other_side)} == {paired, alone}
+
+
+def test_the_demo_group_through_the_gateway(sandbox):
+    """The demo database holds two companies: the first has no intercompany entry; the second holds a bill
+    from the first that the first never invoiced, found when the second company's books are read."""
     data = demo_anomaly_data(sandbox)
-    assert len(data.companies) == 1
+    assert set(data.companies["name"]) == {"Brightwave Supplies SA", "Brightwave Logistics BV"}
+    assert set(data.moves["company_id"].dropna()) == {1}
     assert DETECTOR(data) == []
+    with connect(demo_connection(sandbox.url, "readonly").model_copy(update={"company": "2"})) as client:
+        second = load_anomaly_data(client, today=DEMO_TODAY)
+    assert set(second.moves["company_id"].dropna()) == {2}
+    found = DETECTOR(second)
+    assert [a.figures["reference"] for a in found] == ["BW-IC-0001"]
+    assert found[0].score >= 0.5 and "Brightwave Supplies SA" in found[0].reason
+
+
+def test_a_user_of_one_company_cannot_see_the_other_side(sandbox):
+    with connect(demo_connection(sandbox.url, "clerk")) as client:
+        data = load_anomaly_data(client, today=DEMO_TODAY)
+    assert "counterparts" in data.unavailable and len(data.companies) == 1
+    assert DETECTOR.missing(data) == {"counterparts": data.unavailable["counterparts"]}

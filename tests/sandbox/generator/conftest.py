@@ -44,4 +44,4 @@ def truth(built_dir):
 
 
 def account_id(db, code: str) -> int:
-    return db.execute("SELECT id FROM account_account WHERE code = ?", (code,)).fetchone()[0]
+    return db.execute("SELECT id FROM account_account WHERE code = ? AND company_id = 1", (code,)).fetchone()[0]

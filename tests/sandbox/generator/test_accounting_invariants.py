@@ -116,7 +116,10 @@ def test_invoice_amounts_add_up(db):
 
 
 def test_bank_statements_are_continuous_and_match_the_ledger(db):
-    for (journal_id,) in db.execute("SELECT id FROM account_journal WHERE type IN ('bank', 'cash')").fetchall():
+    journals = db.execute("SELECT DISTINCT s.journal_id, j.company_id FROM account_bank_statement s "
+                          "JOIN account_journal j ON j.id = s.journal_id WHERE j.type IN ('bank', 'cash')").fetchall()
+    assert {company for _journal, company in journals} == {1, 2}  # both companies keep a bank
+    for journal_id, _company in journals:
         statements = db.execute(
             "SELECT s.id, s.balance_start, s.balance_end, s.balance_end_real, "
             "(SELECT ROUND(SUM(amount), 2) FROM account_bank_statement_line WHERE statement_id = s.id) "
@@ -136,11 +139,11 @@ def test_bank_statements_are_continuous_and_match_the_ledger(db):
 
 
 def test_statement_lines_own_their_entries(db):
-    suspense = account_id(db, "101402")
     rows = db.execute("""
         SELECT st.id, st.is_reconciled, st.amount, st.amount_residual, m.statement_line_id,
-               (SELECT COUNT(*) FROM account_move_line WHERE move_id = m.id AND account_id = ?)
-        FROM account_bank_statement_line st JOIN account_move m ON m.id = st.move_id""", (suspense,)).fetchall()
+               (SELECT COUNT(*) FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+                WHERE l.move_id = m.id AND a.code = '101402' AND a.company_id = m.company_id)
+        FROM account_bank_statement_line st JOIN account_move m ON m.id = st.move_id""").fetchall()
     assert rows
     for st_id, is_reconciled, amount, residual, back_link, on_suspense in rows:
         assert back_link == st_id

@@ -75,3 +75,27 @@ def test_first_day_of_a_month_still_has_every_defect(tmp_path):
         assert conn.execute("SELECT COUNT(*) FROM account_move WHERE date > ?", (today.isoformat(),)).fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_the_first_company_is_the_same_with_or_without_the_second(built_db_path, tmp_path):
+    """The second company is written after the first, from its own random source: every row of the
+    first company (and every shared row) is the same as in a build without it."""
+    truth = build_demo_company(tmp_path, seed=DEMO_SEED, scale=DEMO_SCALE, today=DEMO_TODAY, second_company=False)
+    alone = sqlite3.connect(database_path(tmp_path))
+    both = sqlite3.connect(built_db_path)
+    try:
+        for table in ("account_move", "account_move_line", "account_payment", "account_partial_reconcile",
+                      "account_bank_statement_line", "account_account", "account_journal", "sale_order",
+                      "purchase_order", "res_partner", "res_company"):
+            columns = ", ".join(f'"{r[1]}"' for r in alone.execute(f'PRAGMA table_info("{table}")'))
+            rows = alone.execute(f'SELECT {columns} FROM "{table}" ORDER BY id').fetchall()
+            ids = [row[0] for row in rows]
+            marks = ",".join("?" * len(ids))
+            same = both.execute(f'SELECT {columns} FROM "{table}" WHERE id IN ({marks}) ORDER BY id', ids).fetchall()
+            assert rows and same == rows, table
+        assert alone.execute("SELECT COUNT(*) FROM res_company").fetchone()[0] == 1
+        assert both.execute("SELECT name FROM res_company WHERE id = 2").fetchone()[0] == "Brightwave Logistics BV"
+        assert truth.counts["res.company"] == 1
+    finally:
+        alone.close()
+        both.close()
