@@ -45,6 +45,7 @@ def serve_web(sandbox, tmp_path):
     served = ServedApp(app.web).start()
     yield served, app
     served.stop()
+    app.receiver.close()
     app.state.close()
     app.db.close()
 

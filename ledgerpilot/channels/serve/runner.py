@@ -139,12 +139,12 @@ class ServeApp:
 
         secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
         self.worker = self._webhook_worker()
-        add_webhook_routes(app, secret=secret, max_age_seconds=self.settings.webhook_max_age_seconds,
-                           state=self.state, audit=self.audit, queued=self.worker.wake.set,
-                           odoo_secrets={name: value.get_secret_value()
-                                         for name, value in self.settings.webhook_odoo_secrets.items()},
-                           odoo_sources=parse_networks(self.settings.webhook_odoo_sources),
-                           settle_seconds=self.settings.webhook_settle_seconds)
+        self.receiver = add_webhook_routes(
+            app, secret=secret, max_age_seconds=self.settings.webhook_max_age_seconds, state=self.state,
+            audit=self.audit, queued=self.worker.wake.set,
+            odoo_secrets={name: value.get_secret_value() for name, value in self.settings.webhook_odoo_secrets.items()},
+            odoo_sources=parse_networks(self.settings.webhook_odoo_sources),
+            settle_seconds=self.settings.webhook_settle_seconds)
         create_approval_app(ApprovalPageConfig.from_settings(self.settings, odoo=self.connection,
                                                              writer=self.write_connection),
                             self.store, self.audit, app=app,
@@ -238,6 +238,7 @@ class ServeApp:
         for thread in self.threads:
             thread.join()
         self.runner.job.drop_anomaly_watch()
+        self.receiver.close()                  # the audit entries of the last webhook calls are written
         self.audit.anchor_quietly(reason="serve stopped", log=log)
         self.state.close()
         self.db.close()

@@ -26,9 +26,10 @@ Both then:
    "duplicate": true}``: the check runs once per version.
 
 Odoo waits at most one second for the answer and never retries, so the receiver answers as soon as the
-event is in the queue (serve.sqlite, written from a worker thread, never from the event loop); the audit
-entry of the call is written after the answer has gone (a busy state database cannot delay it). The secret
-in the path is never logged nor audited: only its name.
+event is in the queue (serve.sqlite, written by the receiver's own threads, never on the event loop nor in
+the pool the approval page shares). The audit entry of each call goes to an outbox that one thread writes to
+the state database: a busy state database delays the entry, never the answer.
+The secret in the path is never logged nor audited: only its name.
 
 The routes live in their own application mounted at ``/webhooks``, so a wrong method or path there is
 a JSON 404/405 too (the approval page beside it answers in HTML), and an unexpected failure is a JSON
@@ -37,16 +38,19 @@ a JSON 404/405 too (the approval page beside it answers in HTML), and an unexpec
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+import queue
 import secrets as _random
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledgerpilot.channels.webhooks.payload import MAX_BODY_BYTES, PayloadRejected, event_key, parse_webhook
@@ -60,6 +64,68 @@ MOUNT = "/webhooks"
 WEBHOOK_PATH = f"{MOUNT}/odoo"
 #: how the path of Odoo's own webhook is written wherever it is shown: the secret never is
 ODOO_WEBHOOK_PATH = f"{MOUNT}/odoo/<secret>"
+
+
+#: audit entries waiting for the state database, at most (a flood beyond it is counted and logged, not kept)
+OUTBOX_LIMIT = 10_000
+
+
+class AuditOutbox:
+    """Audit entries of webhook calls, written to the state database by one thread, in the order they came.
+
+    ``put`` never waits: the receiver answers Odoo whatever the state database is doing. ``close`` writes what
+    is left (``serve`` calls it when it stops)."""
+
+    def __init__(self, audit: AuditLog, limit: int = OUTBOX_LIMIT):
+        self.audit = audit
+        self.dropped = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=limit)
+        self._thread = threading.Thread(target=self._run, name="webhook-audit", daemon=True)
+        self._thread.start()
+
+    def put(self, action: str, subject: str, details: dict[str, Any]) -> None:
+        try:
+            self._queue.put_nowait((action, subject, details))
+        except queue.Full:
+            self.dropped += 1
+            log.error("webhook audit outbox full: an entry was dropped", extra={"action": action, "subject": subject,
+                                                                               "dropped": self.dropped})
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                action, subject, details = item
+                try:
+                    self.audit.record(action, actor="odoo-webhook", subject=subject, details=details)
+                except Exception:  # noqa: BLE001 - the call was answered and queued; only its audit entry is lost
+                    log.exception("could not audit a webhook call", extra={"action": action, "subject": subject})
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every entry put so far is written."""
+        self._queue.join()
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Write what is left (waiting at most ``timeout`` seconds), then stop the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+
+class WebhookReceiver:
+    """What :func:`add_webhook_routes` started: the audit outbox and the threads that write the queue."""
+
+    def __init__(self, outbox: AuditOutbox | None, executor: ThreadPoolExecutor):
+        self.outbox = outbox
+        self.executor = executor
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        if self.outbox is not None:
+            self.outbox.close()
 
 
 class BodyRejected(Exception):
@@ -95,25 +161,29 @@ def add_webhook_routes(app: FastAPI, *, secret: str | None, max_age_seconds: flo
                        audit: AuditLog | None = None, queued: Callable[[], None] | None = None,
                        clock: Callable[[], float] = time.time, max_body_bytes: int = MAX_BODY_BYTES,
                        odoo_secrets: Mapping[str, str] | None = None, odoo_sources: tuple[Network, ...] = (),
-                       settle_seconds: float = 0.0) -> None:
+                       settle_seconds: float = 0.0) -> WebhookReceiver:
     """Mount the receivers on ``app`` at /webhooks; ``queued()`` is called after an event is queued (wakes the
     worker). ``secret``: the relays' HMAC secret; ``odoo_secrets``: name -> secret of Odoo's own rules (in the
     URL); ``odoo_sources``: the addresses those may come from (empty: any); ``settle_seconds``: how long after it
-    came an event becomes due."""
+    came an event becomes due. Returns the receiver's threads, to close when the app stops."""
     hooks = FastAPI(title="ledgerpilot webhooks", docs_url=None, redoc_url=None, openapi_url=None)
     url_secrets = dict(odoo_secrets or {})
+    outbox = AuditOutbox(audit) if audit is not None else None
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-queue")
 
-    def audited(action: str, subject: str, details: dict[str, Any]) -> BackgroundTask | None:
-        if audit is None:
-            return None
-        return BackgroundTask(_audit_quietly, audit, action, subject, details)
+    async def in_thread(function: Callable, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(function, *args,
+                                                                                            **kwargs))
+
+    def audited(action: str, subject: str, details: dict[str, Any]) -> None:
+        if outbox is not None:
+            outbox.put(action, subject, details)
 
     def refused(status: int, reason: str, request: Request, path: str) -> JSONResponse:
         client = request.client.host if request.client else ""
         log.warning("webhook refused", extra={"status": status, "reason": reason, "client": client, "path": path})
-        return JSONResponse({"error": reason}, status_code=status,
-                            background=audited("webhook_refused", path, {"status": status, "reason": reason,
-                                                                         "client": client}))
+        audited("webhook_refused", path, {"status": status, "reason": reason, "client": client})
+        return JSONResponse({"error": reason}, status_code=status)
 
     @hooks.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
@@ -151,7 +221,7 @@ def add_webhook_routes(app: FastAPI, *, secret: str | None, max_age_seconds: flo
             return refused(exc.status, exc.reason, request, path)
         except BodyRejected as exc:
             return refused(exc.status, exc.reason, request, path)
-        if not await run_in_threadpool(state.accept_nonce, nonce, now, max_age_seconds):
+        if not await in_thread(state.accept_nonce, nonce, now, max_age_seconds):
             return refused(409, "this nonce was already used: the call is a replay", request, path)
         return await _queue(request, body, path, via={"via": "signed relay"})
 
@@ -185,24 +255,16 @@ def add_webhook_routes(app: FastAPI, *, secret: str | None, max_age_seconds: flo
         key = event.key if version is not None else event_key(event.model, event.id,
                                                               f"unversioned:{_random.token_hex(8)}")
         payload = event.model_dump(by_alias=True, exclude_unset=True)
-        new, status, key = await run_in_threadpool(
+        new, status, key = await in_thread(
             state.enqueue, key, event.model, event.id, event.action, payload, versioned=version is not None,
             due_at=clock() + settle_seconds)
-        details = {"event": key, "action": event.action, "version": version, "new": new, "status": status, **via}
-        background = audited("webhook", f"{event.model}:{event.id}", details)
+        audited("webhook", f"{event.model}:{event.id}",
+                {"event": key, "action": event.action, "version": version, "new": new, "status": status, **via})
         if not new:
-            return JSONResponse({"status": status, "event": key, "duplicate": True}, status_code=200,
-                                background=background)
+            return JSONResponse({"status": status, "event": key, "duplicate": True}, status_code=200)
         if queued is not None:
             queued()
-        return JSONResponse({"status": "queued", "event": key}, status_code=202, background=background)
+        return JSONResponse({"status": "queued", "event": key}, status_code=202)
 
     app.mount(MOUNT, hooks)
-
-
-def _audit_quietly(audit: AuditLog, action: str, subject: str, details: dict[str, Any]) -> None:
-    """Record a webhook call after its answer has gone; a failure is logged, never raised into the server."""
-    try:
-        audit.record(action, actor="odoo-webhook", subject=subject, details=details)
-    except Exception:  # noqa: BLE001 - the call itself was answered and queued; only its audit entry is lost
-        log.exception("could not audit a webhook call", extra={"action": action, "subject": subject})
+    return WebhookReceiver(outbox, executor)

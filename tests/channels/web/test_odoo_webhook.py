@@ -90,7 +90,7 @@ class OdooReceiver:
         self.audit = AuditLog(self.db)
         self.clock = TestClock()
         app = FastAPI()
-        add_webhook_routes(app, secret=None, max_age_seconds=300, state=self.state, audit=self.audit,
+        self.hooks = add_webhook_routes(app, secret=None, max_age_seconds=300, state=self.state, audit=self.audit,
                            clock=self.clock, odoo_secrets=secrets, odoo_sources=parse_networks(sources or []),
                            settle_seconds=SETTLE)
         checks = WebhookChecks(client_factory=lambda: connect(demo_connection(sandbox.url, "readonly"),
@@ -113,6 +113,7 @@ class OdooReceiver:
 
     def close(self) -> None:
         self.served.stop()
+        self.hooks.close()
         self.state.close()
         self.db.close()
 

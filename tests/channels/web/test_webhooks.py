@@ -35,7 +35,7 @@ def receiver(fresh_sandbox, tmp_path):
     audit = AuditLog(db)
     app = FastAPI()
     clock = TestClock()
-    add_webhook_routes(app, secret=SECRET, max_age_seconds=300, state=state, audit=audit, clock=clock)
+    hooks = add_webhook_routes(app, secret=SECRET, max_age_seconds=300, state=state, audit=audit, clock=clock)
     settings = Settings(home=home)
     checks = WebhookChecks(client_factory=lambda: connect(demo_connection(fresh_sandbox.url, "readonly"),
                                                           cache_dir=tmp_path / "cache"),
@@ -51,6 +51,7 @@ def receiver(fresh_sandbox, tmp_path):
         yield served, state, WebhookWorker(state, run_check, clock=clock), runs, audit
     finally:
         served.stop()
+        hooks.close()
         state.close()
         db.close()
 
