@@ -185,20 +185,26 @@ def report(out: dict, args: argparse.Namespace) -> str:
                     f"{'met' if met else 'NOT met'} |")
     return f"""Machine: {machine_description()}
 
-Command: `python benchmarks/bench_webhooks.py --calls {calls} --senders {senders} --scale {scale:g} --busy-seconds
-{args.busy_seconds:g}` (`serve`'s web app
-and webhook worker in one process as `ledgerpilot serve` runs them, in front of the sandbox demo company, seed 7;
-each call is the recorded Odoo 17 "Send Webhook Notification" request with its body made for one posted vendor
-bill, a new connection per call, {senders} senders at once; times from connecting to the whole answer).
+Command: `python benchmarks/bench_webhooks.py --calls {calls} --senders {senders} --scale {scale:g} --busy-seconds {args.busy_seconds:g}`
+(`serve`'s web app and webhook worker in one process as `ledgerpilot serve` runs them, in front of the sandbox
+demo company, seed 7, scale {scale:g}; each call is the recorded Odoo 17 "Send Webhook Notification" request
+with its body made for one posted vendor bill, a different bill each time, a new connection per call,
+{senders} senders at once; times from connecting to the whole answer. Odoo gives up after 1 s.)
 
 | condition | calls | median | p95 | p99 | max | over 1 s | answers | goal: max < 1 s, p99 < 250 ms |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
-While the busy run was answered the worker finished checking {out['busy']['checked_meanwhile']} bill(s) (each an
-anomaly scan through the gateway of what changed since the bill, in the same process). {out['queued_total']} events
-were queued in all and {out['audited']} calls audited: the locked run's audit entries were written once the other
-writer let go.
+While the busy run was answered the worker finished checking {out['busy']['checked_meanwhile']} bill(s), each an
+anomaly scan through the gateway of what changed since the bill, in the same process. {out['queued_total']} events
+were queued in all and {out['audited']} calls audited: the locked run's audit entries were written once the
+other writer let go.
+
+First measurement (scale 0.2, 100 calls per condition), before the audit entries got their own writer: the run
+did not finish; with the state database locked the calls stopped being answered (the client gave up after 30 s,
+and the log showed "database is locked"): each call's audit write, waiting for the lock, held a thread of the pool
+the queue writes shared, and once the pool was full no call could be queued. Since then the queue is written by the receiver's own threads and
+the audit entries by one background writer.
 """
 
 
