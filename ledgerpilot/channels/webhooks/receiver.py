@@ -41,9 +41,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import queue
 import secrets as _random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +51,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledgerpilot.channels.webhooks.audit_outbox import AuditOutbox
 from ledgerpilot.channels.webhooks.payload import MAX_BODY_BYTES, PayloadRejected, event_key, parse_webhook
 from ledgerpilot.channels.webhooks.signature import SignatureRejected, check_headers, check_signature
 from ledgerpilot.channels.webhooks.url_secret import Network, matching_secret, source_allowed
@@ -64,55 +63,6 @@ MOUNT = "/webhooks"
 WEBHOOK_PATH = f"{MOUNT}/odoo"
 #: how the path of Odoo's own webhook is written wherever it is shown: the secret never is
 ODOO_WEBHOOK_PATH = f"{MOUNT}/odoo/<secret>"
-
-
-#: audit entries waiting for the state database, at most (a flood beyond it is counted and logged, not kept)
-OUTBOX_LIMIT = 10_000
-
-
-class AuditOutbox:
-    """Audit entries of webhook calls, written to the state database by one thread, in the order they came.
-
-    ``put`` never waits: the receiver answers Odoo whatever the state database is doing. ``close`` writes what
-    is left (``serve`` calls it when it stops)."""
-
-    def __init__(self, audit: AuditLog, limit: int = OUTBOX_LIMIT):
-        self.audit = audit
-        self.dropped = 0
-        self._queue: queue.Queue = queue.Queue(maxsize=limit)
-        self._thread = threading.Thread(target=self._run, name="webhook-audit", daemon=True)
-        self._thread.start()
-
-    def put(self, action: str, subject: str, details: dict[str, Any]) -> None:
-        try:
-            self._queue.put_nowait((action, subject, details))
-        except queue.Full:
-            self.dropped += 1
-            log.error("webhook audit outbox full: an entry was dropped", extra={"action": action, "subject": subject,
-                                                                               "dropped": self.dropped})
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is None:
-                    return
-                action, subject, details = item
-                try:
-                    self.audit.record(action, actor="odoo-webhook", subject=subject, details=details)
-                except Exception:  # noqa: BLE001 - the call was answered and queued; only its audit entry is lost
-                    log.exception("could not audit a webhook call", extra={"action": action, "subject": subject})
-            finally:
-                self._queue.task_done()
-
-    def flush(self) -> None:
-        """Wait until every entry put so far is written."""
-        self._queue.join()
-
-    def close(self, timeout: float = 60.0) -> None:
-        """Write what is left (waiting at most ``timeout`` seconds), then stop the thread."""
-        self._queue.put(None)
-        self._thread.join(timeout)
 
 
 class WebhookReceiver:
