@@ -79,7 +79,7 @@ def list_(state: str | None = typer.Option(None, "--state", help=f"only this sta
     out = console()
     if not proposals:
         filters = " ".join(f for f in (state and f"state {state}", kind and f"kind {kind}") if f)
-        out.print(f"No proposals{' with ' + filters if filters else ''}.")
+        out.print(f"No proposals{' with ' + safe(filters) if filters else ''}.")
         return
     table = Table(show_lines=False)
     for column in ("id", "state", "kind", "created", "by", "title"):

