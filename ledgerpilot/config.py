@@ -215,10 +215,20 @@ class Settings(BaseSettings):
         default=True, description="write a proposal to Odoo as soon as it is approved on the page (else "
                                   "`proposals apply` or the schedule does)")
     webhook_secret: SecretStr | None = Field(
-        default=None, description="shared secret of the HMAC-SHA256 signature on Odoo webhooks; unset: the webhook "
-                                  "receiver refuses every call")
+        default=None, description="shared secret of the HMAC-SHA256 signature of relays posting to /webhooks/odoo; "
+                                  "unset: signed webhooks are refused")
     webhook_max_age_seconds: int = Field(
-        default=300, ge=1, description="a webhook whose timestamp is older (or further in the future) is refused")
+        default=300, ge=1, description="a signed webhook whose timestamp is older (or further in the future) is "
+                                       "refused")
+    webhook_odoo_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict, description="secrets of Odoo's own automation rules, by name: a rule posts to "
+                                          "/webhooks/odoo/<secret>; several at once for rotation; empty: refused")
+    webhook_odoo_sources: list[str] = Field(
+        default_factory=list, description="IP addresses or networks Odoo's automation rules may post from "
+                                          "(e.g. 10.0.0.5, 10.0.0.0/24); empty: any address")
+    webhook_settle_seconds: float = Field(
+        default=2.0, ge=0, le=300, description="how long after a webhook arrives its record is read back (Odoo 17 "
+                                               "notifies before it commits the change)")
 
     smtp_host: str | None = Field(default=None, description="SMTP server that sends the digest; unset: no sending")
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -257,6 +267,28 @@ class Settings(BaseSettings):
         default=None, description="Odoo login that writes approved proposals (default: LEDGERPILOT_ODOO_USER)")
     odoo_write_password: SecretStr | None = Field(
         default=None, description="password or API key of LEDGERPILOT_ODOO_WRITE_USER")
+
+    @field_validator("webhook_odoo_secrets")
+    @classmethod
+    def _odoo_secrets(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        from ledgerpilot.channels.webhooks.url_secret import check_secret_value
+
+        seen: dict[str, str] = {}
+        for name, secret in value.items():
+            check_secret_value(name, secret.get_secret_value())
+            if secret.get_secret_value() in seen:
+                raise ValueError(f"the secrets {seen[secret.get_secret_value()]!r} and {name!r} are the same; give "
+                                 "each rule its own")
+            seen[secret.get_secret_value()] = name
+        return value
+
+    @field_validator("webhook_odoo_sources")
+    @classmethod
+    def _odoo_sources(cls, value: list[str]) -> list[str]:
+        from ledgerpilot.channels.webhooks.url_secret import parse_networks
+
+        parse_networks(value)
+        return value
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
@@ -326,7 +358,8 @@ def describe_validation_error(exc: ValidationError, prefix: str = ENV_PREFIX) ->
         loc = "_".join(str(part) for part in err["loc"]) if err["loc"] else ""
         name = f"{prefix}{loc.upper()}" if loc else prefix.rstrip("_")
         value = err.get("input")
-        shown = "" if isinstance(value, (dict, type(None))) or "password" in loc or "key" in loc else f" (got {value!r})"
+        hidden = any(word in loc for word in ("password", "key", "secret", "token"))
+        shown = "" if isinstance(value, (dict, type(None))) or hidden else f" (got {value!r})"
         lines.append(f"{name}: {err['msg']}{shown}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 

@@ -1,5 +1,7 @@
 """Configuration: environment over TOML over defaults; bad values named clearly."""
 
+import json
+
 import pytest
 
 from ledgerpilot.config import load_settings
@@ -69,4 +71,39 @@ def test_url_must_be_http(monkeypatch):
 def test_config_path_that_does_not_exist(monkeypatch, tmp_path):
     monkeypatch.setenv("LEDGERPILOT_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(ConfigError, match="does not exist"):
+        load_settings()
+
+
+GOOD_SECRET = "Tq8Zr3Lm6Wx1Vb9Np4Hc7Kd2Fs5Gy0Ja-Ue_Oi"
+
+
+def test_odoo_webhook_secrets_and_sources_from_toml(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[webhook]\nodoo_secrets = {{ bills = "{GOOD_SECRET}", orders = "{GOOD_SECRET[::-1]}" }}\n'
+                      'odoo_sources = ["10.0.0.0/24", "2001:db8::5"]\nsettle_seconds = 0.5\n')
+    monkeypatch.setenv("LEDGERPILOT_CONFIG", str(config))
+    settings = load_settings()
+    assert {name: s.get_secret_value() for name, s in settings.webhook_odoo_secrets.items()} == {
+        "bills": GOOD_SECRET, "orders": GOOD_SECRET[::-1]}
+    assert settings.webhook_odoo_sources == ["10.0.0.0/24", "2001:db8::5"] and settings.webhook_settle_seconds == 0.5
+
+
+@pytest.mark.parametrize("secrets,words", [
+    ({"bills": "too-short-to-guess-hard"}, "32 to 256"),
+    ({"bills": GOOD_SECRET + "/x"}, "letters, digits"),
+    ({"bills": GOOD_SECRET, "orders": GOOD_SECRET}, "are the same"),
+    ({"bad name!": GOOD_SECRET}, "secret name"),
+])
+def test_weak_odoo_webhook_secrets_are_refused_without_echoing_them(monkeypatch, secrets, words):
+    monkeypatch.setenv("LEDGERPILOT_WEBHOOK_ODOO_SECRETS", json.dumps(secrets))
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "LEDGERPILOT_WEBHOOK_ODOO_SECRETS" in message and words in message
+    assert all(value not in message for value in secrets.values())
+
+
+def test_a_source_that_is_no_address_is_refused(monkeypatch):
+    monkeypatch.setenv("LEDGERPILOT_WEBHOOK_ODOO_SOURCES", '["10.0.0.0/24", "odoo.example.com"]')
+    with pytest.raises(ConfigError, match="LEDGERPILOT_WEBHOOK_ODOO_SOURCES: .*'odoo.example.com' is not an IP"):
         load_settings()

@@ -68,6 +68,7 @@ BANK_COLUMNS = (
     "journal_id",
     "counterpart_account_id",    # the main other line of the same move
     "counterpart_account_code",
+    "counterpart_account_name",  # e.g. "Salaries Payable": how a recurring flow without a partner is named
     "counterpart_account_type",  # e.g. asset_receivable, liability_payable, expense, liability_current
 )
 

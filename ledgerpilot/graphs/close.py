@@ -46,6 +46,7 @@ from ledgerpilot.graphs.close_summary import (
 )
 from ledgerpilot.tools.close_review import check_month, review_month
 from ledgerpilot.tools.lock_guard import load_lock_guard
+from ledgerpilot.tools.own_entries import approved_entries
 
 ClientFactory = Callable[[], AbstractContextManager[Any]]
 
@@ -109,7 +110,7 @@ def _review(deps: CloseDeps, state: CloseState) -> CloseState:
     today = dt.date.fromisoformat(state["today"])
     with deps.read_client() as client:
         review = review_month(client, month, today=today, config=deps.config, run_id=state["run_id"],
-                              progress=deps.progress)
+                              progress=deps.progress, own_entries=approved_entries(deps.store))
     ids = []
     for proposal in review.proposals:
         stored = deps.store.add(proposal)
@@ -161,7 +162,8 @@ def _recheck(deps: CloseDeps, state: CloseState) -> CloseState:
     month = Month.parse(state["month"])
     today = dt.date.fromisoformat(state["today"])
     with deps.read_client() as client:
-        checklist = check_month(client, month, today=today, config=deps.config)
+        checklist = check_month(client, month, today=today, config=deps.config,
+                                own_entries=approved_entries(deps.store))
         guard = load_lock_guard(client, month)
     blocking = [f for f in checklist.findings if f.blocking]
     undecided = len(_undecided(deps, state.get("proposal_ids", [])))

@@ -2,9 +2,14 @@
 
 Kept in ``Settings.home / "serve.sqlite"`` (WAL, one connection per process, used under a lock):
 - ``webhook_nonces``: every nonce accepted within the replay window, so a replayed call is refused;
-- ``webhook_events``: one row per distinct Odoo event (model, record, action, the record's
-  ``write_date``): a second delivery of the same event is acknowledged but never queued again, and a
-  queued event survives a stop or a crash (``running`` rows go back to ``queued`` at start);
+- ``webhook_events``: one row per distinct Odoo event (model, record, the record's ``write_date``): a
+  second delivery of the same event is acknowledged but never queued again; an event whose body does not
+  say the ``write_date`` joins one of the same record still waiting in the queue. A queued event
+  survives a stop or a crash (``running`` rows go back to ``queued`` at start); ``due_at`` (Unix
+  seconds) is when it may run: a moment after it came (Odoo 17 sends before it commits), later again
+  when a try must be repeated;
+- ``webhook_checked``: each version of a record (model, id, ``write_date`` read back from Odoo) that was
+  checked, and by which event: the same version is never checked twice, whatever announced it;
 - ``job_runs``: each scheduled job's runs (start, end, outcome), for ``/metrics`` and ``/health``.
 """
 
@@ -14,6 +19,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +50,14 @@ CREATE TABLE IF NOT EXISTS webhook_events (
     error       TEXT
 );
 CREATE INDEX IF NOT EXISTS webhook_events_status ON webhook_events(status, received_at);
+CREATE TABLE IF NOT EXISTS webhook_checked (
+    model       TEXT NOT NULL,
+    record_id   INTEGER NOT NULL,
+    version     TEXT NOT NULL,          -- the record's write_date as read back from Odoo
+    event_key   TEXT NOT NULL,
+    checked_at  TEXT NOT NULL,
+    PRIMARY KEY (model, record_id, version)
+);
 CREATE TABLE IF NOT EXISTS job_runs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     job         TEXT NOT NULL,
@@ -56,7 +70,10 @@ CREATE TABLE IF NOT EXISTS job_runs (
 CREATE INDEX IF NOT EXISTS job_runs_job ON job_runs(job, id);
 """
 
-MAX_ATTEMPTS = 3
+#: tries of one event before it is given up (Odoo unreachable, the change not committed yet)
+MAX_ATTEMPTS = 5
+#: seconds before the next try, by the number of tries made so far
+RETRY_DELAYS = (2.0, 5.0, 15.0, 60.0)
 
 
 class ServeStateError(LedgerpilotError):
@@ -89,6 +106,9 @@ class ServeState:
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(_SCHEMA)
+            columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(webhook_events)")}
+            if "due_at" not in columns:   # a serve.sqlite from before events had a due time
+                self._conn.execute("ALTER TABLE webhook_events ADD COLUMN due_at REAL NOT NULL DEFAULT 0")
         except (OSError, sqlite3.Error) as exc:
             raise ServeStateError(f"cannot open the serve state database {self.path}: {exc}") from exc
         self._lock = threading.Lock()
@@ -123,37 +143,74 @@ class ServeState:
                 return False
         return True
 
-    def enqueue(self, key: str, model: str, record_id: int, action: str, payload: Mapping[str, Any]) -> tuple[bool, str]:
-        """Queue an event once: ``(True, "queued")`` when new, else ``(False, its status)``."""
-        with self._tx() as conn:
-            row = conn.execute("SELECT status FROM webhook_events WHERE key = ?", (key,)).fetchone()
-            if row is not None:
-                return False, row["status"]
-            conn.execute("INSERT INTO webhook_events (key, model, record_id, action, payload, status, received_at) "
-                         "VALUES (?, ?, ?, ?, ?, 'queued', ?)",
-                         (key, model, int(record_id), action, json.dumps(payload, default=str), _now()))
-        return True, "queued"
+    def enqueue(self, key: str, model: str, record_id: int, action: str, payload: Mapping[str, Any], *,
+                versioned: bool = True, due_at: float = 0.0) -> tuple[bool, str, str]:
+        """Queue an event once: ``(True, "queued", key)`` when new, else ``(False, its status, its key)``.
 
-    def claim(self) -> WebhookEvent | None:
-        """The oldest queued event, now marked running; None when the queue is empty."""
+        ``versioned``: the key names a version of the record (the body said its ``write_date``); when not,
+        an event of the same record still waiting in the queue takes this one in (nothing new to check
+        yet), else it is queued under ``key`` (which the caller makes unique). ``due_at``: not before."""
         with self._tx() as conn:
-            row = conn.execute("SELECT * FROM webhook_events WHERE status = 'queued' ORDER BY received_at, rowid "
-                               "LIMIT 1").fetchone()
+            row = conn.execute("SELECT key, status FROM webhook_events WHERE key = ?", (key,)).fetchone()
+            if row is None and not versioned:
+                row = conn.execute("SELECT key, status FROM webhook_events WHERE model = ? AND record_id = ? "
+                                   "AND status = 'queued' ORDER BY rowid LIMIT 1", (model, int(record_id))).fetchone()
+            if row is not None:
+                return False, row["status"], row["key"]
+            conn.execute("INSERT INTO webhook_events (key, model, record_id, action, payload, status, received_at, "
+                         "due_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+                         (key, model, int(record_id), action, json.dumps(payload, default=str), _now(),
+                          float(due_at)))
+        return True, "queued", key
+
+    def claim(self, now: float | None = None) -> WebhookEvent | None:
+        """The oldest queued event that is due, now marked running; None when none is due."""
+        moment = time.time() if now is None else now
+        with self._tx() as conn:
+            row = conn.execute("SELECT * FROM webhook_events WHERE status = 'queued' AND due_at <= ? "
+                               "ORDER BY due_at, received_at, rowid LIMIT 1", (moment,)).fetchone()
             if row is None:
                 return None
             conn.execute("UPDATE webhook_events SET status = 'running', attempts = attempts + 1 WHERE key = ?",
                          (row["key"],))
         return _event(row, status="running", attempts=row["attempts"] + 1)
 
+    def next_due(self) -> float | None:
+        """When the next queued event is due (Unix seconds), None when the queue is empty."""
+        with self._lock:
+            row = self._conn.execute("SELECT MIN(due_at) AS due FROM webhook_events WHERE status = 'queued'"
+                                     ).fetchone()
+        return None if row is None or row["due"] is None else float(row["due"])
+
     def finish(self, key: str, *, ok: bool, result: Mapping[str, Any] | None = None, error: str | None = None,
-               retry: bool = False) -> None:
-        """Mark an event done or failed; a retryable failure under MAX_ATTEMPTS goes back to the queue."""
+               retry: bool = False, now: float | None = None) -> str:
+        """Mark an event done or failed; a retryable failure under MAX_ATTEMPTS goes back to the queue, due
+        after :data:`RETRY_DELAYS`. Returns the status it got."""
+        moment = time.time() if now is None else now
         with self._tx() as conn:
-            attempts = conn.execute("SELECT attempts FROM webhook_events WHERE key = ?", (key,)).fetchone()
-            status = "done" if ok else ("queued" if retry and attempts and attempts[0] < MAX_ATTEMPTS else "failed")
-            conn.execute("UPDATE webhook_events SET status = ?, finished_at = ?, result = ?, error = ? WHERE key = ?",
+            row = conn.execute("SELECT attempts FROM webhook_events WHERE key = ?", (key,)).fetchone()
+            attempts = int(row[0]) if row else MAX_ATTEMPTS
+            again = not ok and retry and attempts < MAX_ATTEMPTS
+            status = "done" if ok else ("queued" if again else "failed")
+            due = moment + RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1] if again else None
+            conn.execute("UPDATE webhook_events SET status = ?, finished_at = ?, result = ?, error = ?, "
+                         "due_at = COALESCE(?, due_at) WHERE key = ?",
                          (status, _now(), json.dumps(result, default=str) if result is not None else None, error,
-                          key))
+                          due, key))
+        return status
+
+    def checked_by(self, model: str, record_id: int, version: str) -> str | None:
+        """The event that already checked this version of the record, if one did."""
+        with self._lock:
+            row = self._conn.execute("SELECT event_key FROM webhook_checked WHERE model = ? AND record_id = ? AND "
+                                     "version = ?", (model, int(record_id), version)).fetchone()
+        return None if row is None else str(row["event_key"])
+
+    def mark_checked(self, model: str, record_id: int, version: str, event_key: str) -> None:
+        """Remember that ``event_key`` checked this version of the record (the first one to do so is kept)."""
+        with self._tx() as conn:
+            conn.execute("INSERT OR IGNORE INTO webhook_checked (model, record_id, version, event_key, checked_at) "
+                         "VALUES (?, ?, ?, ?, ?)", (model, int(record_id), version, event_key, _now()))
 
     def requeue_interrupted(self) -> int:
         """Events left running by a stopped or crashed process go back to the queue."""

@@ -19,7 +19,10 @@ Refused, each with a sentence naming who and why, and each refusal audited:
   proposal's ``required_group``, by default ``account.group_account_manager``).
 
 The decision (who, Odoo user id, when, the ``post`` flag for journal entries, the note) is stored
-with the proposal in one transaction, audited, and the audit log's head is anchored.
+with the proposal in one transaction, audited, and the audit log's head is anchored. Whether an entry is
+posted is the approver's choice; when they do not say, accruals and their reversals (the close's own
+adjustments, which the close needs in the books) are posted and other entries are written as drafts
+(:func:`default_post`).
 
 :func:`retry` sends a ``failed`` proposal back to ``approved`` once its cause is fixed (e.g. the write
 user got the rights it lacked): the same checks as an approval, stored with who retried it, audited.
@@ -45,6 +48,9 @@ log = logging.getLogger(__name__)
 
 #: Kinds whose payload creates journal entries: the only ones where ``post`` means something.
 ENTRY_KINDS = frozenset({"adjusting_entry", "accrual", "reversal"})
+#: Entry kinds posted when the approver does not choose: the close's accruals and reversals must be in the
+#: books for the close to finish (a draft accrual is not in the period's figures and blocks the lock date).
+POSTED_BY_DEFAULT = frozenset({"accrual", "reversal"})
 
 #: The names ledgerpilot acts under inside its own records (proposals, audit entries): never an approver,
 #: whatever Odoo user might carry one of them.
@@ -85,14 +91,24 @@ def agent_logins_from(settings) -> set[str]:
     return {login for login in (settings.odoo_user, settings.odoo_write_user) if login} | set(OWN_NAMES)
 
 
+def default_post(kind: str) -> bool:
+    """Whether an approval that does not say posts the entry: yes for accruals and reversals."""
+    return kind in POSTED_BY_DEFAULT
+
+
 def required_group_for(proposal: Proposal, approval_groups: Mapping[str, str] | None = None) -> str:
     return (approval_groups or {}).get(proposal.kind) or proposal.required_group
 
 
 def approve(store: ProposalStore, audit: AuditLog, connection_for_approver: OdooConnection, proposal_id: str, *,
-            post: bool = False, note: str = "", agent_logins: Iterable[str],
+            post: bool | None = None, note: str = "", agent_logins: Iterable[str],
             approval_groups: Mapping[str, str] | None = None) -> Decision:
-    """Approve ``proposal_id`` as the user of ``connection_for_approver`` (checked against Odoo)."""
+    """Approve ``proposal_id`` as the user of ``connection_for_approver`` (checked against Odoo).
+
+    ``post``: post the journal entry once written (True), leave it a draft (False), or None: the kind's default
+    (:func:`default_post`; never for proposals that are not entries)."""
+    if post is None:
+        post = default_post(store.get(proposal_id).kind)
     return _decide(store, audit, connection_for_approver, proposal_id, "approved", post=post, note=note,
                    agent_logins=agent_logins, approval_groups=approval_groups)
 

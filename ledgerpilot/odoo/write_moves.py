@@ -1,10 +1,11 @@
 """Writing approved journal entries (adjusting entries, accruals, reversals) to Odoo.
 
 Each entry is created as a draft with the idempotency marker at the end of its ``ref``, unless a move
-carrying that marker already exists (then it is adopted). It is posted (``action_post``) only when the
+carrying that marker already exists (then it is adopted). Its chatter gets the approval note (who approved
+it in ledgerpilot, when, the proposal: ``write_chatter.py``). It is posted (``action_post``) only when the
 approval said so, and only if it is still a draft. Then it is read back -- date, state, ref,
-journal, and every line's account, partner, debit and credit -- and compared with what was approved:
-Odoo 17 re-dates an entry posted into a locked period, and such a change is reported, never hidden.
+journal, every line's account, partner, debit and credit, and the note -- and compared with what was
+approved: Odoo 17 re-dates an entry posted into a locked period, and such a change is reported, never hidden.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import RecordRef
 from ledgerpilot.odoo.lock_dates import entry_lock_date, read_lock_dates
+from ledgerpilot.odoo.write_chatter import note_read_back, post_approval_note
 from ledgerpilot.odoo.write_common import (
     PayloadError,
     WriteContext,
@@ -50,6 +52,7 @@ def write_moves(ctx: WriteContext) -> WriteOutcome:
         mark = marker(ctx.proposal, index if len(entries) > 1 else None)
         move_id, adopted = _find_or_create(ctx, values, mark)
         outcome.adopted = outcome.adopted and adopted
+        post_approval_note(ctx, "account.move", move_id, mark)
         _post_if_approved(ctx, move_id)
         record, differences, read_back = _read_back(ctx, move_id, values, mark)
         outcome.records.append(record)
@@ -109,8 +112,10 @@ def _read_back(ctx: WriteContext, move_id: int, values: Mapping[str, Any], mark:
     if journal and m2o_id(move.get("journal_id")) != int(journal):
         differences.append(f"{label}: journal approved {journal}, Odoo has {move.get('journal_id')}")
     differences.extend(f"{label}: {text}" for text in _line_differences(values.get("line_ids") or [], lines))
+    chatter, missing_note = note_read_back(ctx, "account.move", move_id, mark, label)
+    differences.extend(missing_note)
 
-    read_back = {"name": name, "state": move.get("state"), "date": move.get("date"), "ref": move.get("ref"),
+    read_back = {**chatter, "name": name, "state": move.get("state"), "date": move.get("date"), "ref": move.get("ref"),
                  "journal_id": m2o_id(move.get("journal_id")), "amount_total": move.get("amount_total"),
                  "lines": [{"account_id": m2o_id(line.get("account_id")), "partner_id": m2o_id(line.get("partner_id")),
                             "debit": line.get("debit"), "credit": line.get("credit")} for line in lines]}

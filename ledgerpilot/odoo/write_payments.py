@@ -2,8 +2,9 @@
 
 A payment proposal may pay several vendors, so each payment carries its own marker
 ``[lp:<key>/<n>]`` at the end of its ``ref`` (the memo) and is searched for by it: after a crash
-only the payments not yet in Odoo are created. Payments are created as drafts; confirming and
-sending them stays a step a person takes in Odoo.
+only the payments not yet in Odoo are created. Each carries the approval note in its chatter (who approved
+it in ledgerpilot: ``write_chatter.py``). Payments are created as drafts; confirming and sending them stays a
+step a person takes in Odoo.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import RecordRef
 from ledgerpilot.odoo.field_names import field_on
+from ledgerpilot.odoo.write_chatter import note_read_back, post_approval_note
 from ledgerpilot.odoo.write_common import (
     PayloadError,
     WriteContext,
@@ -58,6 +60,7 @@ def write_payments(ctx: WriteContext) -> WriteOutcome:
             payment_id = new_id[0] if isinstance(new_id, list) else int(new_id)
             ctx.audit_write("account.payment", "create", [payment_id], marker=mark, amount=values.get("amount"),
                             partner_id=values.get("partner_id"))
+        post_approval_note(ctx, "account.payment", payment_id, mark)
         record, differences, read_back = _read_back(ctx, payment_id, values, mark)
         outcome.records.append(record)
         outcome.differences.extend(differences)
@@ -89,8 +92,11 @@ def _read_back(ctx: WriteContext, payment_id: int, values: Mapping[str, Any], ma
     if mark not in str(row.get("ref") or ""):
         differences.append(f"{label}: memo approved {with_marker(values.get('ref'), mark)!r}, Odoo has "
                            f"{row.get('ref')!r}")
+    chatter, missing_note = note_read_back(ctx, "account.payment", payment_id, mark, label)
+    differences.extend(missing_note)
     read_back = {"name": row.get("name"), "state": row.get("state"), "date": row.get("date"),
-                 "amount": row.get("amount"), "partner_id": m2o_id(row.get("partner_id")), "ref": row.get("ref")}
+                 "amount": row.get("amount"), "partner_id": m2o_id(row.get("partner_id")), "ref": row.get("ref"),
+                 **chatter}
     ctx.audit.record("read_back", actor=ctx.actor, subject=ctx.proposal.id,
                      details={"model": "account.payment", "id": payment_id, "read": read_back,
                               "differences": differences})

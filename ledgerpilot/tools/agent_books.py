@@ -144,10 +144,11 @@ def flow_citations(ctx: ToolContext, loaded: CashBooksToday, flows: tuple[Flow, 
 
 
 def flow_rows(flows: tuple[Flow, ...] | list[Flow], top: int,
-              by: Literal["expected_amount", "amount"] = "expected_amount") -> list[dict[str, Any]]:
+              by: Literal["expected_amount", "amount", "week_amount"] = "expected_amount") -> list[dict[str, Any]]:
     """The ``top`` records behind ``flows`` as the model reads them, largest first by ``by`` (the cash
-    expected within the horizon, or the open amount): the lines of one document (an order's lines, an
-    invoice's installments) are summed into one row."""
+    expected within the horizon, the open amount, or -- for a week's drivers -- the cash expected in that
+    week): the lines of one document (an order's lines, an invoice's installments) are summed into one row.
+    A week's drivers (:class:`~ledgerpilot.calc.cashflow.results.WeekDriver`) also get ``week_amount``."""
     groups: dict[tuple[str, str, str], list[Flow]] = {}
     for flow in flows:
         groups.setdefault((flow.category, flow.source_name, flow.partner_name), []).append(flow)
@@ -159,10 +160,13 @@ def flow_rows(flows: tuple[Flow, ...] | list[Flow], top: int,
         share = (sum(abs(f.amount) * Decimal(str(f.probability)) for f in members) / weight) if weight else Decimal(0)
         dues = [f.due_date for f in members if f.due_date is not None]
         landings = [f.expected_date for f in members if f.expected_date is not None]
-        rows.append({"record": record, "partner": partner or None, "category": category, "amount": amount,
-                     "expected_amount": expected, "due_date": min(dues) if dues else None,
-                     "expected_date": min(landings) if landings else None,
-                     "landing_share": round(float(share), 4), "lines": len(members)})
-    other = "amount" if by == "expected_amount" else "expected_amount"
+        row = {"record": record, "partner": partner or None, "category": category, "amount": amount,
+               "expected_amount": expected, "due_date": min(dues) if dues else None,
+               "expected_date": min(landings) if landings else None,
+               "landing_share": round(float(share), 4), "lines": len(members)}
+        if all(hasattr(f, "week_amount") for f in members):
+            row["week_amount"] = sum((f.week_amount for f in members), Decimal(0))
+        rows.append(row)
+    other = "amount" if by != "amount" else "expected_amount"
     rows.sort(key=lambda r: (-abs(r[by]), -abs(r[other]), r["record"]))
     return rows[:top]

@@ -124,7 +124,7 @@ def cash_forecast(ctx: ToolContext, args: ForecastArgs) -> ToolOutput:
     loaded = cash_books(ctx)
     forecast = base_forecast(ctx, args.weeks, threshold)
     low = _lowest_week(forecast)
-    drivers = flow_rows(low.drivers, TOP_RECORDS)
+    drivers = flow_rows(low.drivers, TOP_RECORDS, by="week_amount")
     cited = [f for f in low.drivers if f.source_name in {row["record"] for row in drivers}]
     notes = [n for n in (loaded.history.source.get("notes"),) if n]
     data = {

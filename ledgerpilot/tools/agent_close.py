@@ -80,10 +80,12 @@ def _month(ctx: ToolContext, text: str | None) -> Month:
 def _checklist(ctx: ToolContext, month: Month):
     from ledgerpilot.calc.close.config import CloseConfig
     from ledgerpilot.tools.close_review import check_month
+    from ledgerpilot.tools.own_entries import approved_entries_in_home
 
     return ctx.memo(("close_checklist", month.label, ctx.today),
                     lambda: check_month(ctx.client, month, today=ctx.today,
-                                        config=CloseConfig.from_settings(ctx.settings)))
+                                        config=CloseConfig.from_settings(ctx.settings),
+                                        own_entries=approved_entries_in_home(ctx.settings.home)))
 
 
 def _latest_run(settings: Any, month: Month) -> dict[str, Any] | None:
@@ -121,7 +123,8 @@ def close_status(ctx: ToolContext, args: CloseStatusArgs) -> ToolOutput:
         "month": month.label, "as_of": ctx.today, "currency": company_of(ctx).currency,
         "ready_to_lock": checklist.ready_to_lock,
         "check_count": len(checklist.items), "passed_count": statuses.count("passed"),
-        "failed_count": statuses.count("failed"), "skipped_count": statuses.count("skipped"),
+        "failed_count": statuses.count("failed"), "pending_count": statuses.count("pending"),
+        "skipped_count": statuses.count("skipped"),
         "finding_count": len(findings), "blocking_count": len(checklist.blocking),
         "checks": [{"check": item.check, "title": item.title, "status": item.status,
                     "finding_count": item.finding_count, "blocking": item.blocking,

@@ -80,7 +80,7 @@ def load_cash_history(client, *, progress: Progress | None = None,
 
     step("journals and accounts")
     journals = client.extract("account.journal", ["type"])
-    accounts = client.extract("account.account", ["code", "account_type"])
+    accounts = client.extract("account.account", ["code", "name", "account_type"])
     step("currency rates")
     rates = _rates(client)
     step("invoices and bills")
@@ -214,6 +214,7 @@ def _bank(client, journals: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFram
         "journal_id": lines["journal_id_id"],
         "counterpart_account_id": account_id,
         "counterpart_account_code": _text(account["code"]),
+        "counterpart_account_name": _text(account["name"]),
         "counterpart_account_type": _text(account["account_type"]),
     })
 

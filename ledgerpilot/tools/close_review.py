@@ -8,14 +8,15 @@ graph (ledgerpilot/graphs/close.py) decides what to keep and what to propose.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ledgerpilot.calc.close.accruals import propose_accruals
 from ledgerpilot.calc.close.checks import CloseChecklist, run_checks
 from ledgerpilot.calc.close.config import CloseConfig
 from ledgerpilot.calc.close.matching import MatchConfig, MatchResult, match_bank_lines
+from ledgerpilot.calc.close.own_entries import OwnEntry
 from ledgerpilot.calc.close.trial_balance import TrialBalanceReview, review_trial_balance
 from ledgerpilot.domain.month import Month
 from ledgerpilot.domain.proposal import Proposal
@@ -45,18 +46,20 @@ def _step(progress: Progress | None, message: str, fraction: float) -> None:
 
 
 def check_month(client, month: Month, *, today: dt.date, config: CloseConfig,
-                progress: Progress | None = None) -> CloseChecklist:
-    """Only the close checks (what the demo and the lock-date step need)."""
+                progress: Progress | None = None, own_entries: Mapping[int, OwnEntry] | None = None) -> CloseChecklist:
+    """Only the close checks (what the demo and the lock-date step need). ``own_entries``: the entries
+    ledgerpilot wrote for approved proposals (``tools.own_entries``), whose drafts are the close's own step."""
     stage = None if progress is None else (lambda name: progress(f"reading {name}", None))
     data = load_close_data(client, month, today=today, history_months=config.history_months, progress=stage)
-    return run_checks(data, config)
+    return run_checks(replace(data, own_entries=dict(own_entries or {})), config)
 
 
 def review_month(client, month: Month, *, today: dt.date, config: CloseConfig, run_id: str,
-                 progress: Progress | None = None) -> CloseReview:
+                 progress: Progress | None = None, own_entries: Mapping[int, OwnEntry] | None = None) -> CloseReview:
     """Everything the close of ``month`` looks at, as of ``today``."""
     _step(progress, f"reading the books of {month}", 0.0)
     data = load_close_data(client, month, today=today, history_months=config.history_months)
+    data = replace(data, own_entries=dict(own_entries or {}))
     _step(progress, "running the close checks", 0.3)
     checklist = run_checks(data, config)
     trial_balance = review_trial_balance(data, config)

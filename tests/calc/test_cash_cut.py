@@ -63,7 +63,8 @@ def _partial(id_, debit, credit, amount, max_date, by_id):
 def _bank(id_, date, amount, label):
     return {"id": id_, "move_id": id_, "move_name": f"BNK/{id_}", "date": date, "amount": amount, "partner_id": None,
             "partner_name": None, "label": label, "journal_id": 6, "counterpart_account_id": 4,
-            "counterpart_account_code": "101404", "counterpart_account_type": "asset_current"}
+            "counterpart_account_code": "101404", "counterpart_account_name": "Outstanding Receipts",
+            "counterpart_account_type": "asset_current"}
 
 
 def _frame(name, rows):

@@ -49,7 +49,14 @@ def test_forecast_json_schema_invariants_chart_and_stored_run(odoo_env, tmp_path
         assert Decimal(week["p10"]) <= Decimal(week["p90"])
         if following:
             assert Decimal(following["opening"]) == Decimal(week["closing"])
-        assert {"source_model", "source_id", "amount"} <= set(week["drivers"][0]) if week["drivers"] else True
+        assert {"source_model", "source_id", "amount", "week_amount"} <= set(week["drivers"][0]) if week["drivers"] \
+            else True
+        for driver in week["drivers"]:       # what the week expects of the document, never more than it is
+            assert abs(Decimal(driver["week_amount"])) <= abs(Decimal(driver["amount"])) + Decimal("0.01")
+    recurring = {f["source_name"] for f in data["forecast"]["flows"]     # learned from the bank (not run-rate)
+                 if f["category"] == "recurring" and f["source_model"] == "account.move.line"}
+    assert "Salaries Payable (230000), monthly" in recurring, recurring        # named by account, not a bank label
+    assert all(name.endswith((", weekly", ", monthly", ", quarterly")) for name in recurring), recurring
     lowest = min(Decimal(d["closing"]) for d in data["forecast"]["days"])
     assert Decimal(data["lowest"]["balance"]) == lowest
     assert data["breaches"] == list(range(1, 14))            # a threshold of ten million: every week breaches

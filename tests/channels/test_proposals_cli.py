@@ -16,17 +16,19 @@ from typer.testing import CliRunner
 
 from ledgerpilot.channels.cli.app import app
 from ledgerpilot.channels.cli.proposals_cmd import ProposalsUsageError
+from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.memory import ProposalStore, StateDB
+from ledgerpilot.odoo import connect
 from ledgerpilot.odoo.write_back import ApplyRefused
 from tests.channels.conftest import run_cli
 
 
-def _entry(ref: str, created_by: str = "ledgerpilot:close") -> Proposal:
+def _entry(ref: str, created_by: str = "ledgerpilot:close", kind: str = "adjusting_entry") -> Proposal:
     values = {"move_type": "entry", "journal_id": 3, "date": "2026-10-31", "ref": ref,
               "line_ids": [(0, 0, {"account_id": 27, "name": ref, "debit": Decimal("99.90"), "credit": Decimal(0)}),
                            (0, 0, {"account_id": 23, "name": ref, "debit": Decimal(0), "credit": Decimal("99.90")})]}
-    return Proposal(kind="adjusting_entry", title=f"Adjust {ref}", summary="prepaid amortisation: 1/12 of 1,198.80",
+    return Proposal(kind=kind, title=f"Adjust {ref}", summary="prepaid amortisation: 1/12 of 1,198.80",
                     payload=OdooCall(model="account.move", method="create", args=([values],)), run_id="close-7",
                     created_by=created_by)
 
@@ -112,6 +114,33 @@ def test_approve_apply_and_audit_from_the_command_line(odoo_env):
     conn.close()
     tampered = run_cli("audit", "verify", env=odoo_env)
     assert tampered.returncode == 1 and "TAMPERED" in tampered.stdout and "was edited" in tampered.stdout
+
+
+def test_accruals_and_reversals_are_posted_unless_the_approver_says_draft(odoo_env):
+    db, store = _store(odoo_env)
+    accrual = store.add(_entry("CLI accrual", kind="accrual")).proposal
+    drafted = store.add(_entry("CLI accrual kept draft", kind="accrual")).proposal
+    reversal = store.add(_entry("CLI reversal", kind="reversal")).proposal
+    adjusting = store.add(_entry("CLI adjusting")).proposal
+    db.close()
+    env = {**odoo_env, "LEDGERPILOT_APPROVER_PASSWORD": "controller"}
+    said = {}
+    for proposal, flags in ((accrual, []), (drafted, ["--draft"]), (reversal, []), (adjusting, [])):
+        done = invoke("proposals", "approve", proposal.id[:12], "--user", "controller", *flags, env=env)
+        assert done.exit_code == 0, done.output
+        said[proposal.id] = done.stdout
+    assert "to be posted" in said[accrual.id] and "to be posted" in said[reversal.id]
+    assert "as a draft" in said[drafted.id] and "as a draft" in said[adjusting.id]
+    applied = json.loads(invoke("proposals", "apply", "--all-approved", "--json", env=odoo_env).stdout)
+    assert {r["proposal_id"]: r["state"] for r in applied} == dict.fromkeys(said, "applied")
+    states = {}
+    odoo = OdooConnection(url=odoo_env["LEDGERPILOT_ODOO_URL"], db=odoo_env["LEDGERPILOT_ODOO_DB"], user="readonly",
+                          password="readonly", transport="jsonrpc")
+    with connect(odoo) as client:
+        for result in applied:
+            [move] = client.read("account.move", [result["record"]["id"]], ["state"])
+            states[result["proposal_id"]] = move["state"]
+    assert states == {accrual.id: "posted", drafted.id: "draft", reversal.id: "posted", adjusting.id: "draft"}
 
 
 def test_reject_needs_a_note_and_a_rejected_proposal_is_not_applied(odoo_env):

@@ -19,6 +19,7 @@ from tests.channels.web.conftest import free_port
 from tests.conftest import DEMO_TODAY
 
 SECRET = "serve-test-secret"
+ODOO_SECRET = "Kx7Qm2Lp9Vt4Rz8Wn1Bc6Hy3Jd0Fs5Ga-Ue_Oi"
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -42,6 +43,8 @@ def serve(fresh_sandbox, tmp_path):
     env.update(LEDGERPILOT_SERVE_ANOMALY_INTERVAL_MINUTES="0.04", LEDGERPILOT_SERVE_BUDGET_INTERVAL_MINUTES="0.04",
                LEDGERPILOT_SERVE_DIGEST_INTERVAL_MINUTES="0.06", LEDGERPILOT_WEBHOOK_SECRET=SECRET,
                LEDGERPILOT_SERVE_APPLY_INTERVAL_MINUTES="0.04",
+               LEDGERPILOT_WEBHOOK_ODOO_SECRETS=json.dumps({"bills": ODOO_SECRET}),
+               LEDGERPILOT_WEBHOOK_SETTLE_SECONDS="0.5",
                LEDGERPILOT_DISCUSS_POLL_SECONDS="1")
     process = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "serve", "--port", str(port),
                                 "--today", DEMO_TODAY.isoformat()], env=env, stdout=subprocess.PIPE,
@@ -75,7 +78,14 @@ def test_serve_runs_its_jobs_takes_webhooks_and_stops_cleanly_on_sigterm(serve, 
         forged = http.post(url + "/webhooks/odoo", content=body,
                            headers=signed_headers("wrong", body, timestamp=int(time.time()), nonce="serve-test-nonce-02"))
         assert forged.status_code == 401
-        handled = 'ledgerpilot_webhook_events_total{model="purchase.order",outcome="ok"}'
+        # Odoo's own rule: unsigned, the secret in the URL
+        from_odoo = http.post(f"{url}/webhooks/odoo/{ODOO_SECRET}", json={"_model": "purchase.order", "_id": 2,
+                                                                          "_action": "PO confirmed(#4)"})
+        assert from_odoo.status_code == 202
+        guessed = http.post(f"{url}/webhooks/odoo/{ODOO_SECRET[:-2]}xx", json={"_model": "purchase.order", "_id": 2})
+        assert guessed.status_code == 401
+        handled = 'ledgerpilot_webhook_events_total{model="purchase.order",outcome="ok"} 2.0'
+
         def metrics_once_handled():
             text = http.get(url + "/metrics").text
             return text if handled in text else None
@@ -95,6 +105,7 @@ def test_serve_runs_its_jobs_takes_webhooks_and_stops_cleanly_on_sigterm(serve, 
     assert any(line["message"] == "job finished" and line["job"] == "digest" for line in lines)
     with sqlite3.connect(home / "serve.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM job_runs WHERE status = 'running'").fetchone()[0] == 0
-        [(status,)] = db.execute("SELECT status FROM webhook_events").fetchall()
-    assert status == "done"
+        statuses = db.execute("SELECT status FROM webhook_events").fetchall()
+    assert statuses == [("done",), ("done",)]
+    assert ODOO_SECRET not in err and ODOO_SECRET[:-2] not in err     # the URL's secret is never logged
     assert list((home / "digests").glob("digest-*.html"))

@@ -152,3 +152,61 @@ def test_a_run_stopped_by_an_odoo_outage_resumes_at_the_step_that_failed(fresh_s
     assert status.run.status == "failed"
     resumed = _run(settings, month)
     assert resumed.status == "finished" and resumed.resumed and resumed.thread_id == first.thread_id
+
+
+def test_the_close_finishes_what_it_starts_its_own_draft_is_its_own_step(fresh_sandbox, tmp_path):
+    """What happened on a real Odoo 17: an accrual approved as a draft came back in the next close run as a
+    blocking "draft entry dated in the period". Now it is the close's own pending step; accruals and reversals
+    approved without a choice are posted; each entry written says in Odoo's chatter who approved it."""
+    settings = _settings(fresh_sandbox, tmp_path / "home")
+    month = Month(2026, 11)
+    first = _run(settings, month)
+    with StateDB.in_home(settings.home) as db:
+        store, audit = ProposalStore(db), AuditLog(db)
+        kinds = {pid: store.get(pid).kind for pid in first.pending}
+        accruals = [pid for pid, kind in kinds.items() if kind == "accrual"]
+        assert len(accruals) >= 2, kinds
+        kept_draft, by_default = accruals[:2]
+        reversal = next(pid for pid, kind in kinds.items() if kind == "reversal"
+                        and store.get(pid).evidence.figures.get("reverses_proposal_id") == by_default)
+        controller = demo_connection(fresh_sandbox.url, "controller")
+        approve(store, audit, controller, kept_draft, post=False, agent_logins=AGENT)     # the approver's choice
+        for pid in (by_default, reversal):
+            assert approve(store, audit, controller, pid, agent_logins=AGENT).post is True
+        for pid in set(first.pending) - {kept_draft, by_default, reversal}:
+            reject(store, audit, controller, pid, note="not this month", agent_logins=AGENT)
+    finished = _run(settings, month)
+    assert finished.status == "finished"
+    written = {a["proposal_id"]: a["record"]["id"] for a in finished.state["applied"]}
+    assert set(written) == {kept_draft, by_default, reversal}
+
+    with connect(demo_connection(fresh_sandbox.url, "admin")) as admin:
+        states = {pid: admin.read("account.move", [move], ["state"])[0]["state"] for pid, move in written.items()}
+        notes = {pid: admin.search_read("mail.message", [("model", "=", "account.move"), ("res_id", "=", move),
+                                                         ("body", "ilike", "Approved in ledgerpilot")], ["body"])
+                 for pid, move in written.items()}
+    assert states == {kept_draft: "draft", by_default: "posted", reversal: "posted"}
+    for pid, found in notes.items():
+        [note] = found
+        assert "Approved in ledgerpilot by controller" in note["body"] and pid in note["body"]
+    assert "as a draft" in notes[kept_draft][0]["body"] and "to be posted" in notes[by_default][0]["body"]
+
+    again = _run(settings, month, new=True)                      # the next close run of the month
+    findings = again.state["findings"]
+    strangers = [f for f in findings if f["check"] == "draft_moves"]
+    assert all(written[kept_draft] != r["id"] for f in strangers for r in f["records"])
+    [own] = [f for f in findings if f["check"] == "own_entries"]
+    assert [r["id"] for r in own["records"]] == [written[kept_draft]]
+    assert "controller approved it as a draft" in own["reason"] and kept_draft[:12] in own["reason"]
+    [item] = [i for i in again.state["checklist"] if i["check"] == "own_entries"]
+    assert item["status"] == "pending"
+    if again.status == "finished":
+        assert any("the close wrote for approved proposals is still a draft" in r
+                   for r in again.state["lock"]["reasons"])
+
+    checked = _cli(fresh_sandbox, tmp_path / "home", "close", "checks", "--period", "2026-11", "--today",
+                   DEMO_TODAY.isoformat(), "--json")
+    assert checked.returncode == 0, checked.stderr
+    on_the_command_line = json.loads(checked.stdout)
+    assert [f["records"][0]["id"] for f in on_the_command_line["findings"] if f["check"] == "own_entries"] == [
+        written[kept_draft]]

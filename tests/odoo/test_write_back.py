@@ -61,6 +61,12 @@ def _moves_marked(client, proposal: Proposal) -> list[dict]:
     return client.search_read("account.move", [("ref", "ilike", marker(proposal))], ["id", "state", "date", "ref"])
 
 
+def _approval_notes(client, model: str, record_id: int) -> list[dict]:
+    return client.search_read("mail.message", [("model", "=", model), ("res_id", "=", record_id),
+                                               ("body", "ilike", "Approved in ledgerpilot")],
+                              ["body", "message_type", "subtype_id", "author_id"])
+
+
 def test_an_approved_entry_is_created_posted_and_read_back(env):
     _handle, client, store, audit = env
     proposal = _approved(env, _entry(), post=True)
@@ -73,6 +79,12 @@ def test_an_approved_entry_is_created_posted_and_read_back(env):
     lines = client.search_read("account.move.line", [("move_id", "=", move["id"])], ["debit", "credit"])
     assert sorted((line["debit"], line["credit"]) for line in lines) == [(0.0, 250.0), (250.0, 0.0)]
     assert store.application(proposal.id).record == result.record
+    [note] = _approval_notes(client, "account.move", move["id"])      # Odoo's chatter says who approved it
+    assert note["body"].startswith("<p>Approved in ledgerpilot by controller (Odoo user ")
+    assert ", to be posted." in note["body"] and f"Proposal {proposal.id} (accrual: " in note["body"]
+    assert "Written by admin." in note["body"] and marker(proposal) in note["body"]
+    assert note["message_type"] == "comment" and note["subtype_id"][0] == 2     # mail.mt_note: internal
+    assert result.record.id and _read_back_note(store, audit, proposal) == note["id"]
     actions = [e.action for e in audit.entries(subject=proposal.id)]
     assert actions[:4] == ["proposal", "decision", "apply_claimed", "apply"] and actions[-1] == "applied"
     assert "write" in actions and "read_back" in actions
@@ -80,6 +92,35 @@ def test_an_approved_entry_is_created_posted_and_read_back(env):
         apply_proposal(client, store, audit, proposal.id)
     assert len(_moves_marked(client, proposal)) == 1
     assert audit.verify().ok
+
+
+def _read_back_note(store, audit, proposal: Proposal) -> int:
+    """The approval note's message id as the read-back audited it."""
+    [entry] = [e for e in audit.entries(action="read_back", subject=proposal.id) if e.details["model"] == "account.move"]
+    return entry.details["read"]["approval_note"]
+
+
+def test_a_deleted_approval_note_is_reported_as_a_difference(env):
+    _handle, client, store, audit = env
+    proposal = _approved(env, _entry(ref="Note removed", kind="adjusting_entry"))
+    hook_calls = []
+    original = client.call
+
+    def call(model, method, ids, *args, **kwargs):        # someone deletes the note right after it is posted
+        result = original(model, method, ids, *args, **kwargs)
+        if method == "message_post":
+            hook_calls.append(result)
+            client.execute("mail.message", "unlink", [result])
+        return result
+
+    client.call = call
+    try:
+        result = apply_proposal(client, store, audit, proposal.id)
+    finally:
+        client.call = original
+    assert result.ok and hook_calls
+    assert result.differences == [f"entry {result.record.id}: the approval note is not in its chatter (deleted in "
+                                  "Odoo?)"]
 
 
 def test_without_post_the_entry_stays_a_draft(env):
@@ -133,6 +174,7 @@ def test_apply_is_exactly_once_when_killed_after_odoo_committed(env, tmp_path):
     assert audit.entries(action="apply_takeover", subject=proposal.id)
     moves = _moves_marked(client, proposal)
     assert len(moves) == 1 and moves[0]["state"] == "posted"  # adopted, then posted as approved
+    assert len(_approval_notes(client, "account.move", moves[0]["id"])) == 1
     assert any(e.details.get("method") == "adopt" for e in audit.entries(action="write", subject=proposal.id))
     assert audit.verify().ok
 
@@ -227,6 +269,8 @@ def test_every_other_kind_applies_once_and_reads_back(env, tmp_path):
     assert {row["id"]: row["planned_amount"] for row in lines} == {1: -2000.0, 2: -3000.0}
     payment = client.read("account.payment", [results["payment_proposal"].record.id], ["amount", "state", "ref"])[0]
     assert payment["amount"] == 1234.56 and payment["state"] == "draft"
+    [note] = _approval_notes(client, "account.payment", payment["id"])
+    assert "Approved in ledgerpilot by controller" in note["body"] and "payment_proposal: Pay" in note["body"]
 
     # The same proposals approved and applied again from another state database (another machine, a
     # lost state file): everything is found in Odoo and adopted, nothing is written twice.
@@ -241,6 +285,7 @@ def test_every_other_kind_applies_once_and_reads_back(env, tmp_path):
         assert again.record == results[proposal.kind].record, proposal.kind
     assert client.search_count("mail.activity", [("note", "ilike", marker(_other_kinds()[0]))]) == 1
     assert client.search_count("account.payment", [("ref", "ilike", marker(_other_kinds()[4], 1))]) == 1
+    assert len(_approval_notes(client, "account.payment", payment["id"])) == 1     # found again, not posted twice
     other_db.close()
 
 

@@ -6,18 +6,25 @@ body is typed strictly (`_id` a positive integer within Odoo's range, booleans r
 ASCII digits, the signature headers are checked before any of the body is read, the body is capped before and
 while it is read (Content-Length and streamed), and every refusal is a JSON 4xx -- on the whole `serve` app,
 whose approval page otherwise answers in HTML.
+
+Odoo's own rules cannot sign, so they post to ``/webhooks/odoo/<secret>``: the same strictness holds there, the
+address allow-list and the secret are checked before a byte of the body is read, a guessed secret is a JSON 401,
+and the secret never reaches the audit log, the queue or the logs (only its name does).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
 
 import httpx
 import pytest
 
+from ledgerpilot.channels.serve.logs import RedactWebhookSecrets
 from ledgerpilot.channels.serve.runner import ServeApp
+from ledgerpilot.channels.webhooks import url_secret
 from ledgerpilot.channels.webhooks.payload import MAX_BODY_BYTES
 from ledgerpilot.channels.webhooks.signature import signed_headers
 from ledgerpilot.config import Settings
@@ -26,16 +33,19 @@ from tests.conftest import DEMO_TODAY
 from tests.security.conftest import connection
 
 SECRET = "hostile-webhook-secret"
+ODOO_SECRET = "hN3kW8qZ1xV6bT4mR9cY2pL7fJ0dS5gA-eU_oI"
+ODOO_PATH = f"/webhooks/odoo/{ODOO_SECRET}"
 
 
 @pytest.fixture()
 def serve_web(sandbox, tmp_path):
     home = tmp_path / "home"
-    app = ServeApp(settings=Settings(home=home, webhook_secret=SECRET), connection=connection(sandbox),
-                   cache_dir=home / "cache", today=lambda: DEMO_TODAY)
+    app = ServeApp(settings=Settings(home=home, webhook_secret=SECRET, webhook_odoo_secrets={"bills": ODOO_SECRET}),
+                   connection=connection(sandbox), cache_dir=home / "cache", today=lambda: DEMO_TODAY)
     served = ServedApp(app.web).start()
     yield served, app
     served.stop()
+    app.receiver.close()
     app.state.close()
     app.db.close()
 
@@ -160,3 +170,89 @@ def test_every_error_of_the_receiver_is_json(serve_web):
     assert not_json.status_code == 400 and "JSON" in not_json.json()["error"]
     good = _post(served, json.dumps({"_model": "account.move", "_id": 5}).encode(), nonce="good-call-nonce-01")
     assert good.status_code == 202
+
+
+# ------------------------------------------------------------------ Odoo's own rules: the secret in the URL
+
+
+@pytest.mark.parametrize("record_id", [True, 2**31, 0, 1.0, "7", None])
+def test_odoos_route_types_the_body_as_strictly(serve_web, record_id):
+    served, app = serve_web
+    answer = httpx.post(served.url + ODOO_PATH, json={"_model": "account.move", "_id": record_id}, timeout=30)
+    assert answer.status_code == 400 and answer.headers["content-type"] == "application/json"
+    assert "_id" in answer.json()["error"] and app.state.event_counts() == {}
+
+
+@pytest.mark.parametrize("guess", ["x", ODOO_SECRET[:-1], ODOO_SECRET + "x", ODOO_SECRET.upper(), "%00" * 20,
+                                   "é" * 40, "A" * 5000])
+def test_a_guessed_secret_is_a_json_401_and_queues_nothing(serve_web, guess):
+    served, app = serve_web
+    answer = httpx.post(f"{served.url}/webhooks/odoo/{guess}", json={"_model": "account.move", "_id": 5}, timeout=30)
+    assert answer.status_code == 401 and "unknown webhook secret" in answer.json()["error"]
+    assert app.state.event_counts() == {}
+
+
+def test_a_huge_body_with_a_wrong_secret_is_refused_before_it_is_read(serve_web):
+    served, _app = serve_web
+    head = (f"POST /webhooks/odoo/{ODOO_SECRET[:-1]}Q HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {64 * 1024 * 1024}\r\n\r\n")
+    sock = _raw_request(served, head, b"{" + b" " * 1023)
+    try:
+        status, answer = _read_answer(sock)
+    finally:
+        sock.close()
+    assert status == 401 and b"application/json" in answer
+
+
+def test_odoos_route_caps_the_body_before_and_while_reading(serve_web):
+    served, _app = serve_web
+    head = (f"POST {ODOO_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {MAX_BODY_BYTES + 1}\r\n\r\n")
+    sock = _raw_request(served, head, b"{")
+    try:
+        status, _answer = _read_answer(sock)
+    finally:
+        sock.close()
+    assert status == 413
+    streamed = httpx.post(served.url + ODOO_PATH, content=iter([b"{" + b" " * 65536] * 8),
+                          headers={"Content-Type": "application/json"}, timeout=30)
+    assert streamed.status_code == 413 and "larger than" in streamed.json()["error"]
+
+
+def test_the_secret_is_never_stored_only_its_name(serve_web):
+    served, app = serve_web
+    assert httpx.post(served.url + ODOO_PATH, json={"_model": "account.move", "_id": 5}, timeout=30).status_code == 202
+    wrong = f"/webhooks/odoo/{ODOO_SECRET[:-3]}abc"
+    assert httpx.post(served.url + wrong, json={"_model": "account.move", "_id": 5}, timeout=30).status_code == 401
+    deadline = time.monotonic() + 20
+    while len(app.audit.entries(action="webhook")) + len(app.audit.entries(action="webhook_refused")) < 2:
+        assert time.monotonic() < deadline, "the calls were not audited"
+        time.sleep(0.05)
+    [entry] = app.audit.entries(action="webhook")
+    assert entry.details["secret"] == "bills" and entry.details["via"] == "odoo rule"
+    [refusal] = app.audit.entries(action="webhook_refused")
+    assert refusal.subject == "/webhooks/odoo/<secret>" and refusal.details["status"] == 401
+    for path in (app.db.path, app.state.path):
+        for name in (path.name, path.name + "-wal"):
+            stored = (path.parent / name).read_bytes() if (path.parent / name).exists() else b""
+            assert ODOO_SECRET[:-3].encode() not in stored, name
+
+
+def test_a_request_line_with_the_secret_is_logged_without_it():
+    """uvicorn's access log (when turned on) writes the path: serve's log handler rewrites it."""
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("10.0.0.5:4321", "POST", f"/webhooks/odoo/{ODOO_SECRET}?x=1", "1.1", 202), None)
+    assert RedactWebhookSecrets().filter(record)
+    line = record.getMessage()
+    assert ODOO_SECRET not in line and "/webhooks/odoo/<secret>?x=1" in line
+
+
+def test_every_configured_secret_is_compared_whichever_matches(monkeypatch):
+    """No early exit: the time of an answer does not tell which secret, if any, a guess was close to."""
+    calls = []
+    real = url_secret.hmac.compare_digest
+    monkeypatch.setattr(url_secret.hmac, "compare_digest", lambda a, b: calls.append(len(a + b)) or real(a, b))
+    secrets = {f"rule{n}": f"{n}" * 40 for n in range(5)}
+    assert url_secret.matching_secret("0" * 40, secrets) == "rule0"
+    assert url_secret.matching_secret("nothing", secrets) is None
+    assert len(calls) == 10 and len(set(calls)) == 1         # every secret, each time; digests of one length

@@ -103,6 +103,9 @@ def test_forecast_drivers_are_the_lowest_weeks_records_with_their_documents_cite
     for row in drivers:   # each row sums the lines of one record, exactly
         lines = [f for f in week.drivers if f.source_name == row["record"] and f.category == row["category"]]
         assert Decimal(row["amount"]) == sum(f.amount for f in lines) and row["lines"] == len(lines)
+        assert Decimal(row["week_amount"]) == sum(f.week_amount for f in lines)      # what that week expects
+    assert [abs(Decimal(d["week_amount"])) for d in drivers] == sorted((abs(Decimal(d["week_amount"]))
+                                                                        for d in drivers), reverse=True)
     cited = {c.name: c for c in result.citations}
     for flow in week.drivers:
         if (flow.source_name in {d["record"] for d in drivers} and flow.source_model == "account.move.line"

@@ -15,7 +15,7 @@ whole minor units and exact: each flow's daily amounts add up to its ``expected_
 every day opening + inflows - outflows = closing. When delays have no spread and no timing noise,
 every flow lands on a single day and the path is the hand-computed one to the cent.
 P10/P50/P90 are percentiles of the simulated closing balances. A week's drivers are the flows with
-the most expected cash in that week. Each flow's ``expected_date`` is its typical landing day
+the most expected cash in that week, each with the part of it expected in that week (``week_amount``). Each flow's ``expected_date`` is its typical landing day
 (due date + the partner's median delay), ``expected_amount`` what it brings within the horizon on
 average and ``probability`` the share of simulations in which it lands within the horizon.
 """
@@ -37,7 +37,7 @@ from ledgerpilot.calc.cashflow.errors import ForecastError
 from ledgerpilot.calc.cashflow.flows import concat_flows, open_item_flows, order_flows, transit_flows
 from ledgerpilot.calc.cashflow.params import ForecastParams, Scenario
 from ledgerpilot.calc.cashflow.recurring import detect_recurring, recurring_flows
-from ledgerpilot.calc.cashflow.results import CashForecast, DayRow, Flow, WeekRow
+from ledgerpilot.calc.cashflow.results import CashForecast, DayRow, Flow, WeekDriver, WeekRow
 from ledgerpilot.calc.cashflow.run_rate import run_rate_flows
 from ledgerpilot.calc.cashflow.simulate import (
     Landing,
@@ -158,7 +158,9 @@ def project(books: CashBooks, behaviour, params: ForecastParams, plan: FlowPlan,
             index=w + 1, start=days[lo].date, end=days[hi - 1].date, opening=dec(closing_open[lo]),
             inflows=dec(inflow[lo:hi].sum()), outflows=dec(outflow[lo:hi].sum()), net=dec(net[lo:hi].sum()),
             closing=dec(closing[hi - 1]), p10=dec(bands[0, hi - 1]), p50=dec(bands[1, hi - 1]),
-            p90=dec(bands[2, hi - 1]), drivers=tuple(flows[i] for i in drivers[w]), below_threshold=below))
+            p90=dec(bands[2, hi - 1]), below_threshold=below,
+            drivers=tuple(WeekDriver.model_construct(**dict(flows[i]), week_amount=dec(minor))
+                          for i, minor in drivers[w])))
     low = int(np.argmin(closing))
     low_p10 = int(np.argmin(bands[0]))
     foreign = _foreign(books)

@@ -2,7 +2,9 @@
 
 Bank lines of the last ``LOOKBACK_DAYS`` are grouped by what they pay: by partner when the line
 has one (the landlord, a software vendor), otherwise by counterpart account (net salaries
-payable, VAT payable, bank charges). Lines whose counterpart is a receivable or payable account
+payable, VAT payable, bank charges). A flow is named the way the books name it -- the partner, or the
+account with its code ("Salaries Payable (230000)") -- never by one bank line's free text, which
+changes every month ("PAYROLL NET PAY MAY"). Lines whose counterpart is a receivable or payable account
 are customer and vendor settlements (already in the open items and orders) and cash-to-cash
 transfers move nothing; both are left out. A group is recurring when its occurrences (one per
 day) are at least ``MIN_OCCURRENCES``, their gaps match a cadence (weekly, monthly, quarterly) for
@@ -76,13 +78,24 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(v[np.searchsorted(cum, 0.5 * cum[-1])])
 
 
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value).strip()
+
+
 def _group_label(row: pd.Series) -> str:
-    if not pd.isna(row["partner_id"]):
-        return f"{row['partner_name']}"
-    code = "" if pd.isna(row["counterpart_account_code"]) else str(row["counterpart_account_code"])
-    label = "" if pd.isna(row["label"]) else str(row["label"])
-    words = " ".join(w for w in label.split() if not any(ch.isdigit() for ch in w))
-    return f"{words or 'Bank movement'} (account {code})".strip()
+    """The partner's name, else the counterpart account's name and code: "Salaries Payable (230000)"."""
+    partner = _text(row["partner_name"])
+    if not pd.isna(row["partner_id"]) and partner:
+        return partner
+    code, name = _text(row["counterpart_account_code"]), _text(row.get("counterpart_account_name"))
+    if name and code:
+        return f"{name} ({code})"
+    return name or (f"account {code}" if code else "bank movements")
+
+
+def flow_name(pattern: RecurringPattern) -> str:
+    """How a recurring flow is shown: "Salaries Payable (230000), monthly", "Meridian Real Estate SA, monthly"."""
+    return f"{pattern.label}, {pattern.cadence}"
 
 
 def detect_recurring(bank_history: pd.DataFrame, as_of: dt.date, digits: int) -> list[RecurringPattern]:
@@ -194,7 +207,7 @@ def recurring_flows(patterns: list[RecurringPattern], as_of: dt.date, horizon_da
                 continue
             rows.append({
                 "category": "recurring", "source_model": "account.move.line", "source_id": None,
-                "source_name": f"{p.label} ({p.cadence})", "source_ids": p.bank_line_ids,
+                "source_name": flow_name(p), "source_ids": p.bank_line_ids,
                 "partner_id": p.partner_id, "partner_name": p.partner_name, "behaviour_kind": "",
                 "use_delay": False, "due": offset, "overdue": 0, "amount_minor": p.amount_minor,
                 "timing_sd": 1.0, "amount_cv": max(p.amount_cv, 0.02), "shift": 0, "stream": "", "level_cv": 0.0,

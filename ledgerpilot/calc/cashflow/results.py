@@ -24,7 +24,7 @@ class Flow(_Frozen):
     category: FlowCategory
     source_model: str            # account.move.line, sale.order.line, purchase.order.line, account.move
     source_id: int | None        # the record (None for a recurring flow: see ``source_ids``)
-    source_name: str             # INV/2026/00042, S00123, "Payroll (account 230000)"
+    source_name: str             # INV/2026/00042, S00123, "Salaries Payable (230000), monthly"
     partner_id: int | None
     partner_name: str
     due_date: dt.date | None     # due date (orders: of the invoice they will become)
@@ -45,6 +45,14 @@ class Flow(_Frozen):
         if self.expected_amount is None:
             object.__setattr__(self, "expected_amount", self.amount)
         return self
+
+
+class WeekDriver(Flow):
+    """A flow as it drives one week: the flow, and the part of it the expected path counts in that week."""
+
+    #: what the expected path counts for this flow in the week (signed: + in, - out); a document expected
+    #: over several weeks drives each of them for its part, never for its whole ``amount``
+    week_amount: Decimal
 
 
 class DayRow(_Frozen):
@@ -71,7 +79,7 @@ class WeekRow(_Frozen):
     p10: Decimal
     p50: Decimal
     p90: Decimal
-    drivers: tuple[Flow, ...]
+    drivers: tuple[WeekDriver, ...]
     below_threshold: bool
 
 

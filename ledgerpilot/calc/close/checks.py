@@ -3,8 +3,9 @@
 Each check is a small module (``check_<name>.py``) with one pure function ``run(data, config)``
 returning :class:`~ledgerpilot.domain.findings.Finding` objects; :data:`CHECKS` names them.
 :func:`run_checks` runs the enabled ones and turns their findings into a checklist: one item per
-check, ``passed``, ``failed`` or ``skipped`` (with the reason, when the database lacks what the
-check reads), so a controller sees what was looked at as well as what was found.
+check, ``passed``, ``failed``, ``pending`` (a step of the close itself still to finish: its own
+entries written as drafts) or ``skipped`` (with the reason, when the database lacks what the check
+reads), so a controller sees what was looked at as well as what was found.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ledgerpilot.calc.close import (
     check_idle_journals,
     check_missing_analytic,
     check_missing_taxes,
+    check_own_entries,
     check_subledger_control,
     check_suspense_accounts,
     check_unreconciled_bank_lines,
@@ -29,7 +31,7 @@ from ledgerpilot.domain.findings import Finding, Severity, sort_findings
 from ledgerpilot.domain.month import Month
 from ledgerpilot.errors import LedgerpilotError
 
-Status = Literal["passed", "failed", "skipped"]
+Status = Literal["passed", "failed", "pending", "skipped"]
 CheckRun = Callable[[CloseData, CloseConfig], list[Finding]]
 Detail = Callable[[CloseData, CloseConfig, list[Finding]], str]
 
@@ -45,7 +47,8 @@ class CloseCheck:
     """A registered check: its name, what it looks at, how serious its findings are, what it needs.
 
     ``needs`` names the features of :attr:`CloseData.unavailable` without which it is skipped;
-    ``passed_detail`` words a pass (it may mention what was looked at, e.g. payments in transit).
+    ``passed_detail`` words a pass (it may mention what was looked at, e.g. payments in transit);
+    ``step``: its findings are the close's own steps still to finish (the item is pending, not failed).
     """
 
     name: str
@@ -54,17 +57,19 @@ class CloseCheck:
     needs: tuple[str, ...]
     run: CheckRun
     passed_detail: Detail
+    step: bool = False
 
 
 def _register(module) -> CloseCheck:
     return CloseCheck(name=module.NAME, title=module.TITLE, severity=module.SEVERITY, needs=module.NEEDS,
-                      run=module.run, passed_detail=module.passed_detail)
+                      run=module.run, passed_detail=module.passed_detail, step=getattr(module, "STEP", False))
 
 
 #: name -> check, in the order a checklist lists them
 CHECKS: dict[str, CloseCheck] = {check.name: check for check in map(_register, (
-    check_draft_moves, check_unreconciled_bank_lines, check_suspense_accounts, check_subledger_control,
-    check_idle_journals, check_missing_analytic, check_missing_taxes, check_unusual_amounts))}
+    check_draft_moves, check_own_entries, check_unreconciled_bank_lines, check_suspense_accounts,
+    check_subledger_control, check_idle_journals, check_missing_analytic, check_missing_taxes,
+    check_unusual_amounts))}
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,9 @@ def run_checks(data: CloseData, config: CloseConfig) -> CloseChecklist:
         if found:
             total = sum(len(f.records) for f in found)
             detail = "; ".join(f.title for f in sort_findings(found))
-            items.append(ChecklistItem(check.name, check.title, "failed", f"{detail} ({total} record(s) cited).",
-                                       len(found), any(f.blocking for f in found)))
+            items.append(ChecklistItem(check.name, check.title, "pending" if check.step else "failed",
+                                       f"{detail} ({total} record(s) cited).", len(found),
+                                       any(f.blocking for f in found)))
         else:
             items.append(ChecklistItem(check.name, check.title, "passed", check.passed_detail(data, config, found),
                                        0, False))

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ledgerpilot.calc.close.own_entries import OwnEntry
 from ledgerpilot.calc.frame_types import contract_dtype
 from ledgerpilot.domain.month import Month
 
@@ -138,7 +139,8 @@ class CloseData:
     frames (oldest first). ``suspense_account_ids`` and ``outstanding_account_ids`` are the accounts
     that must be empty (or only hold payments in transit) at the period end. ``unavailable`` maps
     a feature (``"bank_statements"``, ``"analytic"``) to the reason it could not be read; the checks
-    that need it are skipped with that reason.
+    that need it are skipped with that reason. ``own_entries`` maps the id of each entry ledgerpilot wrote
+    for an approved proposal to what it was (``own_entries.py``): its drafts are the close's own step.
     """
 
     company_name: str
@@ -164,6 +166,7 @@ class CloseData:
     outstanding_account_ids: tuple[int, ...] = ()
     analytic_rules: AnalyticRules = AnalyticRules(True, None, "no applicability rules read")
     unavailable: Mapping[str, str] = field(default_factory=dict)
+    own_entries: Mapping[int, OwnEntry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, columns in FRAMES.items():

@@ -4,7 +4,8 @@ Odoo 17 refuses a fiscal-year lock date while draft entries or unreconciled bank
 on or before it (RedirectWarning), and a lock date never moves backwards in practice. So the lock
 date is proposed only when
 
-- no blocking finding of the close checks is left for the month, and
+- no blocking finding of the close checks is left for the month, and no entry the close itself wrote is
+  still a draft (its own step, said apart from the others), and
 - no draft entry and no unreconciled bank line is dated on or before the month's last day, in any
   earlier month either (the checks look at one month; Odoo looks at everything before the date), and
 - no proposal for the month (an accrual, an adjustment) still waits for a decision, and
@@ -25,6 +26,8 @@ from ledgerpilot.domain.proposal import Evidence, OdooCall, Proposal, RecordRef
 
 LOCK_GROUP = "account.group_account_manager"
 CREATED_BY = "ledgerpilot"
+#: the check whose findings are the close's own drafts (``check_own_entries``)
+OWN_ENTRIES_CHECK = "own_entries"
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,22 @@ def decide_lock_date(month: Month, guard: LockGuard, blocking: list[Finding], *,
     reasons: list[str] = []
     if guard.fiscalyear_lock_date is not None and guard.fiscalyear_lock_date >= lock:
         reasons.append(f"{guard.company_name} is already locked up to {guard.fiscalyear_lock_date}")
-    if blocking:
-        names = ", ".join(sorted({f.check for f in blocking}))
-        reasons.append(f"{_plural(len(blocking), 'blocking finding', 'blocking findings')} left ({names})")
+    own_steps = [f for f in blocking if f.check == OWN_ENTRIES_CHECK]
+    others = [f for f in blocking if f.check != OWN_ENTRIES_CHECK]
+    if others:
+        names = ", ".join(sorted({f.check for f in others}))
+        reasons.append(f"{_plural(len(others), 'blocking finding', 'blocking findings')} left ({names})")
+    if own_steps:
+        reasons.append(f"{_plural(len(own_steps), 'entry', 'entries')} the close wrote for approved proposals "
+                       f"{'is' if len(own_steps) == 1 else 'are'} still a draft: post "
+                       f"{'it' if len(own_steps) == 1 else 'them'} in Odoo to finish the close")
+    own_ids = {ref.id for f in own_steps for ref in f.records if ref.model == "account.move"}
+    stranger_drafts = [i for i in guard.draft_move_ids if i not in own_ids]
     if undecided:
         reasons.append(f"{_plural(undecided, 'proposal', 'proposals')} for {month.label} still "
                        f"wait{'s' if undecided == 1 else ''} for a decision")
-    if guard.draft_move_ids:
-        reasons.append(f"{_plural(len(guard.draft_move_ids), 'draft entry', 'draft entries')} dated on or before "
+    if stranger_drafts:
+        reasons.append(f"{_plural(len(stranger_drafts), 'draft entry', 'draft entries')} dated on or before "
                        f"{lock}: Odoo refuses the lock until they are posted or deleted")
     if guard.unreconciled_line_ids:
         count = _plural(len(guard.unreconciled_line_ids), "unreconciled bank statement line",

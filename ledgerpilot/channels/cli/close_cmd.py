@@ -95,6 +95,7 @@ def checks(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt, a
     from ledgerpilot.channels.cli.console import connected_client
     from ledgerpilot.graphs.close_summary import checklist_summary
     from ledgerpilot.tools.close_review import check_month
+    from ledgerpilot.tools.own_entries import approved_entries_in_home
 
     day = parse_day(today, "--today") or dt.date.today()
     month = _month(period, day)
@@ -102,7 +103,8 @@ def checks(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt, a
     config = _close_config(settings)
     with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, step):
         step(f"close checks of {month}")
-        checklist = check_month(client, month, today=day, config=config)
+        checklist = check_month(client, month, today=day, config=config,
+                                own_entries=approved_entries_in_home(settings.home))
         company = client.company.name if client.company is not None else ""
     items = checklist_summary(checklist)
     findings = [f.model_dump(mode="json") for f in checklist.findings]

@@ -114,11 +114,13 @@ def _demo_close(connection: OdooConnection, settings, as_of: dt.date, show_progr
     from ledgerpilot.domain.month import Month
     from ledgerpilot.graphs.close_summary import checklist_summary
     from ledgerpilot.tools.close_review import check_month
+    from ledgerpilot.tools.own_entries import approved_entries_in_home
 
     month = Month.of(as_of)
     with connected_client(connection, settings.cache_dir / "demo", show_progress) as (client, step):
         step(f"close readiness of {month}")
-        checklist = check_month(client, month, today=as_of, config=CloseConfig.from_settings(settings))
+        checklist = check_month(client, month, today=as_of, config=CloseConfig.from_settings(settings),
+                                own_entries=approved_entries_in_home(settings.home))
     return {"month": month.label, "checklist": checklist_summary(checklist),
             "findings": [f.model_dump(mode="json") for f in checklist.findings]}
 

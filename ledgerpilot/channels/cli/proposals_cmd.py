@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
@@ -79,7 +79,7 @@ def list_(state: str | None = typer.Option(None, "--state", help=f"only this sta
     out = console()
     if not proposals:
         filters = " ".join(f for f in (state and f"state {state}", kind and f"kind {kind}") if f)
-        out.print(f"No proposals{' with ' + filters if filters else ''}.")
+        out.print(f"No proposals{' with ' + safe(filters) if filters else ''}.")
         return
     table = Table(show_lines=False)
     for column in ("id", "state", "kind", "created", "by", "title"):
@@ -152,19 +152,24 @@ def show(proposal_id: str = typer.Argument(..., help="the proposal's id (or a un
 @app.command("approve")
 def approve_cmd(proposal_id: str = typer.Argument(..., help="the proposal's id (or a unique prefix)"),
                 user: str = typer.Option(..., "--user", help="the approver's Odoo login"),
-                post: bool = typer.Option(False, "--post", help="post the journal entry (default: create a draft)"),
+                post: Optional[bool] = typer.Option(
+                    None, "--post/--draft", help="journal entries: post the entry once written, or leave it a draft "
+                                                 "(default: accruals and reversals are posted, other entries drafts)"),
                 note: str = typer.Option("", "--note", help="why, for the record")) -> None:
     """Approve a proposal as the Odoo user LOGIN (password asked, never on the command line)."""
-    from ledgerpilot.odoo.approvals import agent_logins_from, approve, approver_connection
+    from ledgerpilot.odoo.approvals import ENTRY_KINDS, agent_logins_from, approve, approver_connection
 
     settings, store, audit = _open()
     full_id = store.resolve_id(proposal_id)
+    if post is False and store.get(full_id).kind not in ENTRY_KINDS:
+        post = None                          # --draft on something that is no entry: there is nothing to post
     connection = approver_connection(settings.odoo_connection(), user, _secret(user))
     decision = approve(store, audit, connection, full_id, post=post, note=note,
                        agent_logins=agent_logins_from(settings), approval_groups=settings.approval_groups)
-    console().print(f"approved {full_id[:12]} by {safe(decision.login)} (Odoo uid {decision.uid})"
-                    + (", to be posted" if decision.post else "") + "; `ledgerpilot proposals apply "
-                    f"{full_id[:12]}` writes it to Odoo")
+    kind = store.get(full_id).kind
+    how = (", to be posted" if decision.post else ", to be written as a draft") if kind in ENTRY_KINDS else ""
+    console().print(f"approved {full_id[:12]} by {safe(decision.login)} (Odoo uid {decision.uid}){how}; "
+                    f"`ledgerpilot proposals apply {full_id[:12]}` writes it to Odoo")
 
 
 @app.command("reject")

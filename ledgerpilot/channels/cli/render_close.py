@@ -9,7 +9,8 @@ from rich.table import Table
 
 from ledgerpilot.channels.cli.console import safe
 
-STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[red]failed[/]", "skipped": "[dim]skipped[/]"}
+STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[red]failed[/]", "pending": "[yellow]to finish[/]",
+                "skipped": "[dim]skipped[/]"}
 
 
 def render_checklist(out: Console, month: str, company: str, checklist: list[dict], findings: list[dict]) -> None:

@@ -82,13 +82,13 @@ def render_forecast(out: Console, outcome: ForecastOutcome, chart: str | None = 
     else:
         out.print(f"No week falls below the threshold of {_m(f.threshold)} {cur}.")
 
-    out.print("\n[bold]Drivers[/] (the records moving each week most)")
+    out.print("\n[bold]Drivers[/] (the records moving each week most, with the amount expected that week)")
     for w in f.weeks_rows:
         if not w.drivers:
             continue
         parts = [f"{safe(d.source_name)}"
                  + (f" ({safe(d.partner_name)})" if d.partner_name and d.partner_name not in d.source_name else "")
-                 + f" {d.amount:+,.2f}" for d in w.drivers[:TOP_DRIVERS_SHOWN]]
+                 + f" {d.week_amount:+,.2f}" for d in w.drivers[:TOP_DRIVERS_SHOWN]]
         out.print(f"  week {w.index}: " + "; ".join(parts))
 
     out.print("\n[bold]Assumptions[/]")

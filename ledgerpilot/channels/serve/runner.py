@@ -1,7 +1,7 @@
 """``ledgerpilot serve``: the schedule, the Discuss bot, the webhook receiver and the approval page in one process.
 
-Threads: uvicorn serves the web app (approval page, ``/webhooks/odoo``, ``/health``,
-``/health/details``, ``/metrics``) on the main thread; APScheduler runs the jobs (digest weekly,
+Threads: uvicorn serves the web app (approval page, ``/webhooks/odoo/<secret>`` and ``/webhooks/odoo``,
+``/health``, ``/health/details``, ``/metrics``) on the main thread; APScheduler runs the jobs (digest weekly,
 budget watch hourly, anomaly scan every 15 minutes, writing approved proposals every 5 minutes,
 anchoring the audit log daily by default; ``LEDGERPILOT_SERVE_*``); one thread works through the
 webhook queue; one runs the Discuss bot. ``/health`` answers liveness only; the details and the
@@ -135,10 +135,16 @@ class ServeApp:
             return status_refusal(request, token, self.audit) or Response(self.metrics.render(),
                                                                           media_type=CONTENT_TYPE_LATEST)
 
+        from ledgerpilot.channels.webhooks.url_secret import parse_networks
+
         secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
         self.worker = self._webhook_worker()
-        add_webhook_routes(app, secret=secret, max_age_seconds=self.settings.webhook_max_age_seconds,
-                           state=self.state, audit=self.audit, queued=self.worker.wake.set)
+        self.receiver = add_webhook_routes(
+            app, secret=secret, max_age_seconds=self.settings.webhook_max_age_seconds, state=self.state,
+            audit=self.audit, queued=self.worker.wake.set,
+            odoo_secrets={name: value.get_secret_value() for name, value in self.settings.webhook_odoo_secrets.items()},
+            odoo_sources=parse_networks(self.settings.webhook_odoo_sources),
+            settle_seconds=self.settings.webhook_settle_seconds)
         create_approval_app(ApprovalPageConfig.from_settings(self.settings, odoo=self.connection,
                                                              writer=self.write_connection),
                             self.store, self.audit, app=app,
@@ -157,7 +163,7 @@ class ServeApp:
             return client
 
         checks = WebhookChecks(client_factory=client_factory, home=self.settings.home, settings=self.settings,
-                               today=self.today)
+                               today=self.today, versions=self.state)
 
         def done(event, ok: bool, _seconds: float) -> None:
             self.metrics.webhook_events.labels(model=event.model, outcome="ok" if ok else "failed").inc()
@@ -232,6 +238,7 @@ class ServeApp:
         for thread in self.threads:
             thread.join()
         self.runner.job.drop_anomaly_watch()
+        self.receiver.close()                  # the audit entries of the last webhook calls are written
         self.audit.anchor_quietly(reason="serve stopped", log=log)
         self.state.close()
         self.db.close()

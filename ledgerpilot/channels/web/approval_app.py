@@ -291,12 +291,14 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
 
     @app.post("/proposals/{proposal_id}/approve", response_class=HTMLResponse)
     def approve_it(request: Request, proposal_id: str, csrf: str = Form(""), comment: str = Form(""),
-                   post: str = Form("")):
+                   post: str = Form(""), post_shown: str = Form("")):
         session = checked(request, csrf)
         proposal = load(proposal_id)
         connection = approver_connection(config.odoo, session.login, session.secret)
         try:
-            approve(store, audit, connection, proposal.id, post=bool(post), note=comment.strip(),
+            # the post box was on the form: ticked posts, unticked leaves a draft; no box: the kind's default
+            chosen = (post == "1") if post_shown == "1" else None
+            approve(store, audit, connection, proposal.id, post=chosen, note=comment.strip(),
                     agent_logins=config.agent_logins, approval_groups=config.approval_groups)
         except ApprovalRefused as exc:
             raise _refused_page("Not approved", exc) from None

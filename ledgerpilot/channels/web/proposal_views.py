@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledgerpilot.domain.proposal import Proposal, to_jsonable
-from ledgerpilot.odoo.approvals import ENTRY_KINDS
+from ledgerpilot.odoo.approvals import ENTRY_KINDS, default_post
 from ledgerpilot.odoo.links import record_url
 
 KIND_LABELS = {
@@ -58,6 +58,7 @@ class ProposalDetail:
     decision: Mapping[str, Any] | None
     application: Mapping[str, Any] | None
     requested_by: tuple[str, ...] = ()   # who asked for it: none of them may approve it
+    post_by_default: bool = False        # the post box starts ticked (the close's accruals and reversals)
 
 
 def kind_label(kind: str) -> str:
@@ -107,6 +108,7 @@ def detail_of(proposal: Proposal, *, odoo_url: str, decision: Mapping[str, Any] 
     call = json.dumps(proposal.payload.model_dump(mode="json"), indent=2, ensure_ascii=False, sort_keys=True)
     return ProposalDetail(row=row_of(proposal), summary=proposal.summary, state=proposal.state,
                           required_group=proposal.required_group, figures=figures, records=records, call=call,
-                          can_post=proposal.kind in ENTRY_KINDS, decision=decision, application=application,
+                          can_post=proposal.kind in ENTRY_KINDS, post_by_default=default_post(proposal.kind),
+                          decision=decision, application=application,
                           requested_by=tuple(dict.fromkeys([*([proposal.requested_by] if proposal.requested_by else []),
                                                             *requested_by])))

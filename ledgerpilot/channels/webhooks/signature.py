@@ -1,6 +1,7 @@
 """The webhook signature: HMAC-SHA256 over the timestamp, a nonce and the exact body.
 
-A sender (the Odoo automation rule's relay, see docs/webhooks.md) sends three headers:
+Odoo's own rules post to ``/webhooks/odoo/<secret>`` unsigned (``url_secret.py``); a relay that forwards
+them (or any other sender that can sign) posts to ``/webhooks/odoo`` with three headers:
 
     X-Ledgerpilot-Timestamp: 1795000000          (Unix seconds when it was sent)
     X-Ledgerpilot-Nonce:     3f1c...             (unique per call, 16-128 characters)
@@ -47,7 +48,8 @@ def signature(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
 
 
 def signed_headers(secret: str, body: bytes, *, timestamp: int, nonce: str) -> dict[str, str]:
-    """All three headers for ``body`` (for senders, tests and ``ledgerpilot webhook sign``)."""
+    """All three headers for ``body``, as a signing sender computes them (docs/webhooks.md has the same in a few
+    lines of Python)."""
     stamp = str(int(timestamp))
     return {TIMESTAMP_HEADER: stamp, NONCE_HEADER: nonce, SIGNATURE_HEADER: signature(secret, stamp, nonce, body),
             "Content-Type": "application/json"}

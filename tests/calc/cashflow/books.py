@@ -50,11 +50,13 @@ def order_line(line_id: int, kind: str, order_name: str, partner_id: int, partne
 
 
 def bank_line(line_id: int, when: dt.date, amount: float, *, partner: tuple[int, str] | None = None,
-              account: tuple[int, str, str] = (630, "230000", "liability_current"), label: str = "SALARIES") -> dict:
+              account: tuple[int, str, str] = (630, "230000", "liability_current"), label: str = "SALARIES",
+              account_name: str = "Salaries Payable") -> dict:
     return {"id": line_id, "move_id": line_id, "move_name": f"BNK1/{line_id}", "date": when, "amount": amount,
             "partner_id": partner[0] if partner else None, "partner_name": partner[1] if partner else None,
             "label": label, "journal_id": 10, "counterpart_account_id": account[0],
-            "counterpart_account_code": account[1], "counterpart_account_type": account[2]}
+            "counterpart_account_code": account[1], "counterpart_account_name": account_name,
+            "counterpart_account_type": account[2]}
 
 
 def frame(rows: list[dict], columns) -> pd.DataFrame:

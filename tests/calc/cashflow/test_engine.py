@@ -35,6 +35,8 @@ def test_hand_computed_small_books():
     assert week1.net == Decimal("-99.99") and week1.closing == Decimal("900.01")
     assert week2.inflows == Decimal("250.10") and week2.closing == Decimal("1150.11")
     assert [f.source_name for f in week2.drivers] == ["INV/1"]
+    assert week2.drivers[0].week_amount == Decimal("250.10") == week2.drivers[0].amount
+    assert [(f.source_name, f.week_amount) for f in week1.drivers] == [("BILL/1", Decimal("-99.99"))]
     assert result.lowest_balance == Decimal("900.01") and result.lowest_date == day(3)
     assert len(result.days) == 91 and len(result.weeks_rows) == 13
 
@@ -129,6 +131,22 @@ def test_bands_widen_with_uncertain_delays():
     widths = [d.p90 - d.p10 for d in result.days]
     assert max(widths) > 0
     assert result.days[-1].p10 == result.days[-1].p90 == Decimal("3900.00")
+
+
+def test_a_document_spread_over_weeks_drives_each_for_its_part_only():
+    """It used to be listed with its full amount in every week where part of it was expected."""
+    books = make_books(0.0, items=[item(1, "receivable", 7, "Spread Ltd", 7000.00, due_in=10, name="INV/SPREAD")])
+    result = forecast(books, FixedDelays(spread=9), ForecastParams(simulations=400, include_run_rate=False,
+                                                                   include_recurring=False))
+    parts = [(w.index, d.week_amount) for w in result.weeks_rows for d in w.drivers if d.source_name == "INV/SPREAD"]
+    assert len(parts) >= 3                                       # expected over several weeks
+    assert all(Decimal(0) < amount < Decimal("7000.00") for _week, amount in parts)
+    [flow] = [f for f in result.flows if f.source_name == "INV/SPREAD"]
+    assert sum(amount for _week, amount in parts) == flow.expected_amount   # the parts add up, to the cent
+    for week in result.weeks_rows:                               # and each part is what the week's net holds
+        assert sum((d.week_amount for d in week.drivers), Decimal(0)) == week.net
+    dumped = result.weeks_rows[parts[0][0] - 1].model_dump(mode="json")["drivers"][0]
+    assert dumped["week_amount"] == str(parts[0][1]) and dumped["amount"] == "7000.00"
 
 
 def test_missing_opening_balance_is_a_clear_error():

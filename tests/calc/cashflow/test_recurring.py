@@ -19,7 +19,8 @@ def history() -> list[dict]:
     for months_back in range(1, 9):
         month = (AS_OF.replace(day=1) - dt.timedelta(days=28 * months_back)).replace(day=1)
         n += 1
-        lines.append(bank_line(n, month.replace(day=27), -8500.00 - (months_back % 2) * 10, label="SALARIES 01/2026"))
+        lines.append(bank_line(n, month.replace(day=27), -8500.00 - (months_back % 2) * 10,
+                               label=f"PAYROLL NET PAY {month:%B}".upper()))
         n += 1
         lines.append(bank_line(n, month.replace(day=5), -5000.00, partner=LANDLORD, account=OUTSTANDING,
                                label="Payment RENT"))
@@ -35,8 +36,8 @@ def history() -> list[dict]:
 def test_detects_payroll_and_rent_only():
     patterns = detect_recurring(make_books(0.0, bank=history()).bank_history, AS_OF, 2)
     found = {(p.label, p.cadence, p.typical_day, p.amount_minor) for p in patterns}
-    assert ("SALARIES (account 230000)", "monthly", 27, -850000) in found or \
-        ("SALARIES (account 230000)", "monthly", 27, -851000) in found
+    assert ("Salaries Payable (230000)", "monthly", 27, -850000) in found or \
+        ("Salaries Payable (230000)", "monthly", 27, -851000) in found
     assert ("Meridian Real Estate SA", "monthly", 5, -500000) in found
     assert len(patterns) == 2
 
@@ -45,10 +46,24 @@ def test_projects_on_the_typical_day():
     result = forecast(make_books(100000.0, bank=history()), FixedDelays(), PARAMS)
     rent = sorted(f.expected_date for f in result.flows if f.partner_name == LANDLORD[1])
     assert rent == [dt.date(2026, 3, 5), dt.date(2026, 4, 6), dt.date(2026, 5, 5)]  # 5 April 2026 is a Sunday
-    payroll = [f for f in result.flows if "SALARIES" in f.source_name]
+    payroll = [f for f in result.flows if f.category == "recurring" and f.partner_id is None]
     assert [f.expected_date for f in payroll] == [dt.date(2026, 3, 27), dt.date(2026, 4, 27), dt.date(2026, 5, 27)]
-    assert all(f.category == "recurring" and len(f.source_ids) == 8 for f in payroll)
-    assert any("Recurring: SALARIES" in a for a in result.assumptions)
+    assert all(f.source_name == "Salaries Payable (230000), monthly" and len(f.source_ids) == 8 for f in payroll)
+    assert {f.source_name for f in result.flows if f.partner_name == LANDLORD[1]} == {
+        "Meridian Real Estate SA, monthly"}
+    assert any(a.startswith("Recurring: Salaries Payable (230000), monthly") for a in result.assumptions)
+
+
+def test_a_flow_is_named_by_its_partner_or_account_never_by_one_bank_label():
+    """The first bank label used to name the flow ("PAYROLL NET PAY MAY (monthly)"): now the books' names."""
+    def named(**kwargs) -> list[str]:
+        lines = [bank_line(n, (AS_OF.replace(day=1) - dt.timedelta(days=28 * n)).replace(day=20), -120.0,
+                           label=f"CARD FEES {n:02d}/26 REF{n * 7919}", **kwargs) for n in range(1, 9)]
+        return [p.label for p in detect_recurring(make_books(0.0, bank=lines).bank_history, AS_OF, 2)]
+
+    assert named(account=(620, "620000", "expense"), account_name="Bank Fees") == ["Bank Fees (620000)"]
+    assert named(account=(620, "620000", "expense"), account_name=None) == ["account 620000"]
+    assert named(account=(620, "620000", "expense"), partner=(9, "First Bank")) == ["First Bank"]
 
 
 def test_open_bill_of_the_same_partner_replaces_the_recurring_payment():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from ledgerpilot.calc.close import CHECKS, CloseConfig, run_checks
 from ledgerpilot.calc.close.checks import UnknownCheckError
 from ledgerpilot.calc.close.frames import AnalyticRules
+from ledgerpilot.calc.close.own_entries import OwnEntry
 from ledgerpilot.domain.proposal import RecordRef
 from tests.calc.close.close_books import history, journal_months, make_data, period_line
 
@@ -42,6 +44,47 @@ def test_draft_moves_in_the_period_are_one_blocking_finding():
 
 def test_no_draft_moves_no_finding():
     assert run("draft_moves", make_data()) == []
+
+
+def _own(move_id: int, *, kind: str = "accrual", post: bool = False, mark: str = "[lp:0123456789ab]") -> OwnEntry:
+    return OwnEntry(move_id=move_id, marker=mark, proposal_id="0123456789abcdef" * 2, kind=kind,
+                    title="Accrue cleaning, October", approved_by="controller", approved_at="2026-11-02T09:30:00+00:00",
+                    post_chosen=post)
+
+
+def _drafts_written_by_the_close() -> list[dict]:
+    misc = {"move_type": "entry", "journal_id": 3, "journal_name": "Miscellaneous Operations"}
+    return [{"id": 601, "name": "/", "date": "2026-10-31", "ref": "Accrual cleaning [lp:0123456789ab]",
+             "amount_total": 850.0, **misc},                                        # the close wrote it
+            {"id": 602, "name": "/", "date": "2026-10-31", "ref": "Copied [lp:0123456789ab]", "amount_total": 9.0,
+             **misc},                                                               # a marker typed by someone
+            {"id": 603, "name": "/", "date": "2026-10-20", "ref": "Marker removed in Odoo", "amount_total": 3.0,
+             **misc}]                                                               # ours by id, not by its ref
+
+
+def test_a_draft_the_close_wrote_is_its_own_pending_step_not_a_strangers_draft():
+    data = replace(make_data(draft_moves=_drafts_written_by_the_close()),
+                   own_entries={601: _own(601), 603: _own(603, mark="[lp:fedcba987654]")})
+    [strangers] = run("draft_moves", data)
+    assert refs(strangers) == [("account.move", 603), ("account.move", 602)]    # 602's marker is not the store's
+    [own] = run("own_entries", data)
+    assert own.severity == "blocking" and refs(own) == [("account.move", 601)]
+    assert own.title == "Post the accrual 'Accrue cleaning, October' (entry 601, 2026-10-31): still a draft"
+    assert "controller approved it as a draft" in own.reason and "proposal 0123456789ab" in own.reason.lower()
+    assert own.amount == Decimal("850.00") and own.figures["post_chosen"] is False
+
+    checklist = run_checks(data, CONFIG)
+    status = {i.check: (i.status, i.blocking) for i in checklist.items}
+    assert status["own_entries"] == ("pending", True) and status["draft_moves"] == ("failed", True)
+
+
+def test_an_own_entry_reset_to_draft_in_odoo_and_no_own_drafts_at_all():
+    rows = _drafts_written_by_the_close()[:1]
+    [reset] = run("own_entries", replace(make_data(draft_moves=rows), own_entries={601: _own(601, post=True)}))
+    assert "approved it to be posted" in reset.reason and "reset to draft" in reset.reason
+    clean = replace(make_data(), own_entries={601: _own(601)})               # written, and posted since
+    assert run("own_entries", clean) == [] and run("draft_moves", clean) == []
+    assert {i.check: i.status for i in run_checks(clean, CONFIG).items}["own_entries"] == "passed"
 
 
 # ------------------------------------------------------------------------------------------ bank lines

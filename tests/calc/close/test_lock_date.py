@@ -52,3 +52,17 @@ def test_the_same_lock_proposed_twice_has_the_same_idempotency_key():
     first = decide_lock_date(OCTOBER, CLEAN, [], run_id="r1").proposal
     second = decide_lock_date(OCTOBER, CLEAN, [], run_id="r2").proposal
     assert first.idempotency_key == second.idempotency_key and first.id != second.id
+
+
+def test_the_closes_own_drafts_are_named_as_its_own_step_not_as_strangers():
+    from ledgerpilot.domain.proposal import RecordRef
+
+    own = Finding(check="own_entries", severity="blocking", title="Post the accrual", reason="approved as a draft",
+                  records=(RecordRef(model="account.move", id=601),))
+    guard = LockGuard(1, "Demo Co", None, draft_move_ids=(601, 702))
+    decision = decide_lock_date(OCTOBER, guard, [own, _blocking()], run_id="r1")
+    assert decision.proposal is None
+    assert decision.reasons == (
+        "1 blocking finding left (draft_moves)",
+        "1 entry the close wrote for approved proposals is still a draft: post it in Odoo to finish the close",
+        "1 draft entry dated on or before 2026-10-31: Odoo refuses the lock until they are posted or deleted")

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.odoo import connect
 from tests.channels.web.conftest import entry_proposal
 
@@ -32,6 +33,7 @@ def test_a_controller_signs_in_approves_and_the_entry_appears_in_odoo(approval_p
     page.click(f"a[href='/proposals/{proposal.id}']")
     assert page.inner_text("h1") == "Accrue Accrual October web"
     assert "Goods received in October" in page.content()
+    assert page.is_checked("#approve-post")                     # an accrual: approve and post, unless unticked
     page.fill("#approve-comment", "checked the receipts")
     page.click("#approve")
     assert "Approved and written to Odoo." in page.inner_text("[role=status]")
@@ -41,12 +43,42 @@ def test_a_controller_signs_in_approves_and_the_entry_appears_in_odoo(approval_p
     client = connect(odoo)
     try:
         moves = client.search_read("account.move", [("ref", "=like", "Accrual October web%")], ["state", "line_ids"])
+        notes = client.search_read("mail.message", [("model", "=", "account.move"), ("res_id", "=", moves[0]["id"]),
+                                                    ("body", "ilike", "Approved in ledgerpilot")], ["body"])
     finally:
         client.close()
-    assert len(moves) == 1 and moves[0]["state"] == "draft" and len(moves[0]["line_ids"]) == 2
-    assert store.decision(proposal.id).login == "controller"
+    assert len(moves) == 1 and moves[0]["state"] == "posted" and len(moves[0]["line_ids"]) == 2
+    [note] = notes
+    assert "Approved in ledgerpilot by controller" in note["body"] and proposal.id in note["body"]
+    assert "checked the receipts" in note["body"] and "to be posted" in note["body"]
+    assert store.decision(proposal.id).login == "controller" and store.decision(proposal.id).post is True
     assert store.decision(proposal.id).note == "checked the receipts"
     assert [e.actor for e in audit.entries(action="sign_in")] == ["controller"]
+
+
+@pytest.mark.parametrize(("kind", "ticked", "untick", "state"), [
+    ("accrual", True, True, "draft"),            # the approver chose a draft
+    ("reversal", True, False, "posted"),
+    ("adjusting_entry", False, False, "draft"),  # other entries: drafts unless the approver ticks the box
+])
+def test_the_approver_chooses_whether_the_entry_is_posted(approval_page, page, kind, ticked, untick, state):
+    served, store, _audit, odoo = approval_page
+    ref = f"Post choice {kind}"
+    made = Proposal.model_validate({**entry_proposal(ref=ref).model_dump(), "kind": kind, "idempotency_key": ""})
+    proposal = store.add(made).proposal
+    sign_in(page, served.url, "controller", "controller")
+    page.goto(f"{served.url}/proposals/{proposal.id}")
+    assert page.is_checked("#approve-post") is ticked
+    if untick:
+        page.uncheck("#approve-post")
+    page.click("#approve")
+    assert page.inner_text("#state") == "applied"
+    client = connect(odoo)
+    try:
+        [move] = client.search_read("account.move", [("ref", "=like", f"{ref}%")], ["state"])
+    finally:
+        client.close()
+    assert move["state"] == state and store.decision(proposal.id).post is (state == "posted")
 
 
 @pytest.mark.parametrize(("login", "password", "status", "words"), [
