@@ -39,8 +39,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ledgerpilot.domain.proposal import Proposal, RecordRef, transition
@@ -296,6 +296,23 @@ class ProposalStore:
         page = f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}" if limit is not None else ""
         rows = self.db.query(f"SELECT body, finding FROM proposals{where} ORDER BY {order}{page}", tuple(params))
         return [_loaded(row) for row in rows]
+
+    def ids(self, *, state: str | None = None) -> list[str]:
+        """The ids of the stored proposals (in ``state``), oldest first."""
+        where, params = self._where(state=state)
+        return [row["id"] for row in self.db.query(f"SELECT id FROM proposals{where} ORDER BY created_at, rowid",
+                                                   tuple(params))]
+
+    def get_many(self, ids: Sequence[str]) -> list[Proposal]:
+        """The proposals with these ids (unknown ids left out), in no particular order."""
+        found: list[Proposal] = []
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.extend(_loaded(row) for row in self.db.query(
+                f"SELECT body, finding FROM proposals WHERE id IN ({marks})", tuple(chunk)))
+        return found
 
     def count(self, *, state: str | None = None, kind: str | None = None) -> int:
         where, params = self._where(state=state, kind=kind)

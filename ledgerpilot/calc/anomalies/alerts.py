@@ -134,7 +134,7 @@ def _decimals(value: Any) -> Any:
 
 def _evidence(alert: Alert) -> Evidence:
     anomaly = alert.anomaly
-    figures = {"anomaly_key": anomaly.key, "detector": anomaly.detector, "kind": anomaly.kind,
+    figures = {"anomaly_key": anomaly.key, "title": anomaly.title, "detector": anomaly.detector, "kind": anomaly.kind,
                "score": _decimals(round(anomaly.score, 4)), "risk": _decimals(round(alert.risk, 4)),
                "amount": anomaly.amount, "occurred_on": anomaly.occurred_on, "partner": anomaly.partner,
                "user": anomaly.user, "first_seen": alert.first_seen, "figures": _decimals(dict(anomaly.figures))}
