@@ -318,6 +318,11 @@ class ProposalStore:
         where, params = self._where(state=state, kind=kind)
         return int(self.db.query(f"SELECT COUNT(*) AS n FROM proposals{where}", tuple(params))[0]["n"])
 
+    def count_findings(self, *, state: str | None = None) -> int:
+        """How many findings have proposals (in ``state``): the items of the approval queue."""
+        where, params = self._where(state=state)
+        return int(self.db.query(f"SELECT COUNT(DISTINCT finding) AS n FROM proposals{where}", tuple(params))[0]["n"])
+
     def kinds(self, *, state: str | None = None) -> list[str]:
         """The kinds that occur (in ``state``), for filters."""
         where, params = self._where(state=state)

@@ -49,7 +49,6 @@ from ledgerpilot.channels.web.queue import (
     QueueQuery,
     age_words,
     item_of,
-    items_of,
     kind_label,
 )
 from ledgerpilot.channels.web.queue import select as select_items
@@ -294,8 +293,7 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
         if session is None:
             return redirect("/login")
         query = QueueQuery.parse(risk=risk, kind=kind, source=source, record=record, age=age, sort=sort)
-        pending = pending_cache.proposals()
-        every = items_of(pending)
+        every, waiting = pending_cache.items()
         now = dt.datetime.now(dt.UTC)
         chosen = select_items(every, query, now)
         pages = max(1, math.ceil(len(chosen) / PAGE_SIZE))
@@ -307,7 +305,7 @@ def create_approval_app(config: ApprovalPageConfig, store: ProposalStore, audit:
         kinds = sorted({item.kind for item in every}, key=lambda k: ITEM_KINDS.get(k, k))
         sources = sorted({item.source for item in every}, key=lambda s: SOURCES.get(s, s))
         return render(request, "proposals.html.j2", session=session, items=rows, q=query, page=number, pages=pages,
-                      total_items=len(every), total_proposals=len(pending), matching=len(chosen),
+                      total_items=len(every), total_proposals=waiting, matching=len(chosen),
                       shown_from=(number - 1) * PAGE_SIZE + 1 if shown else 0,
                       shown_to=(number - 1) * PAGE_SIZE + len(shown), select_all=select == "all",
                       kinds=[(k, ITEM_KINDS.get(k, k)) for k in kinds],

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -114,9 +113,12 @@ def shot(page, tmp_path: Path, name: str, *, full_page: bool = True) -> None:
     page.wait_for_load_state("load")
     page.screenshot(path=str(target), full_page=full_page)
     folder = os.environ.get("LEDGERPILOT_SCREENSHOTS")
-    if folder:
+    if folder:                           # for the docs: 256 colours are plenty for a page of text
+        from PIL import Image
+
         Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copy(target, Path(folder) / target.name)
+        with Image.open(target) as image:
+            image.convert("RGB").quantize(colors=256).save(Path(folder) / target.name, optimize=True)
 
 
 def item_ids(page) -> list[str]:
