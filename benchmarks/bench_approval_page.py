@@ -2,8 +2,8 @@
 
 Usage: ``python benchmarks/bench_approval_page.py [--proposals 1000] [--scale 0.2] [--no-doc]``
 
-The demo company (seed 7) is built into benchmarks/.data/ if missing and served by the sandbox; the
-approval page runs under uvicorn exactly as ``ledgerpilot serve`` runs it (same app, same store, the
+The demo company (seed 7) is built into benchmarks/.data/ if missing and served by the sandbox in a
+process of its own (as Odoo runs apart from ledgerpilot); the approval page runs under uvicorn exactly as ``ledgerpilot serve`` runs it (same app, same store, the
 exceptions memory as its source of past cases, names read from the sandbox). The pending proposals are
 shaped like the product's: anomaly findings of an activity and a note, accruals with their reversal,
 budget notes, so 1,000 proposals make about 600 queue items. A controller signs in over HTTP, then the
@@ -15,10 +15,14 @@ Goal: each page answers in under 200 ms. Results go to the "Approval page" secti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import random
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +43,6 @@ from ledgerpilot.domain.proposal import Evidence, OdooCall, Proposal, RecordRef
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.sandbox.demo import demo_connection, ensure_demo_data
-from ledgerpilot.sandbox.server.runner import running_sandbox
 from tests.channels.web.conftest import ServedApp
 
 SEED = 7
@@ -112,19 +115,48 @@ def timed_get(http: httpx.Client, path: str) -> float:
     return elapsed
 
 
-def measure(data_dir: Path, count: int) -> dict:
+@contextlib.contextmanager
+def separate_sandbox(data_dir: Path, scale: float):
+    """The sandbox in a process of its own, as Odoo runs apart from ledgerpilot: the page's process holds
+    only what the page holds (an in-process sandbox's books would lengthen its garbage collections)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "sandbox", "start",
+                                "--port", str(port), "--data-dir", str(data_dir), "--seed", str(SEED),
+                                "--scale", f"{scale:g}", "--today", TODAY.isoformat()],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.post(url + "/web/webclient/version_info", json={}, timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit("the sandbox did not start")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def measure(data_dir: Path, count: int, scale: float) -> dict:
     rng = random.Random(SEED)
     home = Path(tempfile.mkdtemp(prefix="approval-bench-home-"))
     results: dict = {}
     try:
-        with running_sandbox(data_dir) as handle:
+        with separate_sandbox(data_dir, scale) as url:
             db = StateDB.in_home(home)
             store, audit = ProposalStore(db), AuditLog(db)
             started = time.perf_counter()
             for parts in proposals(count, rng):
                 store.add_finding(parts)
             results["store_seconds"] = time.perf_counter() - started
-            odoo = demo_connection(handle.url)
+            odoo = demo_connection(url)
             config = ApprovalPageConfig(odoo=odoo, write_connection=odoo, agent_logins={"admin"}, approval_groups={})
             served = ServedApp(create_approval_app(config, store, audit,
                                                    similar_cases=SimilarCasesFromMemory(home))).start()
@@ -186,7 +218,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="approval-bench-"))
     try:
         shutil.copytree(source, work / "demo")
-        results = measure(work / "demo", args.proposals)
+        results = measure(work / "demo", args.proposals, args.scale)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rows = [_row(f"the queue, every page (50 items per page; {results['items']:,} items of "
@@ -203,12 +235,13 @@ def main() -> None:
         return
     command = "python benchmarks/bench_approval_page.py" + (f" --proposals {args.proposals}"
                                                               if args.proposals != 1000 else "")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     body = f"""
-Machine: {machine_description()}
+Machine: {machine_description()}; load average when the run ended {load} (the machine is shared)
 
 Command: `{command}` ({args.proposals:,} pending proposals in the state database, {results['items']:,} queue
-items; the page served by uvicorn
-in front of the sandbox demo company as in `ledgerpilot serve`; a controller signed in over HTTP, sign-in
+items; the page served by uvicorn as in `ledgerpilot serve`, in front of the sandbox demo company running
+in a process of its own as Odoo would; a controller signed in over HTTP, sign-in
 itself {results['sign_in_ms']:.0f} ms as Odoo checks the password and the group; times are from request
 sent to page received).
 

@@ -134,6 +134,8 @@ def test_at_1280_and_390_px_nothing_is_wider_than_its_card(queue_page, browser, 
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         try:
+            page.goto(served.url + "/login")
+            assert layout_problems(page) == [], f"the sign-in page at {width} px"
             sign_in(page, served.url)
             assert page.url == served.url + "/proposals"
             shot(page, tmp_path, f"approval-queue-{width}", full_page=False)
@@ -150,6 +152,8 @@ def test_at_1280_and_390_px_nothing_is_wider_than_its_card(queue_page, browser, 
                 assert layout_problems(page) == [], f"the {label} item at {width} px"
                 page.evaluate("() => document.querySelectorAll('details.call').forEach(d => d.open = false)")
                 shot(page, tmp_path, f"approval-item-{label}-{width}")
+            page.goto(served.url + "/proposals/" + "0" * 32)
+            assert "No such proposal" in page.inner_text("h1") and layout_problems(page) == []
         finally:
             context.close()
 
