@@ -230,7 +230,6 @@ def _check_in_odoo(connection: OdooConnection, group: str, refuse) -> tuple[int,
         client.close()
 
 
-
 class OdooCheck:
     """Odoo's answer on an approver (their user id, and whether they hold a group), asked once per group.
 
