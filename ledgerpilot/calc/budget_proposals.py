@@ -13,6 +13,10 @@
 - Lines of a finished period get no proposal (see :func:`budget_proposals`).
 - ``high``, income line: an activity for the owner (a shortfall in revenue is not fixed by a transfer).
 
+Each proposal carries the finding ``budget:<source>:<line>:<from>:<to>:<tier>``: a line found at the same
+tier again (the next hour, the next day, with moved figures) is a known finding and the watcher stores
+nothing new for it; a line whose risk rises to another tier is a new decision.
+
 Where the budget is not an Odoo record (a budget file) notes and activities go on the analytic
 account, and a transfer cannot be written, so the hold or the activity is proposed instead.
 Text is HTML-escaped where Odoo renders it as HTML (message bodies, activity notes).
@@ -101,6 +105,11 @@ def _label(line: BudgetLineStatus) -> str:
         (f" / {line.position_name}" if line.position_name else "") + f" ({line.date_from} to {line.date_to})"
 
 
+def finding_of(report: BudgetReport, line: BudgetLineStatus) -> str:
+    """What a budget proposal is about: the line, its period and its tier (not the day nor the figures)."""
+    return f"budget:{report.source}:{line.key}:{line.date_from}:{line.date_to}:{line.tier}"
+
+
 def _figures(line: BudgetLineStatus) -> dict[str, Any]:
     return {"line_key": line.key, "line_id": line.line_id, "budget_id": line.budget_id, "direction": line.direction,
             "date_from": line.date_from, "date_to": line.date_to, "planned": line.planned, "actual": line.actual,
@@ -159,7 +168,7 @@ def _note(report: BudgetReport, line: BudgetLineStatus, run_id: str, memory: str
                          kwargs={"body": body, "message_type": "comment", "subtype_xmlid": NOTE_SUBTYPE,
                                  "body_is_html": True}),
         evidence=Evidence(records=_records(report, line), figures=_figures(line)),
-        run_id=run_id, created_by=CREATED_BY)
+        run_id=run_id, created_by=CREATED_BY, finding=finding_of(report, line))
 
 
 def _owner_activity(report: BudgetReport, line: BudgetLineStatus, run_id: str, memory: str | None,
@@ -176,7 +185,7 @@ def _owner_activity(report: BudgetReport, line: BudgetLineStatus, run_id: str, m
         summary=_with_memory(" ".join(p for p in (line.reason, why) if p), memory),
         payload=OdooCall(model="mail.activity", method="create", args=(values,)),
         evidence=Evidence(records=_records(report, line), figures=_figures(line)),
-        run_id=run_id, created_by=CREATED_BY)
+        run_id=run_id, created_by=CREATED_BY, finding=finding_of(report, line))
 
 
 def _headroom(line: BudgetLineStatus) -> Decimal:
@@ -218,7 +227,7 @@ def _transfer(report: BudgetReport, line: BudgetLineStatus, donor: BudgetLineSta
                      "from_projected_total": donor.projected_total, "from_planned_before": donor.planned,
                      "from_planned_after": donor.planned - amount, "to_line_id": line.line_id,
                      "to_planned_before": line.planned, "to_planned_after": line.planned + amount}),
-        run_id=run_id, created_by=CREATED_BY)
+        run_id=run_id, created_by=CREATED_BY, finding=finding_of(report, line))
 
 
 def _hold(report: BudgetReport, line: BudgetLineStatus, order: OrderCommitment, run_id: str, memory: str | None,
@@ -242,7 +251,7 @@ def _hold(report: BudgetReport, line: BudgetLineStatus, order: OrderCommitment, 
                           figures={**_figures(line), "hold_order_id": order.order_id,
                                    "hold_order_name": order.order_name, "hold_order_amount": order.amount,
                                    "hold_po_line_ids": list(order.po_line_ids)}),
-        run_id=run_id, created_by=CREATED_BY)
+        run_id=run_id, created_by=CREATED_BY, finding=finding_of(report, line))
 
 
 def budget_proposals(report: BudgetReport, *, run_id: str, similar: Mapping[str, list] | None = None,

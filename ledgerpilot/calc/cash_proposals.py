@@ -15,6 +15,10 @@ Two rules, both stated on the forecast's expected daily path (``days[].closing``
   forecast already expects before the lowest date lifts nothing, one it expects later (or never)
   lifts it by its whole residual. The top ``max_followups`` become ``activity`` proposals.
 
+Findings (what a watcher recognises when it finds the same thing again): ``forecast:collect:<move id>``
+for a follow-up (an invoice overdue is one finding however its lift moves from day to day) and
+``forecast:pay:<move ids>`` for a payment of exactly those bills.
+
 The forecast is read through the attributes of ``calc.cashflow.CashForecast`` (``as_of``,
 ``currency``, ``digits``, ``lowest_balance``, ``lowest_date``, ``days`` with ``date``/``closing``,
 ``flows`` with ``category``/``source_model``/``source_id``/``expected_date``/``amount``). Open items
@@ -171,7 +175,8 @@ def payment_proposal(forecast, open_items: pd.DataFrame, rules: ProposalRules, r
             figures={"lowest_balance": lowest, "lowest_date": forecast.lowest_date, "surplus_level": level,
                      "surplus": lowest - level, "total": total, "lowest_after_paying": lowest_after,
                      "due_within_days": rules.due_within_days, "bills": bill_rows}),
-        run_id=run_id, created_by=CREATED_BY)
+        run_id=run_id, created_by=CREATED_BY,
+        finding="forecast:pay:" + ",".join(str(i) for i in sorted({int(b.move_id) for b, _a, _d in chosen})))
 
 
 # ------------------------------------------------------------------------------------------- shortfall
@@ -264,7 +269,7 @@ def followup_proposals(forecast, open_items: pd.DataFrame, rules: ProposalRules,
                 figures={"lowest_balance": lowest, "lowest_date": forecast.lowest_date, "threshold": threshold,
                          "gap": gap, "residual": lift.residual, "days_overdue": lift.days_overdue,
                          "expected_before_lowest": lift.expected_before_lowest, "lift": lift.lift, "rank": rank}),
-            run_id=run_id, created_by=CREATED_BY))
+            run_id=run_id, created_by=CREATED_BY, finding=f"forecast:collect:{lift.move_id}"))
     return proposals
 
 

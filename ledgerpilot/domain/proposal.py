@@ -13,6 +13,13 @@ proposal never changes again.
 asked for it (a chat user, a Discuss author, the login a CLI run acted as), empty when nobody asked.
 Neither may approve it (``ledgerpilot.odoo.approvals``).
 
+``finding`` names what the proposal is about, the same every time a watcher finds it again
+(``anomaly:<key>``, a budget line at a tier, an overdue invoice to collect). The proposals of one
+finding are the parts of one decision -- an anomaly's note, activity and payment hold; an accrual and
+its reversal -- shown as one item in the approval queue and decided together; and a finding already
+stored is not proposed again (``ProposalStore.add_finding``). A proposal made without one gets its
+own when stored (its id; a reversal, the finding of the accrual it reverses).
+
 Money inside the payload and evidence is ``Decimal`` and serialised as a string, so a proposal read
 back from storage carries exactly the amounts that were proposed. The ``idempotency_key`` is a hash
 of the kind and the payload: proposing the same thing twice yields the same key, and the store
@@ -146,6 +153,7 @@ class Proposal(BaseModel):
     created_at: dt.datetime = Field(default_factory=_utcnow)
     created_by: str
     requested_by: str = ""
+    finding: str = ""
     required_group: str = DEFAULT_REQUIRED_GROUP
     idempotency_key: str = ""
     state: ProposalState = "proposed"

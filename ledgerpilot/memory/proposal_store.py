@@ -13,6 +13,13 @@ without its approver on record, nor applied without its records.
 Who asked for a proposal (``Proposal.requested_by``) is kept in ``proposal_requests``, one row per
 person: the same proposal asked for again by someone else adds them, and none of them may approve it.
 
+**Findings.** Each stored proposal belongs to a finding (``Proposal.finding``; when the proposal names
+none, its own id, or for a reversal the finding of the accrual it reverses). The parts of one finding
+are read together (:meth:`ProposalStore.by_finding`) and decided together, all or none
+(:meth:`ProposalStore.decide_all`). Watchers store a finding's parts with :meth:`add_finding`: a
+finding already stored, whatever became of it, adds nothing -- an anomaly, a budget line at the same
+tier or an overdue invoice found again on the next run does not queue a second decision.
+
 **One applier at a time.** Applying starts with :meth:`ProposalStore.claim`: in one ``BEGIN IMMEDIATE``
 transaction (SQLite's write lock, so it holds across threads and processes) an ``approved`` proposal
 becomes ``applying`` with an owner and a lease (``lease_until``, Unix seconds). Another applier finds it
@@ -32,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -175,35 +183,72 @@ class ProposalStore:
         result carries that failure (``previous_failure``) so the caller points to it.
         """
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT body FROM proposals WHERE idempotency_key = ?",
-                               (proposal.idempotency_key,)).fetchone()
-            if row is not None:
-                stored = Proposal.from_json(row["body"])
-                if proposal.requested_by and self._add_requester(conn, stored.id, proposal.requested_by,
-                                                                 proposal.run_id):
-                    append_entry(conn, "proposal_requested", actor=proposal.requested_by, subject=stored.id,
-                                 details={"run_id": proposal.run_id, "state": stored.state,
-                                          "why": "the same proposal was asked for again"})
-                failure = None
-                if stored.state == "failed":
-                    failure = _application(conn.execute(
-                        "SELECT * FROM proposal_applications WHERE proposal_id = ? ORDER BY attempt DESC LIMIT 1",
-                        (stored.id,)).fetchone())
-                return StoredProposal(stored, created=False, previous_failure=failure)
-            conn.execute(
-                "INSERT INTO proposals (id, idempotency_key, kind, state, run_id, created_at, created_by, title, body)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (proposal.id, proposal.idempotency_key, proposal.kind, proposal.state, proposal.run_id,
-                 proposal.created_at.isoformat(), proposal.created_by, proposal.title, proposal.to_json()))
-            append_entry(conn, "proposal", actor=proposal.created_by, subject=proposal.id,
-                         details={"kind": proposal.kind, "title": proposal.title, "run_id": proposal.run_id,
-                                  "idempotency_key": proposal.idempotency_key,
-                                  "call": f"{proposal.payload.model}.{proposal.payload.method}",
-                                  "required_group": proposal.required_group,
-                                  "requested_by": proposal.requested_by})
-            if proposal.requested_by:
-                self._add_requester(conn, proposal.id, proposal.requested_by, proposal.run_id)
+            return self._add(conn, proposal)
+
+    def _add(self, conn, proposal: Proposal) -> StoredProposal:
+        row = conn.execute("SELECT body, finding FROM proposals WHERE idempotency_key = ?",
+                           (proposal.idempotency_key,)).fetchone()
+        if row is not None:
+            stored = _loaded(row)
+            if proposal.requested_by and self._add_requester(conn, stored.id, proposal.requested_by,
+                                                             proposal.run_id):
+                append_entry(conn, "proposal_requested", actor=proposal.requested_by, subject=stored.id,
+                             details={"run_id": proposal.run_id, "state": stored.state,
+                                      "why": "the same proposal was asked for again"})
+            return StoredProposal(stored, created=False, previous_failure=self._failure(conn, stored))
+        proposal = proposal.model_copy(update={"finding": _finding_of(conn, proposal)})
+        conn.execute(
+            "INSERT INTO proposals (id, idempotency_key, kind, state, run_id, created_at, created_by, title, body,"
+            " finding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (proposal.id, proposal.idempotency_key, proposal.kind, proposal.state, proposal.run_id,
+             proposal.created_at.isoformat(), proposal.created_by, proposal.title, proposal.to_json(),
+             proposal.finding))
+        append_entry(conn, "proposal", actor=proposal.created_by, subject=proposal.id,
+                     details={"kind": proposal.kind, "title": proposal.title, "run_id": proposal.run_id,
+                              "idempotency_key": proposal.idempotency_key,
+                              "call": f"{proposal.payload.model}.{proposal.payload.method}",
+                              "required_group": proposal.required_group,
+                              "requested_by": proposal.requested_by, "finding": proposal.finding})
+        if proposal.requested_by:
+            self._add_requester(conn, proposal.id, proposal.requested_by, proposal.run_id)
         return StoredProposal(proposal, created=True)
+
+    def add_finding(self, proposals: Sequence[Proposal]) -> list[StoredProposal]:
+        """Store the parts of one finding together (one transaction) -- unless the finding is known.
+
+        When a proposal of the same finding is already stored, in whatever state (waiting, decided, written,
+        failed), nothing is added and the stored parts are returned (``created`` False; a failed one carries
+        its failure): a watcher that finds the same thing again does not queue it twice, even when its
+        figures moved (a budget line a day later, an anomaly's risk after a rescan). Without a finding,
+        each proposal is added as :meth:`add` does.
+        """
+        proposals = list(proposals)
+        findings = {p.finding for p in proposals}
+        if len(findings) > 1:
+            raise ValueError(f"add_finding takes the parts of one finding, not {sorted(findings)}")
+        finding = findings.pop() if findings else ""
+        with self.db.transaction() as conn:
+            if finding:
+                rows = conn.execute("SELECT body, finding FROM proposals WHERE finding = ? ORDER BY created_at, rowid",
+                                    (finding,)).fetchall()
+                if rows:
+                    return [StoredProposal(stored, created=False, previous_failure=self._failure(conn, stored))
+                            for stored in map(_loaded, rows)]
+            return [self._add(conn, proposal) for proposal in proposals]
+
+    @staticmethod
+    def _failure(conn, stored: Proposal) -> Application | None:
+        if stored.state != "failed":
+            return None
+        return _application(conn.execute("SELECT * FROM proposal_applications WHERE proposal_id = ? "
+                                          "ORDER BY attempt DESC LIMIT 1", (stored.id,)).fetchone())
+
+    def by_finding(self, finding: str, *, state: str | None = None) -> list[Proposal]:
+        """The parts of ``finding`` (optionally only those in ``state``), first stored first."""
+        where = " AND state = ?" if state is not None else ""
+        rows = self.db.query(f"SELECT body, finding FROM proposals WHERE finding = ?{where} ORDER BY created_at, rowid",
+                             (finding, *((state,) if state is not None else ())))
+        return [_loaded(row) for row in rows]
 
     @staticmethod
     def _add_requester(conn, proposal_id: str, requested_by: str, run_id: str) -> bool:
@@ -238,10 +283,10 @@ class ProposalStore:
         return rows[0]["id"]
 
     def get(self, proposal_id: str) -> Proposal:
-        rows = self.db.query("SELECT body FROM proposals WHERE id = ?", (proposal_id,))
+        rows = self.db.query("SELECT body, finding FROM proposals WHERE id = ?", (proposal_id,))
         if not rows:
             raise ProposalNotFound(f"no proposal with id {proposal_id!r} in {self.db.path}")
-        return Proposal.from_json(rows[0]["body"])
+        return _loaded(rows[0])
 
     def list(self, *, state: str | None = None, run_id: str | None = None, kind: str | None = None,
              newest_first: bool = False, limit: int | None = None, offset: int = 0) -> list[Proposal]:
@@ -249,12 +294,34 @@ class ProposalStore:
         where, params = self._where(state=state, run_id=run_id, kind=kind)
         order = "created_at DESC, rowid DESC" if newest_first else "created_at, rowid"
         page = f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}" if limit is not None else ""
-        rows = self.db.query(f"SELECT body FROM proposals{where} ORDER BY {order}{page}", tuple(params))
-        return [Proposal.from_json(row["body"]) for row in rows]
+        rows = self.db.query(f"SELECT body, finding FROM proposals{where} ORDER BY {order}{page}", tuple(params))
+        return [_loaded(row) for row in rows]
+
+    def ids(self, *, state: str | None = None) -> list[str]:
+        """The ids of the stored proposals (in ``state``), oldest first."""
+        where, params = self._where(state=state)
+        return [row["id"] for row in self.db.query(f"SELECT id FROM proposals{where} ORDER BY created_at, rowid",
+                                                   tuple(params))]
+
+    def get_many(self, ids: Sequence[str]) -> list[Proposal]:
+        """The proposals with these ids (unknown ids left out), in no particular order."""
+        found: list[Proposal] = []
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.extend(_loaded(row) for row in self.db.query(
+                f"SELECT body, finding FROM proposals WHERE id IN ({marks})", tuple(chunk)))
+        return found
 
     def count(self, *, state: str | None = None, kind: str | None = None) -> int:
         where, params = self._where(state=state, kind=kind)
         return int(self.db.query(f"SELECT COUNT(*) AS n FROM proposals{where}", tuple(params))[0]["n"])
+
+    def count_findings(self, *, state: str | None = None) -> int:
+        """How many findings have proposals (in ``state``): the items of the approval queue."""
+        where, params = self._where(state=state)
+        return int(self.db.query(f"SELECT COUNT(DISTINCT finding) AS n FROM proposals{where}", tuple(params))[0]["n"])
 
     def kinds(self, *, state: str | None = None) -> list[str]:
         """The kinds that occur (in ``state``), for filters."""
@@ -278,10 +345,10 @@ class ProposalStore:
 
     def _transition(self, conn, proposal_id: str, target: str) -> Proposal:
         """Inside the caller's transaction: move the proposal to ``target`` (the life cycle permitting)."""
-        row = conn.execute("SELECT body FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+        row = conn.execute("SELECT body, finding FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
         if row is None:
             raise ProposalNotFound(f"no proposal with id {proposal_id!r} in {self.db.path}")
-        changed = transition(Proposal.from_json(row["body"]), target)
+        changed = transition(_loaded(row), target)
         conn.execute("UPDATE proposals SET state = ?, body = ? WHERE id = ?",
                      (changed.state, changed.to_json(), proposal_id))
         return changed
@@ -292,12 +359,26 @@ class ProposalStore:
         """Approve or reject: the state change and the decision are stored together, or neither."""
         with self.db.transaction() as conn:
             changed = self._transition(conn, decision.proposal_id, decision.decision)
-            conn.execute(
-                "INSERT INTO proposal_decisions (proposal_id, decision, login, uid, decided_at, post, note,"
-                " required_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (decision.proposal_id, decision.decision, decision.login, decision.uid,
-                 decision.decided_at.isoformat(), int(decision.post), decision.note, decision.required_group))
+            self._insert_decision(conn, decision)
         return changed
+
+    def decide_all(self, decisions: Sequence[Decision]) -> list[Proposal]:
+        """Decide several proposals (the parts of one finding) in one transaction: every state change and
+        decision is stored, or -- when one of them is refused (someone decided it first) -- none."""
+        with self.db.transaction() as conn:
+            changed = []
+            for decision in decisions:
+                changed.append(self._transition(conn, decision.proposal_id, decision.decision))
+                self._insert_decision(conn, decision)
+        return changed
+
+    @staticmethod
+    def _insert_decision(conn, decision: Decision) -> None:
+        conn.execute(
+            "INSERT INTO proposal_decisions (proposal_id, decision, login, uid, decided_at, post, note,"
+            " required_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (decision.proposal_id, decision.decision, decision.login, decision.uid,
+             decision.decided_at.isoformat(), int(decision.post), decision.note, decision.required_group))
 
     def decision(self, proposal_id: str) -> Decision | None:
         rows = self.db.query("SELECT * FROM proposal_decisions WHERE proposal_id = ?", (proposal_id,))
@@ -442,6 +523,24 @@ class ProposalStore:
         return [Retry(proposal_id=row["proposal_id"], login=row["login"], uid=row["uid"], note=row["note"],
                       previous_error=row["previous_error"], retried_at=dt.datetime.fromisoformat(row["retried_at"]))
                 for row in rows]
+
+
+def _loaded(row) -> Proposal:
+    """A stored proposal, its finding as stored (older bodies do not carry it)."""
+    proposal = Proposal.from_json(row["body"])
+    finding = row["finding"]
+    return proposal if proposal.finding == finding else proposal.model_copy(update={"finding": finding})
+
+
+def _finding_of(conn, proposal: Proposal) -> str:
+    """The finding a proposal is stored under: its own, else (a reversal) its accrual's, else its id."""
+    if proposal.finding:
+        return proposal.finding
+    reverses = proposal.evidence.figures.get("reverses_proposal_id")
+    if reverses:
+        row = conn.execute("SELECT finding FROM proposals WHERE id = ?", (str(reverses),)).fetchone()
+        return row["finding"] if row is not None else f"proposal:{reverses}"
+    return f"proposal:{proposal.id}"
 
 
 def _application(row) -> Application | None:

@@ -194,6 +194,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE proposal_attempts RENAME TO proposal_applications;
     ALTER TABLE audit_log ADD COLUMN scheme TEXT NOT NULL DEFAULT 'sha256';
     """,
+    # 6: the finding each proposal belongs to (the parts of one decision share it): an anomaly's proposals
+    # by its key, a reversal with the accrual it reverses, any other proposal on its own.
+    """
+    ALTER TABLE proposals ADD COLUMN finding TEXT NOT NULL DEFAULT '';
+    UPDATE proposals SET finding = 'anomaly:' || json_extract(body, '$.evidence.figures.anomaly_key')
+        WHERE json_extract(body, '$.evidence.figures.anomaly_key') IS NOT NULL;
+    UPDATE proposals SET finding = 'proposal:' || json_extract(body, '$.evidence.figures.reverses_proposal_id')
+        WHERE finding = '' AND json_extract(body, '$.evidence.figures.reverses_proposal_id') IS NOT NULL;
+    UPDATE proposals SET finding = 'proposal:' || id WHERE finding = '';
+    CREATE INDEX proposals_finding ON proposals(finding);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

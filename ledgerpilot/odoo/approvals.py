@@ -24,6 +24,12 @@ posted is the approver's choice; when they do not say, accruals and their revers
 adjustments, which the close needs in the books) are posted and other entries are written as drafts
 (:func:`default_post`).
 
+:func:`decide_finding` decides every waiting part of a finding at once (an anomaly's note, activity
+and hold; an accrual and its reversal): each part passes the same checks, and the parts are stored
+decided all together or not at all -- when someone decided one of them a moment earlier, none is.
+A batch of findings shares one :class:`OdooCheck`: Odoo checks the approver's login and each group
+once for the batch, at the moment it is decided.
+
 :func:`retry` sends a ``failed`` proposal back to ``approved`` once its cause is fixed (e.g. the write
 user got the rights it lacked): the same checks as an approval, stored with who retried it, audited.
 """
@@ -239,3 +245,86 @@ def _check_in_odoo(connection: OdooConnection, group: str, refuse) -> tuple[int,
     finally:
         client.close()
 
+
+class OdooCheck:
+    """Odoo's answer on an approver (their user id, and whether they hold a group), asked once per group.
+
+    A batch of decisions made at one moment asks Odoo once, not once per proposal; a new batch makes a
+    new check, so a group removed in Odoo stops the next batch."""
+
+    def __init__(self, connection: OdooConnection):
+        self.connection = connection
+        self._answers: dict[str, tuple[int, bool]] = {}
+
+    def __call__(self, group: str, refuse) -> tuple[int, bool]:
+        if group not in self._answers:
+            self._answers[group] = _check_in_odoo(self.connection, group, refuse)
+        return self._answers[group]
+
+
+def decide_finding(store: ProposalStore, audit: AuditLog, connection_for_approver: OdooConnection, proposal_id: str,
+                   decision: Literal["approved", "rejected"], *, post: bool | None = False, note: str = "",
+                   agent_logins: Iterable[str], approval_groups: Mapping[str, str] | None = None,
+                   check: OdooCheck | None = None) -> list[Decision]:
+    """Approve or reject every part of ``proposal_id``'s finding that still waits, all or none.
+
+    ``post`` asks for the journal entries among the parts to be posted (the other parts have nothing to
+    post); None: each entry's kind decides (:func:`default_post`). Refused -- nothing decided, the refusal audited on the part concerned -- when no part waits any
+    more (someone decided first), when a rejection has no note, when the approver may not decide one of the
+    parts (the agent, its proposer or someone who asked for it; a group Odoo says they lack), or when
+    someone decides a part at the same moment."""
+    login = connection_for_approver.user
+    verb = "approve" if decision == "approved" else "reject"
+    proposal = store.get(proposal_id)
+    parts = store.by_finding(proposal.finding) or [proposal]
+    waiting = [part for part in parts if part.state == "proposed"]
+    check = check or OdooCheck(connection_for_approver)
+
+    def refuser(part: Proposal):
+        return _refuser(audit, connection_for_approver, part, decision, required_group_for(part, approval_groups))
+
+    def what(part: Proposal) -> str:
+        return f"proposal {part.id[:12]} ({part.kind}: {part.title})"
+
+    if not waiting:
+        states = ", ".join(sorted({part.state for part in parts}))
+        also = f" (it has {len(parts)} parts, all decided)" if len(parts) > 1 else ""
+        raise refuser(proposal)("not_proposed", f"{login} cannot {verb} {what(proposal)}: it is already {states}"
+                                                f"{also}; only a proposal in state proposed can be decided")
+    if decision == "rejected" and not note.strip():
+        raise refuser(waiting[0])("no_note", f"{login} cannot reject {what(waiting[0])} without a note saying why")
+    if post and not any(part.kind in ENTRY_KINDS for part in waiting):
+        raise refuser(waiting[0])("post_not_entry", f"posting applies only to journal entries; {what(waiting[0])} "
+                                                    "has none")
+    for part in waiting:
+        _segregation(store, part, login, verb, what(part), agent_logins, refuser(part))
+    made: list[Decision] = []
+    for part in waiting:
+        group = required_group_for(part, approval_groups)
+        uid, has = check(group, refuser(part))
+        if not has:
+            raise refuser(part)("missing_group", f"{login} (Odoo user id {uid}) cannot {verb} {what(part)}: Odoo "
+                                                 f"says this user is not in the group {group}, which {part.kind} "
+                                                 "proposals require")
+        made.append(Decision(proposal_id=part.id, decision=decision, login=login, uid=uid,
+                             post=(default_post(part.kind) if post is None else post) and part.kind in ENTRY_KINDS,
+                             note=note, required_group=group))
+    try:
+        store.decide_all(made)
+    except ProposalTransitionError:
+        for part in waiting:
+            now = store.get(part.id)
+            if now.state != "proposed":
+                earlier = store.decision(part.id)
+                by = f" by {earlier.login}" if earlier is not None else ""
+                raise refuser(part)("concurrent", f"{login} cannot {verb} {what(part)}: it was {now.state}{by} a "
+                                                  "moment ago; only one decision is kept") from None
+        raise
+    for part, done in zip(waiting, made):
+        audit.record("decision", actor=login, subject=part.id,
+                     details={**done.to_dict(), "kind": part.kind, "title": part.title, "finding": part.finding,
+                              "parts": len(made), "idempotency_key": part.idempotency_key,
+                              "odoo_url": connection_for_approver.url, "odoo_db": connection_for_approver.db})
+    audit.anchor_quietly(reason=f"{decision} {proposal.id[:12]} ({len(made)} part{'s' if len(made) > 1 else ''}) "
+                                f"by {login}", log=log)
+    return made

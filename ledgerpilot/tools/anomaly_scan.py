@@ -11,8 +11,9 @@
 5. for each new alert, look up the most similar past finding in the exceptions memory, when the
    embedding model is installed (without it the scan runs and says so);
 6. propose an activity and a note for each new alert, and a payment hold for a strong unpaid duplicate
-   bill (:mod:`ledgerpilot.calc.anomalies.alerts`), stored as ``proposed``; an anomaly that already
-   has proposals gets none again, and the store itself is idempotent;
+   bill (:mod:`ledgerpilot.calc.anomalies.alerts`), stored together as ``proposed`` under the anomaly's
+   finding (one item, decided together, on the approval page); an anomaly that already has proposals
+   gets none again, nor does one whose finding the proposal store already knows;
 7. record the scan (its start time is where the next ``--since last`` begins) and audit it.
 
 :func:`dispose_anomaly` records a reviewer's disposition (state database + audit log) and puts it in
@@ -383,8 +384,8 @@ def scan_with(scanner: Scanner, client, home: Path, *, today: dt.date,
                           last_time=lasts.get(anomaly.key),
                           unpaid=anomaly.primary.model != "account.move" or anomaly.primary.id in unpaid)
             ids = []
-            for proposal in alert_proposals(alert, settings=assignees, run_id=scan_id, currency=data.currency):
-                outcome = proposal_store.add(proposal)
+            parts = alert_proposals(alert, settings=assignees, run_id=scan_id, currency=data.currency)
+            for outcome in proposal_store.add_finding(parts) if parts else ():
                 made.append(outcome.proposal)
                 created += outcome.created
                 ids.append(outcome.proposal.id)

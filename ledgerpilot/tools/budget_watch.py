@@ -5,7 +5,8 @@ The entry points the CLI (and later the agent) call:
 - :func:`run_budget`: read the budgets, actuals and open purchase commitments of one period, compute
   each budget line's status and risk tier, look up similar past exceptions for every line at risk
   (the exceptions memory under ``Settings.home / "memory"``), store the proposals the risks call for
-  in the state ``proposed`` (idempotent: a re-run that reaches the same conclusion adds nothing),
+  in the state ``proposed`` (a re-run that finds a line at the same tier again adds nothing, even a day
+  later with other figures: the line's finding is known),
   and record the new risks in the memory as open ``budget_overrun`` exceptions so the next run and
   the people resolving them find them;
 - :func:`check_purchase_order`: does a draft or confirmed purchase order fit the remaining budget of
@@ -403,9 +404,9 @@ def run_budget(client, home: Path, request: BudgetRequest, *, today: dt.date | N
         with StateDB.in_home(home) as db:
             proposal_store = ProposalStore(db)
             for proposal in proposals:
-                outcome = proposal_store.add(proposal)
-                stored.append(outcome.proposal)
-                created += outcome.created
+                for outcome in proposal_store.add_finding([proposal]):
+                    stored.append(outcome.proposal)
+                    created += outcome.created
     recorded = 0
     if memory is not None and store:
         step("recording the risks in the memory")

@@ -3,7 +3,9 @@
 The three entry points the CLI (and later the agent) call:
 
 - :func:`run_forecast`: pull the books once, forecast from the as-of date (with any scenarios), save
-  the run with its lineage, and store the proposals it calls for in the state ``proposed``;
+  the run with its lineage, and store the proposals it calls for in the state ``proposed`` -- except a
+  known finding (an invoice already followed up, the same bills already proposed for payment) and a
+  payment of bills that an earlier payment proposal, still waiting or being written, already pays;
 - :func:`run_backtest`: cut the same history at past dates and score the model against the two
   baselines; the result is saved as a run of kind ``backtest``;
 - :func:`compare_run`: a stored forecast against what the bank did since (fresh pull).
@@ -184,15 +186,40 @@ def run_forecast(client, home: Path, request: ForecastRequest, *, today: dt.date
         ForecastRunStore(db).save(run)
         store = ProposalStore(db)
         for proposal in proposals:
-            outcome = store.add(proposal)
-            stored.append(outcome.proposal)
-            created += outcome.created
+            waiting = open_payments_of_the_same_bills(store, proposal)
+            if waiting:
+                stored.extend(waiting)
+                continue
+            for outcome in store.add_finding([proposal]):
+                stored.append(outcome.proposal)
+                created += outcome.created
     notes = tuple(n for n in (history.source.get("notes"),) if n)
     return ForecastOutcome(run_id=run.run_id, company=history.company_name, odoo_url=run.odoo_url,
                            odoo_db=run.odoo_db, inputs_hash=run.inputs_hash, forecast=base,
                            scenarios=scenario_results, proposals=tuple(stored), new_proposals=created,
                            surplus_level=rules.surplus_level, notes=notes,
                            timings=Timings(extraction_seconds=round(extraction, 3), compute_seconds=round(compute, 3)))
+
+
+OPEN_STATES = ("proposed", "approved", "applying")
+
+
+def open_payments_of_the_same_bills(store: ProposalStore, proposal: Proposal) -> list[Proposal]:
+    """For a payment proposal: the payment proposals not yet decided or written that pay one of its bills.
+
+    A forecast a day later may choose another set of bills (one more due, one fewer); while an earlier
+    payment of some of them waits for a decision or its write, proposing them again could pay a bill twice.
+    So nothing new is proposed until that one is decided and written (the paid bills then leave the books)
+    or rejected."""
+    if proposal.kind != "payment_proposal":
+        return []
+    bills = {ref.id for ref in proposal.evidence.records if ref.model == "account.move"}
+    found = []
+    for state in OPEN_STATES:
+        for other in store.list(state=state, kind="payment_proposal"):
+            if bills & {ref.id for ref in other.evidence.records if ref.model == "account.move"}:
+                found.append(other)
+    return found
 
 
 # ------------------------------------------------------------------------------------------- backtest

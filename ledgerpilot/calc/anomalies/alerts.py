@@ -14,6 +14,9 @@ For each alerted anomaly that may propose (see :mod:`ledgerpilot.calc.anomalies.
   the payment of a posted vendor bill over RPC (``to_check`` only flags it for review and does not stop
   a payment run), so the hold is that activity plus the note, for the AP manager: it asks, it never blocks.
 
+The proposals of one alert share the finding ``anomaly:<key>``: they are one item on the approval page,
+approved or rejected together.
+
 Records without a chatter (``stock.valuation.layer``) get their activity and note on the product of
 the finding when it cites one, else its purchase order, else the first record that has a chatter (the
 valuation's journal entry). Every proposal carries the
@@ -109,6 +112,11 @@ def chatter_target(anomaly: Anomaly) -> RecordRef | None:
     return next((ref for ref in anomaly.records if ref.model in MAIL_MODELS), None)
 
 
+def finding_of(anomaly: Anomaly) -> str:
+    """The finding an anomaly's proposals share (its key: detector and records, stable across scans)."""
+    return f"anomaly:{anomaly.key}"
+
+
 def _decimals(value: Any) -> Any:
     """Figures -> evidence values: floats become Decimals (proposals refuse floats), NaN becomes None."""
     if isinstance(value, bool) or value is None:
@@ -126,7 +134,7 @@ def _decimals(value: Any) -> Any:
 
 def _evidence(alert: Alert) -> Evidence:
     anomaly = alert.anomaly
-    figures = {"anomaly_key": anomaly.key, "detector": anomaly.detector, "kind": anomaly.kind,
+    figures = {"anomaly_key": anomaly.key, "title": anomaly.title, "detector": anomaly.detector, "kind": anomaly.kind,
                "score": _decimals(round(anomaly.score, 4)), "risk": _decimals(round(alert.risk, 4)),
                "amount": anomaly.amount, "occurred_on": anomaly.occurred_on, "partner": anomaly.partner,
                "user": anomaly.user, "first_seen": alert.first_seen, "figures": _decimals(dict(anomaly.figures))}
@@ -171,19 +179,20 @@ def alert_proposals(alert: Alert, *, settings: AlertSettings, run_id: str, curre
     deadline = alert.first_seen + dt.timedelta(days=settings.deadline_days)
     paragraphs = _paragraphs(alert, currency)
     evidence = _evidence(alert)
+    finding = finding_of(anomaly)
     summary = f"Review anomaly: {anomaly.title}"
     activity = Proposal(
         kind="activity", title=f"Activity for {who}: {summary}"[:300],
         summary=f"{anomaly.reason} (risk {alert.risk:.2f})" + (f" {alert.last_time}" if alert.last_time else ""),
         payload=OdooCall(model="mail.activity", method="create",
                          args=(activity_values(target, summary, paragraphs, deadline, user_id),)),
-        evidence=evidence, run_id=run_id, created_by=CREATED_BY)
+        evidence=evidence, run_id=run_id, created_by=CREATED_BY, finding=finding)
     note = Proposal(
         kind="note", title=f"Note on {_ref_words(target)}: {anomaly.title}"[:300], summary=anomaly.reason,
         payload=OdooCall(model=target.model, method="message_post", args=([target.id],),
                          kwargs={"body": paragraphs_html(["Possible anomaly found by ledgerpilot.", *paragraphs]),
                                  "message_type": "comment", "subtype_xmlid": NOTE_SUBTYPE, "body_is_html": True}),
-        evidence=evidence, run_id=run_id, created_by=CREATED_BY)
+        evidence=evidence, run_id=run_id, created_by=CREATED_BY, finding=finding)
     proposals = [activity, note]
     if (anomaly.kind in DUPLICATE_KINDS and alert.risk >= settings.hold_min_risk and alert.unpaid
             and target.model == "account.move"):
@@ -199,6 +208,6 @@ def alert_proposals(alert: Alert, *, settings: AlertSettings, run_id: str, curre
                                              [f"{hold_summary}.", *paragraphs,
                                               "Mark this activity done once the bill is cleared (or cancelled)."],
                                              alert.first_seen, settings.ap_user_id),)),
-            evidence=evidence, run_id=run_id, created_by=CREATED_BY)
+            evidence=evidence, run_id=run_id, created_by=CREATED_BY, finding=finding)
         proposals.append(hold)
     return proposals

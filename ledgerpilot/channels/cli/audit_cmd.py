@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from ledgerpilot.channels.cli.console import console, json_option, print_json, safe
+from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.config import load_settings
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.state import StateDB
@@ -77,4 +78,4 @@ def log(limit: int = typer.Option(20, "--limit", min=1, max=1_000_000, help="how
         details = ", ".join(f"{k}={v}" for k, v in entry.details.items() if k not in ("read",))
         table.add_row(str(entry.seq), entry.at.strftime("%Y-%m-%d %H:%M:%S"), safe(entry.actor), entry.action,
                       safe(entry.subject[:16]), safe(details[:160]))
-    out.print(table)
+    out.print(fit(table, out))

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ledgerpilot.channels.cli.console import connected_client, console, json_option, parse_day, print_json, safe
+from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
@@ -80,7 +81,7 @@ def render_evaluation(result: PaymentDelayEvaluation) -> None:
         name = f"[bold]{score.label}[/]" if score.method == best else score.label
         table.add_row(name, f"{score.mae_days:.2f}", f"{score.within_7_days:.1%}", f"{score.bias_days:+.2f}",
                       f"{score.invoices:,}")
-    out.print(table)
+    out.print(fit(table, out))
     model, due, running = (result.score(m) for m in ("model", "due_date", "running_mean"))
     ranked = sorted(result.methods, key=lambda m: (m.mae_days, m.method))
     if len(ranked) > 1:
@@ -155,14 +156,14 @@ def render_agent_eval(report) -> None:
     table.add_row("tokens per question", f"{report.tokens_per_question:,.0f}", "")
     table.add_row("overhead p50 / p95 / max", f"{report.overhead_p50:.3f} / {report.overhead_p95:.3f} / "
                   f"{report.overhead_max:.3f} s", "")
-    out.print(table)
+    out.print(fit(table, out))
     categories = Table(title="by category")
     for column in ("category", "questions", "passed", "right", "facts"):
         categories.add_column(column, justify="left" if column == "category" else "right")
     for row in report.categories:
         categories.add_row(safe(row.category), str(row.questions), _pct(row.passed), _pct(row.right),
                            _pct(row.fact_accuracy))
-    out.print(categories)
+    out.print(fit(categories, out))
     missed = [r for r in report.results if r.scored and r.misses]
     if missed:
         out.print("[bold]Misses[/]")

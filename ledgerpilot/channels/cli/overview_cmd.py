@@ -101,8 +101,19 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
         console().print("")
         console().print(f"[bold]Weekly digest[/] written to {digest.saved.html} (open it in a browser; the e-mail "
                         f"itself is {digest.saved.eml.name}; `ledgerpilot digest --send` mails it).")
+        items, waiting = _queue_size(settings.home)
         console().print(f"[bold]Approval page[/]: `ledgerpilot serve --demo` serves it at {approval_url} "
-                        f"({digest.digest.pending_count} proposals waiting; sign in as controller/controller).")
+                        f"({items} item{'s' if items != 1 else ''} waiting, {waiting} proposal"
+                        f"{'s' if waiting != 1 else ''}; sign in as controller/controller).")
+
+
+def _queue_size(home) -> tuple[int, int]:
+    """(items, proposals) waiting in the approval queue: an anomaly's note and activity are one item."""
+    from ledgerpilot.memory import ProposalStore, StateDB
+
+    with StateDB.in_home(home) as db:
+        store = ProposalStore(db)
+        return store.count_findings(state="proposed"), store.count(state="proposed")
 
 
 DEMO_CHART = "demo-forecast.png"

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from ledgerpilot.channels.cli.console import connected_client, console, json_option, print_json, safe
+from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.config import load_settings
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
@@ -88,7 +89,7 @@ def list_(state: str | None = typer.Option(None, "--state", help=f"only this sta
         decision = store.decision(proposal.id)
         table.add_row(proposal.id[:12], proposal.state, proposal.kind, proposal.created_at.strftime("%Y-%m-%d %H:%M"),
                       safe(decision.login) if decision else "", safe(proposal.title))
-    out.print(table)
+    out.print(fit(table, out))
 
 
 @app.command("show")

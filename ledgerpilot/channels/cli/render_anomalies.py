@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
+from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.tools.anomaly_scan import AnomalyDetail, DisposeOutcome, ScanItem, ScanOutcome
 
 DEMO_ANOMALIES_SHOWN = 5
@@ -64,9 +65,9 @@ def render_scan(out: Console, outcome: ScanOutcome, top: int | None = 20) -> Non
     alerts = outcome.alerts
     if alerts:
         shown = alerts if top is None else alerts[:top]
-        out.print(_table(f"Alerts ({len(alerts)}, {len(outcome.new_alerts)} new"
+        out.print(fit(_table(f"Alerts ({len(alerts)}, {len(outcome.new_alerts)} new"
                          f"{', top ' + str(len(shown)) if len(shown) < len(alerts) else ''})",
-                         shown, outcome.currency))
+                         shown, outcome.currency), out))
         for item in shown:
             if item.last_time:
                 out.print(f"  {item.key}: {safe(item.last_time)}")
@@ -101,7 +102,7 @@ def render_demo_anomalies(out: Console, outcome: ScanOutcome) -> None:
     out.print(f"[bold]Anomalies[/]: {len(outcome.alerts)} alert(s) among {len(outcome.items)} finding(s) "
               f"(threshold {outcome.threshold:.2f}); the {len(items)} riskiest:")
     if items:
-        out.print(_table("Top anomalies", items, outcome.currency))
+        out.print(fit(_table("Top anomalies", items, outcome.currency), out))
     if outcome.memory_note:
         out.print(f"[yellow]memory:[/] {safe(outcome.memory_note)}")
     out.print(f"{outcome.new_proposals} new proposal(s) (activities, notes, payment holds) stored as proposed. "
@@ -131,7 +132,7 @@ def render_detail(out: Console, detail: AnomalyDetail) -> None:
         table.add_row(name, safe(value))
     for name, value in anomaly.figures.items():
         table.add_row(f"  {safe(name)}", safe(value))
-    out.print(table)
+    out.print(fit(table, out))
     out.print("[bold]Records[/] (the first is the one to open)")
     for ref in anomaly.records:
         out.print(f"  {ref.model} {ref.id}  {safe(ref.name)}")

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
+from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.tools.budget_watch import (
     BudgetOutcome,
     BurnOutcome,
@@ -85,7 +86,7 @@ def _line_table(title: str, lines: Sequence[Any]) -> Table:
         table.add_column(name, justify="left" if name in ("Account", "Position", "Period", "Tier") else "right")
     for line in lines:
         table.add_row(safe(line.analytic_account_name), safe(line.position_name or "-"),
-                      f"{line.date_from} - {line.date_to}", _m(line.planned), _m(line.actual), _m(line.committed),
+                      f"{line.date_from} to {line.date_to}", _m(line.planned), _m(line.actual), _m(line.committed),
                       _m(line.available), _pct(line.utilisation), _m(line.projected_end),
                       _pct(line.projected_overspend_pct), _tier(line.tier))
     return table
@@ -103,7 +104,7 @@ def render_risks(out: Console, outcome: BudgetOutcome, limit: int | None = None)
     if not risks:
         out.print("No budget line at risk: every line is on track.")
         return
-    out.print(_line_table("Budget lines at risk (worst first)", risks))
+    out.print(fit(_line_table("Budget lines at risk (worst first)", risks), out))
     for line in risks:
         out.print(f"  {_tier(line.tier)} {safe(line.reason)}")
         if outcome.memory_note is None:
@@ -130,8 +131,8 @@ def render_budget(out: Console, outcome: BudgetOutcome) -> None:
     for finding in outcome.report.findings:
         out.print(f"Note: {safe(finding)}")
     if outcome.report.lines:
-        out.print(_line_table("Budget vs actual vs committed (spending budgets as positive amounts)",
-                              outcome.report.lines))
+        out.print(fit(_line_table("Budget vs actual vs committed (spending budgets as positive amounts)",
+                              outcome.report.lines), out))
     render_risks(out, outcome)
     out.print("")
     render_proposals(out, outcome)
@@ -175,11 +176,11 @@ def render_check_po(out: Console, outcome: PoCheckOutcome) -> None:
             table.add_column(name, justify="left" if name in ("Account", "Budget line", "Period", "Fits") else "right")
         for row in check.accounts:
             line = f"{row.budget_name} / {row.position_name}" if row.line_key else "no budget line"
-            period = f"{row.date_from} - {row.date_to}" if row.date_from else "-"
+            period = f"{row.date_from} to {row.date_to}" if row.date_from else "-"
             fits = "-" if row.fits is None else ("yes" if row.fits else "[red]no[/]")
             table.add_row(safe(row.analytic_account_name), safe(line), period, _m(row.amount), _m(row.planned),
                           _m(row.available_before), _m(row.available_after), fits)
-        out.print(table)
+        out.print(fit(table, out))
         for row in check.accounts:
             out.print(f"  {safe(row.analytic_account_name)}: {safe(row.reason)}")
     if check.unallocated:
@@ -210,7 +211,7 @@ def render_burn(out: Console, outcome: BurnOutcome) -> None:
                          ("Burn rate per day", _m(b.burn_rate)),
                          ("Budget runs out on", str(b.runout_date) if b.runout_date else "not at the current rate")):
         table.add_row(label, value)
-    out.print(table)
+    out.print(fit(table, out))
     out.print(safe(b.reason))
 
 
@@ -232,4 +233,4 @@ def render_memory_hits(out: Console, query: str, hits: Sequence[Any]) -> None:
         e = h.exception
         table.add_row(f"{h.similarity:.2f}", safe(e.id), str(e.occurred_on), safe(e.kind), safe(e.category),
                       safe(e.title), safe(e.status), safe(e.resolution or "-"))
-    out.print(table)
+    out.print(fit(table, out))

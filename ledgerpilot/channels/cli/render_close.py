@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledgerpilot.channels.cli.console import safe
+from ledgerpilot.channels.cli.tables import fit
 
 STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[red]failed[/]", "pending": "[yellow]to finish[/]",
                 "skipped": "[dim]skipped[/]"}
@@ -26,7 +27,7 @@ def render_checklist(out: Console, month: str, company: str, checklist: list[dic
         if item["status"] == "failed" and not item.get("blocking"):
             status = "[yellow]warning[/]"
         table.add_row(safe(item["title"]), status, safe(item["detail"]))
-    out.print(table)
+    out.print(fit(table, out))
     for finding in blocking[:10]:
         out.print(f"  [red]blocking[/] {safe(finding['title'])}: {safe(finding['reason'])}")
     if len(blocking) > 10:
@@ -90,7 +91,7 @@ def render_status(out: Console, statuses) -> None:
         run = status.run
         table.add_row(run.month, run.run_id[:12], run.status, safe(status.stage), str(len(status.pending)),
                       str(status.blocking), run.updated_at, safe(status.report.get("markdown", "")))
-    out.print(table)
+    out.print(fit(table, out))
 
 
 def status_json(statuses) -> list[dict[str, Any]]:
@@ -112,5 +113,5 @@ def render_matches(out: Console, month: str, summary: dict) -> None:
     for row in summary["rows"]:
         table.add_row(row["date"], safe(row["label"]), f"{float(row['amount']):,.2f}", safe(row["candidate"]),
                       f"{row['confidence']:.0%} {row['level']}", safe(row["reason"]))
-    out.print(table)
+    out.print(fit(table, out))
     out.print("Matches are suggestions: reconcile them in Odoo's bank reconciliation, where the match is made.")

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
+from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.tools.cash_forecast import BacktestOutcome, ComparisonOutcome, ForecastOutcome
 
 TOP_DRIVERS_SHOWN = 3
@@ -71,7 +72,7 @@ def render_forecast(out: Console, outcome: ForecastOutcome, chart: str | None = 
     for w in f.weeks_rows:
         table.add_row(str(w.index), str(w.start), _m(w.opening), _m(w.inflows), _m(w.outflows), _m(w.closing),
                       _m(w.p10), _m(w.p90), "[red]below threshold[/]" if w.below_threshold else "")
-    out.print(table)
+    out.print(fit(table, out))
     out.print(f"Lowest point: [bold]{_m(f.lowest_balance)} {cur}[/] on {f.lowest_date} "
               f"(P10: {_m(f.lowest_p10)} on {f.lowest_p10_date})")
     if f.threshold is None:
@@ -104,7 +105,7 @@ def render_forecast(out: Console, outcome: ForecastOutcome, chart: str | None = 
             diff.add_column(name, justify="right")
         for w in s.weeks:
             diff.add_row(str(w.index), _m(w.base_closing), _m(w.scenario_closing), f"{w.closing_difference:+,.2f}")
-        out.print(diff)
+        out.print(fit(diff, out))
 
     out.print("")
     print_proposals(out, outcome.proposals, outcome.new_proposals,
@@ -143,7 +144,7 @@ def render_backtest(out: Console, outcome: BacktestOutcome) -> None:
         table.add_row(v.variant, v.description, _pct(v.wape),
                       "-" if v.ending_balance_mae is None else f"{v.ending_balance_mae:,.2f}",
                       _pct(v.band_coverage), str(v.weeks_scored))
-    out.print(table)
+    out.print(fit(table, out))
     wape = {v.variant: v.wape for v in r.variants}
     if wape.get("model") is not None:
         own_gain = "the same forecast without the delay model: the model's own gain"
@@ -177,7 +178,7 @@ def render_compare(out: Console, outcome: ComparisonOutcome) -> None:
         table.add_row(str(w.index), str(w.start), _m(w.predicted_net), _m(w.actual_net), f"{w.error:+,.2f}",
                       _m(w.predicted_closing), _m(w.actual_closing), "yes" if w.inside_band else "no",
                       "" if w.complete else "in progress")
-    out.print(table)
+    out.print(fit(table, out))
     out.print(f"Complete weeks: {c.complete_weeks}; weekly net WAPE {_pct(c.wape)}; ending balance error "
               f"{'-' if c.ending_error is None else f'{c.ending_error:+,.2f}'}; inside the band "
               f"{_pct(c.band_coverage)}")
@@ -188,7 +189,7 @@ def render_compare(out: Console, outcome: ComparisonOutcome) -> None:
         for m in c.misses:
             misses.add_row(f"{safe(m.source_name)} ({m.source_model} {m.source_id})", safe(m.partner_name),
                            _m(m.predicted_amount), _m(m.missed), safe(m.reason))
-        out.print(misses)
+        out.print(fit(misses, out))
     else:
         out.print("No invoice or bill missed its predicted week.")
     for note in c.notes:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from ledgerpilot.calc.overview import Ageing, OpenOrders
 from ledgerpilot.channels.cli.console import safe
+from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.tools.overview import CompanyOverview
 
 
@@ -46,7 +47,7 @@ def _orders_table(orders: OpenOrders) -> Table:
 def _section(out: Console, heading: str, table: Table) -> None:
     out.print()
     out.print(f"[bold]{heading}[/]")
-    out.print(table)
+    out.print(fit(table, out))
 
 
 def render_overview(out: Console, result: CompanyOverview) -> None:

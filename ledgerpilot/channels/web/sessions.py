@@ -27,6 +27,8 @@ class WebSession:
     csrf: str = field(repr=False)
     created: float
     last_seen: float
+    #: what the last decision did, shown once on the next page (class, text)
+    notices: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     def csrf_matches(self, submitted: str | None) -> bool:
         return bool(submitted) and hmac.compare_digest(self.csrf, str(submitted))

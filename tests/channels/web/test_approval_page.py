@@ -29,7 +29,7 @@ def test_a_controller_signs_in_approves_and_the_entry_appears_in_odoo(approval_p
     proposal = store.add(entry_proposal(ref="Accrual October web")).proposal
     sign_in(page, served.url, "controller", "controller")
     assert page.url == served.url + "/proposals"
-    assert "Pending proposals" in page.inner_text("h1")
+    assert "Approval queue" in page.inner_text("h1")
     page.click(f"a[href='/proposals/{proposal.id}']")
     assert page.inner_text("h1") == "Accrue Accrual October web"
     assert "Goods received in October" in page.content()
