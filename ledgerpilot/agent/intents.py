@@ -13,7 +13,7 @@ probability of each intent:
   the embedding places close together, stay apart.
 
 The model is fitted once per process from the examples (the examples' embeddings are kept on disk
-beside the gateway cache, keyed by the file's hash and the model, so a new process does not encode
+beside the gateway cache, keyed by the file's hash and the model and its runtime, so a new process does not encode
 them again). Everything is deterministic: the same examples and the same message give the same
 probabilities. To change what a phrasing routes to, add phrasings to ``intents.yaml``; never add an
 evaluation question there (a test refuses eval questions within cosine 0.9 of an example).
@@ -151,9 +151,14 @@ _MEMORY: dict[tuple[str, str], np.ndarray] = {}
 _MEMORY_LOCK = threading.Lock()
 
 
+def _embedder_key(embedder) -> str:
+    """Which vectors an embedder gives: its fingerprint (model and runtime) where it has one, else its name."""
+    return str(getattr(embedder, "fingerprint", None) or getattr(embedder, "name", type(embedder).__name__))
+
+
 def _cached_embeddings(embedder, texts: Sequence[str], cache_dir: Path | None) -> np.ndarray:
     """Embeddings of the example texts: from memory, else from ``cache_dir``, else computed (and kept)."""
-    model = getattr(embedder, "name", type(embedder).__name__)
+    model = _embedder_key(embedder)
     digest = hashlib.sha256("\n".join([model, *texts]).encode("utf-8")).hexdigest()[:24]
     key = (model, digest)
     with _MEMORY_LOCK:
@@ -190,7 +195,7 @@ _MODELS_LOCK = threading.Lock()
 def intent_model(embedder, path: Path = INTENTS_PATH, *, cache_dir: Path | None = None) -> IntentModel:
     """The classifier for these examples and this embedder, fitted once per process."""
     content = path.read_bytes() if path.is_file() else b""
-    key = (hashlib.sha256(content).hexdigest(), getattr(embedder, "name", type(embedder).__name__))
+    key = (hashlib.sha256(content).hexdigest(), _embedder_key(embedder))
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
