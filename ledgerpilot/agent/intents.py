@@ -12,9 +12,9 @@ probability of each intent:
 - its **words**: TF-IDF over words and word pairs, so that "who owes us" and "who do we owe", which
   the embedding places close together, stay apart.
 
-The model is fitted once per process from the examples (the examples' embeddings are kept on disk
-beside the gateway cache, keyed by the file's hash and the model and its runtime, so a new process does not encode
-them again). Everything is deterministic: the same examples and the same message give the same
+The model is fitted from the examples once: the examples' embeddings and the fitted numbers are kept
+on disk beside the gateway cache, keyed by the examples, the model and its runtime (and scikit-learn's
+version for the fit), so a new process neither encodes the examples nor fits again. Everything is deterministic: the same examples and the same message give the same
 probabilities. To change what a phrasing routes to, add phrasings to ``intents.yaml``; never add an
 evaluation question there (a test refuses eval questions within cosine 0.9 of an example).
 """
@@ -22,7 +22,9 @@ evaluation question there (a test refuses eval questions within cosine 0.9 of an
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,8 @@ EMBEDDING_WEIGHT = 1.0
 WORD_WEIGHT = 0.8
 #: inverse regularisation of the logistic regression
 REGULARISATION_C = 20.0
+#: the word features: TF-IDF of words and word pairs
+_VECTORIZER = {"ngram_range": (1, 2), "sublinear_tf": True, "min_df": 1, "token_pattern": r"(?u)\b\w+\b"}
 
 
 class IntentError(LedgerpilotError):
@@ -89,8 +93,10 @@ class IntentScores:
 class IntentModel:
     """The fitted classifier (module docstring). Build with :meth:`fit`; thread-safe to use."""
 
-    def __init__(self, embedder, vectorizer, classifier, intents: tuple[str, ...], examples: Mapping[str, list[str]]):
+    def __init__(self, embedder, vectorizer, classifier, intents: tuple[str, ...], examples: Mapping[str, list[str]],
+                 *, cache_dir: Path | None = None):
         self.embedder = embedder
+        self._cache_dir = cache_dir
         self._vectorizer = vectorizer
         self._classifier = classifier
         self.intents = intents
@@ -99,17 +105,26 @@ class IntentModel:
 
     @classmethod
     def fit(cls, embedder, examples: Mapping[str, list[str]], *, cache_dir: Path | None = None) -> IntentModel:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
+        """Fit the classifier on ``examples``; with a ``cache_dir``, a fit of the same examples, embedder and
+        scikit-learn kept there is read back instead (the same numbers, so the same probabilities)."""
         labels = [name for name, items in examples.items() for _ in items]
         texts = [text for items in examples.values() for text in items]
-        meaning = _cached_embeddings(embedder, texts, cache_dir)
-        vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, token_pattern=r"(?u)\b\w+\b")
-        words = vectorizer.fit_transform([_words_form(t) for t in texts]).toarray().astype(np.float32)
-        classifier = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
-        classifier.fit(_features(meaning, words), labels)
-        return cls(embedder, vectorizer, classifier, tuple(classifier.classes_), dict(examples))
+        stored = _fitted_path(cache_dir, embedder, labels, texts)
+        restored = _load_fitted(stored) if stored is not None else None
+        if restored is not None:
+            vectorizer, classifier = restored
+        else:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+            from sklearn.linear_model import LogisticRegression
+
+            meaning = _cached_embeddings(embedder, texts, cache_dir)
+            vectorizer = TfidfVectorizer(**_VECTORIZER)
+            words = vectorizer.fit_transform([_words_form(t) for t in texts]).toarray().astype(np.float32)
+            classifier = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
+            classifier.fit(_features(meaning, words), labels)
+            if stored is not None:
+                _save_fitted(stored, vectorizer, classifier)
+        return cls(embedder, vectorizer, classifier, tuple(classifier.classes_), dict(examples), cache_dir=cache_dir)
 
     def score(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[IntentScores]:
         """Probabilities per intent for each text (``vectors``: their embeddings, if already computed)."""
@@ -129,7 +144,7 @@ class IntentModel:
         """The examples closest in meaning to a message (intent, example, cosine): to explain a route."""
         texts = [t for items in self.examples.values() for t in items]
         owners = [n for n, items in self.examples.items() for _ in items]
-        matrix = _cached_embeddings(self.embedder, texts, None)
+        matrix = _cached_embeddings(self.embedder, texts, self._cache_dir)
         cosines = matrix @ vector
         order = np.argsort(-cosines, kind="stable")[:top]
         return [(owners[i], texts[i], round(float(cosines[i]), 3)) for i in order]
@@ -186,6 +201,64 @@ def _cached_embeddings(embedder, texts: Sequence[str], cache_dir: Path | None) -
     with _MEMORY_LOCK:
         _MEMORY[key] = vectors
     return vectors
+
+
+# ------------------------------------------------------------------------------- fitted classifier cache
+
+
+def _fitted_path(cache_dir: Path | None, embedder, labels: Sequence[str], texts: Sequence[str]) -> Path | None:
+    """Where the fit of these examples is kept: named by everything the fitted numbers depend on."""
+    if cache_dir is None:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        sklearn_version = version("scikit-learn")
+    except PackageNotFoundError:
+        return None
+    settings = repr((sorted(_VECTORIZER.items()), EMBEDDING_WEIGHT, WORD_WEIGHT, REGULARISATION_C, sklearn_version))
+    content = "\n".join([_embedder_key(embedder), settings, *(f"{label}\t{text}" for label, text in zip(labels, texts))])
+    return Path(cache_dir) / f"intent-model-{hashlib.sha256(content.encode('utf-8')).hexdigest()[:24]}.npz"
+
+
+def _save_fitted(path: Path, vectorizer, classifier) -> None:
+    """Keep the fitted numbers (vocabulary, idf, coefficients) as plain arrays: no pickle is ever loaded."""
+    terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as out:
+            np.savez(out, terms=np.array(terms, dtype=str), idf=vectorizer.idf_, classes=np.array(classifier.classes_, dtype=str),
+                     coef=classifier.coef_, intercept=classifier.intercept_)
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)   # a read-only cache folder only costs the fit next time
+
+
+def _load_fitted(path: Path):
+    """The vectorizer and classifier kept at ``path``, or None when there is none (or it is unreadable)."""
+    if not path.is_file():
+        return None
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            terms, idf, classes = stored["terms"], stored["idf"], stored["classes"]
+            coef, intercept = stored["coef"], stored["intercept"]
+        if not (len(terms) == len(idf) and coef.ndim == 2 and coef.shape[0] == len(classes)
+                and coef.shape[1] > len(terms) and intercept.shape == (len(classes),)):
+            return None
+        vectorizer = TfidfVectorizer(**_VECTORIZER)
+        vectorizer.vocabulary_ = {str(term): index for index, term in enumerate(terms)}
+        vectorizer.idf_ = idf
+        classifier = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
+        classifier.classes_ = classes
+        classifier.coef_, classifier.intercept_ = coef, intercept
+        classifier.n_features_in_ = coef.shape[1]
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    return vectorizer, classifier
 
 
 _MODELS: dict[tuple[str, str], IntentModel] = {}
