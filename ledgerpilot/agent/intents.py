@@ -22,7 +22,9 @@ evaluation question there (a test refuses eval questions within cosine 0.9 of an
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import re
 import threading
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -91,17 +93,20 @@ class IntentScores:
 
 
 class IntentModel:
-    """The fitted classifier (module docstring). Build with :meth:`fit`; thread-safe to use."""
+    """The fitted classifier (module docstring). Build with :meth:`fit`; thread-safe to use.
 
-    def __init__(self, embedder, vectorizer, classifier, intents: tuple[str, ...], examples: Mapping[str, list[str]],
+    scikit-learn fits it; scoring a message needs only numpy (:class:`WordFeatures` and
+    :class:`SoftmaxClassifier` compute what scikit-learn's ``transform`` and ``predict_proba`` do, operation
+    for operation), so a process that reads a kept fit never imports scikit-learn."""
+
+    def __init__(self, embedder, words: WordFeatures, classifier: SoftmaxClassifier, examples: Mapping[str, list[str]],
                  *, cache_dir: Path | None = None):
         self.embedder = embedder
-        self._cache_dir = cache_dir
-        self._vectorizer = vectorizer
+        self._words = words
         self._classifier = classifier
-        self.intents = intents
+        self.intents = classifier.classes
         self.examples = examples
-        self._lock = threading.Lock()
+        self._cache_dir = cache_dir
 
     @classmethod
     def fit(cls, embedder, examples: Mapping[str, list[str]], *, cache_dir: Path | None = None) -> IntentModel:
@@ -110,10 +115,8 @@ class IntentModel:
         labels = [name for name, items in examples.items() for _ in items]
         texts = [text for items in examples.values() for text in items]
         stored = _fitted_path(cache_dir, embedder, labels, texts)
-        restored = _load_fitted(stored) if stored is not None else None
-        if restored is not None:
-            vectorizer, classifier = restored
-        else:
+        fitted = _load_fitted(stored) if stored is not None else None
+        if fitted is None:
             from sklearn.feature_extraction.text import TfidfVectorizer
             from sklearn.linear_model import LogisticRegression
 
@@ -122,18 +125,21 @@ class IntentModel:
             words = vectorizer.fit_transform([_words_form(t) for t in texts]).toarray().astype(np.float32)
             classifier = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
             classifier.fit(_features(meaning, words), labels)
+            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+            fitted = _Fitted(terms=tuple(terms), idf=vectorizer.idf_, classes=tuple(str(c) for c in classifier.classes_),
+                             coef=classifier.coef_, intercept=classifier.intercept_)
             if stored is not None:
-                _save_fitted(stored, vectorizer, classifier)
-        return cls(embedder, vectorizer, classifier, tuple(classifier.classes_), dict(examples), cache_dir=cache_dir)
+                _save_fitted(stored, fitted)
+        return cls(embedder, WordFeatures(fitted.terms, fitted.idf), SoftmaxClassifier(fitted.classes, fitted.coef,
+                   fitted.intercept), dict(examples), cache_dir=cache_dir)
 
     def score(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[IntentScores]:
         """Probabilities per intent for each text (``vectors``: their embeddings, if already computed)."""
         if not texts:
             return []
         meaning = vectors if vectors is not None else np.asarray(self.embedder.encode(list(texts)), dtype=np.float32)
-        with self._lock:
-            words = self._vectorizer.transform([_words_form(t) for t in texts]).toarray().astype(np.float32)
-            probabilities = self._classifier.predict_proba(_features(meaning, words))
+        words = self._words.transform([_words_form(t) for t in texts])
+        probabilities = self._classifier.probabilities(_features(meaning, words))
         out = []
         for row in probabilities:
             order = np.argsort(-row, kind="stable")
@@ -148,6 +154,63 @@ class IntentModel:
         cosines = matrix @ vector
         order = np.argsort(-cosines, kind="stable")[:top]
         return [(owners[i], texts[i], round(float(cosines[i]), 3)) for i in order]
+
+
+class WordFeatures:
+    """TF-IDF of words and word pairs over a fitted vocabulary: scikit-learn's ``TfidfVectorizer.transform``
+    with the settings of ``_VECTORIZER`` (lower case, ``\\w+`` tokens, 1- and 2-grams, 1 + log of the count,
+    times the idf, rows scaled to unit length), done the same way so that the values are the same bits."""
+
+    def __init__(self, terms: Sequence[str], idf: np.ndarray):
+        self.vocabulary = {term: index for index, term in enumerate(terms)}
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self._token = re.compile(_VECTORIZER["token_pattern"])
+        low, high = _VECTORIZER["ngram_range"]
+        self._sizes = range(low, high + 1)
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), len(self.vocabulary)), dtype=np.float64)
+        for row, text in enumerate(texts):
+            tokens = self._token.findall(text.lower())
+            counts: dict[int, int] = {}
+            for size in self._sizes:
+                for start in range(len(tokens) - size + 1):
+                    index = self.vocabulary.get(" ".join(tokens[start:start + size]))
+                    if index is not None:
+                        counts[index] = counts.get(index, 0) + 1
+            if not counts:
+                continue
+            columns = np.array(sorted(counts), dtype=np.intp)
+            values = np.array([counts[c] for c in columns], dtype=np.float64)
+            np.log(values, values)          # sublinear tf: 1 + log(count)
+            values += 1.0
+            values *= self.idf[columns]
+            total = 0.0
+            for value in values:            # the sum of squares in column order, as scikit-learn adds them
+                total += value * value
+            if total != 0.0:
+                values /= math.sqrt(total)
+            out[row, columns] = values
+        return out.astype(np.float32)
+
+
+class SoftmaxClassifier:
+    """A fitted multinomial logistic regression: scikit-learn's ``predict_proba`` for three or more classes
+    (the scores, then a softmax), in the same operations."""
+
+    def __init__(self, classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray):
+        if len(classes) < 3:
+            raise IntentError(f"the intent examples must name at least 3 intents, not {len(classes)}")
+        self.classes = tuple(classes)
+        self.coef = np.asarray(coef)              # as fitted: float32 (scikit-learn keeps the features' type)
+        self.intercept = np.asarray(intercept)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        scores = features @ self.coef.T + self.intercept
+        scores -= np.reshape(np.max(scores, axis=1), (-1, 1))
+        np.exp(scores, out=scores)
+        scores /= np.reshape(np.sum(scores, axis=1), (-1, 1))
+        return scores
 
 
 def _words_form(text: str) -> str:
@@ -221,44 +284,46 @@ def _fitted_path(cache_dir: Path | None, embedder, labels: Sequence[str], texts:
     return Path(cache_dir) / f"intent-model-{hashlib.sha256(content.encode('utf-8')).hexdigest()[:24]}.npz"
 
 
-def _save_fitted(path: Path, vectorizer, classifier) -> None:
-    """Keep the fitted numbers (vocabulary, idf, coefficients) as plain arrays: no pickle is ever loaded."""
-    terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+@dataclass(frozen=True)
+class _Fitted:
+    """The numbers of a fit: the vocabulary and its idf, the classes and the regression's coefficients."""
+
+    terms: tuple[str, ...]
+    idf: np.ndarray
+    classes: tuple[str, ...]
+    coef: np.ndarray
+    intercept: np.ndarray
+
+
+def _save_fitted(path: Path, fitted: _Fitted) -> None:
+    """Keep the fitted numbers as plain arrays (no pickle is ever loaded), written whole or not at all."""
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as out:
-            np.savez(out, terms=np.array(terms, dtype=str), idf=vectorizer.idf_, classes=np.array(classifier.classes_, dtype=str),
-                     coef=classifier.coef_, intercept=classifier.intercept_)
+            np.savez(out, terms=np.array(fitted.terms, dtype=str), idf=fitted.idf,
+                     classes=np.array(fitted.classes, dtype=str), coef=fitted.coef, intercept=fitted.intercept)
         tmp.replace(path)
     except OSError:
         tmp.unlink(missing_ok=True)   # a read-only cache folder only costs the fit next time
 
 
-def _load_fitted(path: Path):
-    """The vectorizer and classifier kept at ``path``, or None when there is none (or it is unreadable)."""
+def _load_fitted(path: Path) -> _Fitted | None:
+    """The fit kept at ``path``, or None when there is none (or it is damaged: then it is fitted again)."""
     if not path.is_file():
         return None
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     try:
         with np.load(path, allow_pickle=False) as stored:
-            terms, idf, classes = stored["terms"], stored["idf"], stored["classes"]
-            coef, intercept = stored["coef"], stored["intercept"]
-        if not (len(terms) == len(idf) and coef.ndim == 2 and coef.shape[0] == len(classes)
-                and coef.shape[1] > len(terms) and intercept.shape == (len(classes),)):
-            return None
-        vectorizer = TfidfVectorizer(**_VECTORIZER)
-        vectorizer.vocabulary_ = {str(term): index for index, term in enumerate(terms)}
-        vectorizer.idf_ = idf
-        classifier = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
-        classifier.classes_ = classes
-        classifier.coef_, classifier.intercept_ = coef, intercept
-        classifier.n_features_in_ = coef.shape[1]
+            fitted = _Fitted(terms=tuple(str(t) for t in stored["terms"]), idf=stored["idf"],
+                             classes=tuple(str(c) for c in stored["classes"]), coef=stored["coef"],
+                             intercept=stored["intercept"])
     except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):
         return None
-    return vectorizer, classifier
+    classes, terms = len(fitted.classes), len(fitted.terms)
+    if not (fitted.idf.shape == (terms,) and fitted.coef.ndim == 2 and fitted.coef.shape[0] == classes
+            and fitted.coef.shape[1] > terms and fitted.intercept.shape == (classes,)):
+        return None
+    return fitted
 
 
 _MODELS: dict[tuple[str, str], IntentModel] = {}

@@ -1,11 +1,16 @@
 """The fitted intent classifier is kept on disk: a new process reads it back instead of fitting again.
 
 What is read back must score every message exactly as the fit it was saved from (the same probabilities,
-bit for bit); anything that changes the fit (examples, embedder) gets its own file; a damaged file is
-fitted again, not trusted.
+bit for bit), and the numpy scoring must give scikit-learn's own probabilities, bit for bit; anything that
+changes the fit (examples, embedder) gets its own file; a damaged file is fitted again, not trusted.
 """
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,12 +45,11 @@ class CountingEmbedder:
         return self.inner.encode(texts)
 
 
-def _probabilities(model: IntentModel) -> np.ndarray:
+def _probabilities(model: IntentModel, vectors: np.ndarray | None = None, texts=MESSAGES) -> np.ndarray:
     from ledgerpilot.agent.intents import _features, _words_form
 
-    vectors = load_embedder().encode(MESSAGES)
-    words = model._vectorizer.transform([_words_form(t) for t in MESSAGES]).toarray().astype(np.float32)
-    return model._classifier.predict_proba(_features(vectors, words))
+    vectors = load_embedder().encode(list(texts)) if vectors is None else vectors
+    return model._classifier.probabilities(_features(vectors, model._words.transform([_words_form(t) for t in texts])))
 
 
 def test_a_kept_fit_scores_exactly_as_the_fit_it_came_from(tmp_path):
@@ -98,3 +102,51 @@ def test_without_a_cache_folder_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     IntentModel.fit(CountingEmbedder(), EXAMPLES, cache_dir=None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_scoring_gives_scikit_learns_probabilities_bit_for_bit():
+    """The words of 1,000 varied texts (the embedding parity corpus) with random meanings: numpy's scoring and
+    scikit-learn's ``transform`` + ``predict_proba`` on the same fit agree to the last bit."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from ledgerpilot.agent.intents import _VECTORIZER, REGULARISATION_C, _features, _words_form
+
+    labels = [name for name, items in EXAMPLES.items() for _ in items]
+    texts = [text for items in EXAMPLES.values() for text in items]
+    embedder = CountingEmbedder()
+    vectorizer = TfidfVectorizer(**_VECTORIZER)
+    words = vectorizer.fit_transform([_words_form(t) for t in texts]).toarray().astype(np.float32)
+    classifier = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
+    classifier.fit(_features(embedder.encode(texts), words), labels)
+    model = IntentModel.fit(embedder, EXAMPLES)
+
+    corpus = json.loads((Path(__file__).parents[1] / "fixtures/embedding_parity/sentences.json").read_text())
+    corpus += [*texts, *MESSAGES]
+    vectors = np.random.default_rng(7).normal(size=(len(corpus), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    theirs = vectorizer.transform([_words_form(t) for t in corpus]).toarray().astype(np.float32)
+    assert np.array_equal(model._words.transform([_words_form(t) for t in corpus]), theirs)
+    assert np.array_equal(_probabilities(model, vectors, corpus), classifier.predict_proba(_features(vectors, theirs)))
+
+
+def test_a_process_reading_a_kept_fit_never_imports_scikit_learn(tmp_path):
+    IntentModel.fit(load_embedder(), EXAMPLES, cache_dir=tmp_path)
+    code = f"""
+import json, sys
+from ledgerpilot.agent.intents import IntentModel
+from ledgerpilot.memory.embeddings import load_embedder
+model = IntentModel.fit(load_embedder(), {EXAMPLES!r}, cache_dir={str(tmp_path)!r})
+best = model.score(["How much money is in the bank?"])[0].best
+print(json.dumps({{"best": best, "sklearn": "sklearn" in sys.modules, "scipy": "scipy" in sys.modules}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"best": "cash_position", "sklearn": False, "scipy": False}
+
+
+def test_fewer_than_three_intents_are_refused():
+    from ledgerpilot.agent.intents import IntentError
+
+    with pytest.raises(IntentError, match="at least 3 intents, not 2"):
+        IntentModel.fit(CountingEmbedder(), {k: EXAMPLES[k] for k in ("cash_position", "outside")})
