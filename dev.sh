@@ -68,7 +68,27 @@ setup() {
     pip_install --no-deps --no-compile -r "$DEV_LOCK"
   fi
   pip_install --no-deps -e .
+  precompile
   touch "$VENV/.installed-$flavour"
+}
+
+# precompile: the bytecode of what ledgerpilot's commands import -- every command's module and the
+# libraries loaded on first use -- so that no command compiles them at start-up (nor on every start where
+# PYTHONDONTWRITEBYTECODE is set); the modules nothing imports stay uncompiled
+precompile() {
+  env -u PYTHONDONTWRITEBYTECODE "$VENV/bin/python" - <<'PYTHON'
+import importlib
+import matplotlib
+matplotlib.use("Agg")
+from ledgerpilot.channels.cli.app import COMMANDS, load_command
+for name in COMMANDS:
+    load_command(name)
+for module in ("ledgerpilot.agent.agent", "ledgerpilot.memory.exceptions", "ledgerpilot.channels.charts",
+               "ledgerpilot.channels.serve.runner", "ledgerpilot.channels.web.approval_app", "onnxruntime",
+               "tokenizers", "chromadb", "openai",
+               "sklearn.feature_extraction.text", "sklearn.linear_model", "matplotlib.pyplot", "fastapi", "uvicorn"):
+    importlib.import_module(module)
+PYTHON
 }
 
 # lock: resolve pyproject.toml's dependencies (with the dev tools) afresh in a scratch venv, then write

@@ -55,10 +55,19 @@ class IntentError(LedgerpilotError):
     """The intent examples cannot be read or are malformed."""
 
 
+#: parsed example files by content (the router and the speller both read them; parsing takes a while)
+_PARSED: dict[str, object] = {}
+
+
 def load_intents(path: Path = INTENTS_PATH) -> dict[str, list[str]]:
     """Example phrasings per intent, checked: every intent has examples, none is empty."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if key not in _PARSED:
+            # libyaml's loader where PyYAML has it: the same documents, parsed many times faster
+            _PARSED[key] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = _PARSED[key]
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise IntentError(f"cannot read the intent examples {path}: {exc}") from exc
     if not isinstance(raw, Mapping) or not raw:
