@@ -61,8 +61,8 @@ setup() {
     "$PYTHON" -m venv "$VENV"
   fi
   # the lock files hold every package needed, so nothing is resolved here (and nothing unused comes in);
-  # no bytecode is compiled ahead: Python writes it for the modules a command imports, the first time
-  # (a fifth of the packages' size and most of the set-up's time go to compiling modules never imported)
+  # bytecode is not compiled for every module (a fifth of the packages' size and most of the set-up's
+  # time would go to modules never imported): precompile does it for what the commands import
   pip_install --no-deps --no-compile -r "$RUNTIME_LOCK"
   if [ "$flavour" = dev ]; then
     pip_install --no-deps --no-compile -r "$DEV_LOCK"
