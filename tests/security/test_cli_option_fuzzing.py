@@ -63,11 +63,19 @@ def _commands():
             if getattr(param, "is_flag", False) or param.name in ("help",):
                 continue
             found.append((tuple(path), param))
-        for name, sub in (getattr(command, "commands", None) or {}).items():
+        for name, sub in _subcommands(command):
             walk(sub, [*path, name])
 
     walk(typer.main.get_command(app), [])
     return found
+
+
+def _subcommands(command):
+    """A group's commands, through click's API (the top level loads each command's module when asked)."""
+    if not hasattr(command, "list_commands"):
+        return []
+    context = command.context_class(command)
+    return [(name, command.get_command(context, name)) for name in command.list_commands(context)]
 
 
 COMMANDS = _commands()
@@ -87,7 +95,7 @@ def _argv(path, param, value: str) -> list[str]:
 def _params_of(path):
     command = typer.main.get_command(app)
     for name in path:
-        command = command.commands[name]
+        command = dict(_subcommands(command))[name]
     return command.params
 
 

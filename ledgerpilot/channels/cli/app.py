@@ -6,51 +6,83 @@ Exit codes: 0 success; 1 a reported error (Odoo refused, bad data); 2 bad config
 
 from __future__ import annotations
 
+import functools
+import importlib
 import sys
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
-from ledgerpilot.channels.cli import (
-    anomalies_cmd,
-    audit_cmd,
-    budget_cmd,
-    chat_cmd,
-    close_cmd,
-    digest_cmd,
-    discuss_cmd,
-    eval_cmd,
-    forecast_cmd,
-    memory_cmd,
-    overview_cmd,
-    proposals_cmd,
-    sandbox_cmd,
-    serve_cmd,
-)
 from ledgerpilot.channels.cli.console import error_console, safe
 from ledgerpilot.errors import LedgerpilotError
+
+#: Every command, by the module that implements it (under ``ledgerpilot.channels.cli``) and the attribute:
+#: a Typer app for a group of subcommands, a function for a single command. A command's module is imported
+#: only when that command runs (or when help lists the commands), so ``ledgerpilot version`` loads no
+#: pandas and ``ledgerpilot chat`` none of the other commands' tools.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("overview_cmd", "demo"),
+    "overview": ("overview_cmd", "overview"),
+    "chat": ("chat_cmd", "chat"),
+    "discuss": ("discuss_cmd", "discuss"),
+    "digest": ("digest_cmd", "digest"),
+    "serve": ("serve_cmd", "serve"),
+    "sandbox": ("sandbox_cmd", "app"),
+    "forecast": ("forecast_cmd", "app"),
+    "eval": ("eval_cmd", "app"),
+    "budget": ("budget_cmd", "app"),
+    "memory": ("memory_cmd", "app"),
+    "proposals": ("proposals_cmd", "app"),
+    "audit": ("audit_cmd", "app"),
+    "close": ("close_cmd", "app"),
+    "anomalies": ("anomalies_cmd", "app"),
+}
+
+
+@functools.cache
+def load_command(name: str) -> TyperCommand | TyperGroup:
+    """The click command ``name`` of :data:`COMMANDS`, its module imported now."""
+    module_name, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(f"ledgerpilot.channels.cli.{module_name}"), attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer()
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyCommands(TyperGroup):
+    """The top-level group: the commands of :data:`COMMANDS`, each loaded when asked for, and ``version``."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        names = list(COMMANDS)   # single commands, then ``version``, then the groups (as help always listed them)
+        names[names.index("serve") + 1:names.index("serve") + 1] = [n for n in super().list_commands(ctx)
+                                                                     if n not in COMMANDS]
+        return names
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> TyperCommand | TyperGroup | None:
+        if cmd_name in COMMANDS:
+            return load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     name="ledgerpilot",
     help="A finance agent for Odoo: cash, budgets, close and anomalies, with human-approved write-back.",
+    cls=LazyCommands,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("demo")(overview_cmd.demo)
-app.command("overview")(overview_cmd.overview)
-app.add_typer(sandbox_cmd.app, name="sandbox")
-app.add_typer(forecast_cmd.app, name="forecast")
-app.add_typer(eval_cmd.app, name="eval")
-app.add_typer(budget_cmd.app, name="budget")
-app.add_typer(memory_cmd.app, name="memory")
-app.add_typer(proposals_cmd.app, name="proposals")
-app.add_typer(audit_cmd.app, name="audit")
-app.add_typer(close_cmd.app, name="close")
-app.add_typer(anomalies_cmd.app, name="anomalies")
-app.command("chat")(chat_cmd.chat)
-app.command("discuss")(discuss_cmd.discuss)
-app.command("digest")(digest_cmd.digest)
-app.command("serve")(serve_cmd.serve)
+
+
+@app.callback()
+def _ledgerpilot() -> None:
+    """A finance agent for Odoo: cash, budgets, close and anomalies, with human-approved write-back."""
 
 
 @app.command("version")
