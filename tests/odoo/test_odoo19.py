@@ -8,6 +8,7 @@ that a whole session never called them.
 from __future__ import annotations
 
 import logging
+import shutil
 
 import httpx
 import pytest
@@ -40,9 +41,11 @@ def test_auto_picks_json2_from_the_web_version_route(sandbox19, key19):
         assert client.search_count("account.move", [("state", "=", "posted")]) > 0
 
 
-def test_a_whole_session_never_calls_the_deprecated_endpoints(demo_data_dir, caplog):
+def test_a_whole_session_never_calls_the_deprecated_endpoints(demo_data_dir, tmp_path, caplog):
     """/jsonrpc left on (as on a real 19): a session through auto detection calls it zero times."""
-    with running_sandbox(demo_data_dir, serie="19.0", legacy_rpc=True) as handle:
+    copy = tmp_path / "sandbox19"  # its own copy: the key it makes is written to the database
+    shutil.copytree(demo_data_dir, copy)
+    with running_sandbox(copy, serie="19.0", legacy_rpc=True) as handle:
         key = api_key_for(handle, "readonly")
         connection = OdooConnection(url=handle.url, db=handle.db, user="readonly", api_key=key)
         with caplog.at_level(logging.WARNING, logger="ledgerpilot.sandbox.server.app"):
