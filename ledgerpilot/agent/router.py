@@ -334,10 +334,12 @@ class OfflineRouter:
             # in the coming weeks", "top 8 customers"); a comparison names both sides on purpose
             asks_anew = bool(_QUESTION_WORDS.match(part))
             planned = max((score.total.get(t, 0.0) for t in order), default=0.0)
+            # "other customers even slower than Acme": the partner named is the yardstick of the planned
+            # ranking, not a question about that partner
             continues = not compared and (_arguments_only(part)
                                           or _about_the_same(part, text[:offset], names)
                                           or planned >= PART_STRONG_CONTINUATION
-                                          or (not asks_anew and planned >= PART_CONTINUATION))
+                                          or ((not asks_anew or _OTHERS.search(part)) and planned >= PART_CONTINUATION))
             if name not in order and value >= PART_MIN_SCORE and not continues \
                     and score.intents.best not in REQUEST_INTENTS:
                 order[name] = offset
