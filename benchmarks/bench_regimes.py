@@ -118,8 +118,8 @@ def _clean_alerts(client, folder: Path) -> dict:
 
 
 def evaluate(regime: str, seed: int, scale: float) -> dict:
-    from ledgerpilot.calc.cashflow.backtest import backtest, default_cuts
-    from ledgerpilot.calc.cashflow.params import ForecastParams
+    from ledgerpilot.calc.cash.forecast.backtest import backtest, default_cuts
+    from ledgerpilot.calc.cash.forecast.params import ForecastParams
     from ledgerpilot.evals.close_checks import evaluate_close_checks
     from ledgerpilot.evals.payment_delays import evaluate_on_history
     from ledgerpilot.evals.reconciliation import score_reconciliation

@@ -1,6 +1,6 @@
 """What the accrual, prepaid and reversal proposals of a month need, read once through the gateway.
 
-:func:`load_accrual_data` fills :class:`~ledgerpilot.calc.close.accrual_frames.AccrualData` with a
+:func:`load_accrual_data` fills :class:`~ledgerpilot.calc.close.accruals.frames.AccrualData` with a
 handful of paged extractions (explicit fields, ids in chunks, never one RPC per record):
 
 - the company, its accounts, the miscellaneous journal (code ``journal_code``, else the first
@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from ledgerpilot.calc.close.accrual_frames import COLUMNS, AccrualData, AccrualRules, empty_frame
+from ledgerpilot.calc.close.accruals.frames import COLUMNS, AccrualData, AccrualRules, empty_frame
 from ledgerpilot.domain.month import Month
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.tools.overview import company_info

@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ledgerpilot.calc.cash_history import CashBooks, CashHistory
-from ledgerpilot.calc.cashflow.params import ForecastParams
-from ledgerpilot.calc.cashflow.results import CashForecast, Flow
-from ledgerpilot.calc.payment_behaviour import PaymentBehaviourModel
+from ledgerpilot.calc.cash.forecast.params import ForecastParams
+from ledgerpilot.calc.cash.forecast.results import CashForecast, Flow
+from ledgerpilot.calc.cash.history import CashBooks, CashHistory
+from ledgerpilot.calc.cash.payment_behaviour.model import PaymentBehaviourModel
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.tools.overview import CompanyInfo
 from ledgerpilot.tools.toolkit import Citation, ToolContext
@@ -57,8 +57,8 @@ def cash_books(ctx: ToolContext) -> CashBooksToday:
     """History -> books on ``ctx.today`` -> payment behaviour, as ``forecast_history`` builds them."""
 
     def load() -> CashBooksToday:
-        from ledgerpilot.calc.cash_cut import books_as_of
-        from ledgerpilot.calc.payment_behaviour import fit_payment_behaviour
+        from ledgerpilot.calc.cash.cut import books_as_of
+        from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
         from ledgerpilot.tools.cash_forecast import inputs_hash, load_history
 
         history, _seconds = load_history(ctx.client, ctx.today, None)
@@ -76,7 +76,7 @@ def forecast_params(weeks: int, threshold: Decimal | None) -> ForecastParams:
 
 def base_forecast(ctx: ToolContext, weeks: int, threshold: Decimal | None) -> CashForecast:
     """The base forecast of today's books, once per (books, weeks, threshold)."""
-    from ledgerpilot.calc import cashflow
+    from ledgerpilot.calc.cash import forecast as cashflow
 
     loaded = cash_books(ctx)
     params = forecast_params(weeks, threshold)
@@ -148,7 +148,7 @@ def flow_rows(flows: tuple[Flow, ...] | list[Flow], top: int,
     """The ``top`` records behind ``flows`` as the model reads them, largest first by ``by`` (the cash
     expected within the horizon, the open amount, or -- for a week's drivers -- the cash expected in that
     week): the lines of one document (an order's lines, an invoice's installments) are summed into one row.
-    A week's drivers (:class:`~ledgerpilot.calc.cashflow.results.WeekDriver`) also get ``week_amount``."""
+    A week's drivers (:class:`~ledgerpilot.calc.cash.forecast.results.WeekDriver`) also get ``week_amount``."""
     groups: dict[tuple[str, str, str], list[Flow]] = {}
     for flow in flows:
         groups.setdefault((flow.category, flow.source_name, flow.partner_name), []).append(flow)

@@ -129,7 +129,7 @@ def budget_status(ctx: ToolContext, args: BudgetStatusArgs) -> ToolOutput:
     (the budget watch and `ledgerpilot budget` do that); where an exceptions memory exists it says what
     happened last time. For a month, the lines that run longer (a quarter, a year) are also shown as the
     month's share (``month``: plan prorated by days, the month's own actuals, and the month's share of the
-    line's projection, so that the months add up to the line; see ``calc.budget_month``).
+    line's projection, so that the months add up to the line; see ``calc.budget.month``).
     """
     period = parse_period(args.period).label if args.period else None   # malformed: an error before any read
     department = args.department.strip() if args.department else None
@@ -158,10 +158,10 @@ def budget_status(ctx: ToolContext, args: BudgetStatusArgs) -> ToolOutput:
 
 
 def _month_view(ctx: ToolContext, report: Any, period: str, department: str | None) -> dict[str, Any] | None:
-    """The month's share of the lines that run longer than the month (``calc.budget_month``)."""
-    from ledgerpilot.calc.budget_match import ActualIndex
-    from ledgerpilot.calc.budget_month import month_lines
-    from ledgerpilot.calc.budget_status import BudgetThresholds
+    """The month's share of the lines that run longer than the month (``calc.budget.month``)."""
+    from ledgerpilot.calc.budget.match import ActualIndex
+    from ledgerpilot.calc.budget.month import month_lines
+    from ledgerpilot.calc.budget.status import BudgetThresholds
     from ledgerpilot.domain.month import Month
 
     month = Month.parse(period)

@@ -2,7 +2,7 @@
 
 Read-only: they compute from the books and never store a forecast run or a proposal (that is what
 ``ledgerpilot forecast`` does). The forecast and the scenarios are the calculators' own
-(``calc.cashflow``) on the books loaded once per context (``agent_books``).
+(``calc.cash.forecast``) on the books loaded once per context (``agent_books``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerpilot.calc.cashflow.params import Scenario
-from ledgerpilot.calc.cashflow.results import CashForecast, WeekRow
+from ledgerpilot.calc.cash.forecast.params import Scenario
+from ledgerpilot.calc.cash.forecast.results import CashForecast, WeekRow
 from ledgerpilot.tools.agent_books import (
     base_forecast,
     cash_books,
@@ -76,7 +76,7 @@ def cash_position(ctx: ToolContext, args: NoArgs) -> ToolOutput:
 
     Balances are the posted journal items on the bank and cash accounts dated up to today.
     """
-    from ledgerpilot.calc.overview import bank_position
+    from ledgerpilot.calc.ledger.overview import bank_position
 
     info = company(ctx)
     groups = ctx.memo(("bank_balances", ctx.today), lambda: ctx.client.read_group_df(
@@ -209,7 +209,7 @@ def cash_scenario(ctx: ToolContext, args: ScenarioArgs) -> ToolOutput:
     (its open items are already expected not to be paid in time), ``already_unpaid`` says so, and a
     difference near zero is explained by it rather than reported as if the customer did not matter.
     """
-    from ledgerpilot.calc import cashflow
+    from ledgerpilot.calc.cash import forecast as cashflow
 
     _check_parameters(args)
     threshold = threshold_level(ctx, None)

@@ -1,8 +1,8 @@
 """The agent's ledger tools: receivables and payables ageing, a customer's payment behaviour, the
 customers ranked by how late they pay, and finding a record by its number or reference.
 
-Read-only. Ageing is the overview's calculator (``calc.overview.ageing``) on the open items read
-once per context; payment behaviour is the forecast's model (``calc.payment_behaviour``), fitted
+Read-only. Ageing is the overview's calculator (``calc.ledger.overview.ageing``) on the open items read
+once per context; payment behaviour is the forecast's model (``calc.cash.payment_behaviour.model``), fitted
 once for every partner and sliced per question.
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerpilot.calc.overview import DEFAULT_BUCKETS, Ageing, ageing
-from ledgerpilot.calc.payment_behaviour_words import ON_TIME_DAYS
+from ledgerpilot.calc.cash.payment_behaviour.words import ON_TIME_DAYS
+from ledgerpilot.calc.ledger.overview import DEFAULT_BUCKETS, Ageing, ageing
 from ledgerpilot.domain.money import minor_to_decimal, to_minor
 from ledgerpilot.tools.agent_books import LedgerKind, cash_books, company, open_items
 from ledgerpilot.tools.agent_lookup import find_records, pick, record_data, step_words

@@ -25,9 +25,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerpilot.calc.anomalies.alerts import NOTE_SUBTYPE, activity_values
-from ledgerpilot.calc.budget_proposals import TODO_ACTIVITY
+from ledgerpilot.calc.budget.proposals import TODO_ACTIVITY
 from ledgerpilot.calc.chatter import paragraphs_html
-from ledgerpilot.calc.close.accrual_entries import EntryLine, entry_call
+from ledgerpilot.calc.close.accruals.entries import EntryLine, entry_call
 from ledgerpilot.domain.money import minor_to_decimal, quantize
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP, Evidence, OdooCall, Proposal, RecordRef
 from ledgerpilot.tools import agent_references as refs

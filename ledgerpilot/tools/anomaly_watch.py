@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
+from ledgerpilot.calc.anomalies.detectors.rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.frames import AnomalyData, empty_frame
 from ledgerpilot.calc.anomalies.scan import ScanResult, run_scan
 from ledgerpilot.calc.anomalies.scoped import DEFAULT_REFIT_SHARE, ScanBaselines

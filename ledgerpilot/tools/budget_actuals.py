@@ -18,7 +18,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ledgerpilot.calc.budget_frames import conform, empty_frame
+from ledgerpilot.calc.budget.frames import conform, empty_frame
 from ledgerpilot.tools.budget_sources import analytic_plan_columns
 from ledgerpilot.tools.budget_split import explode_distribution, split_amounts
 

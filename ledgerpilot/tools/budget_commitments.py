@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ledgerpilot.calc.budget_frames import conform, empty_frame
+from ledgerpilot.calc.budget.frames import conform, empty_frame
 from ledgerpilot.tools.budget_errors import PurchaseOrderNotFoundError
 from ledgerpilot.tools.budget_split import explode_distribution, split_amounts
 

@@ -1,6 +1,6 @@
 """Budgets, actuals and commitments of the connected company, read once through the gateway.
 
-:func:`load_budget_data` fills :class:`~ledgerpilot.calc.budget_frames.BudgetData` for the pure
+:func:`load_budget_data` fills :class:`~ledgerpilot.calc.budget.frames.BudgetData` for the pure
 budget calculators with a handful of paged extractions (explicit fields, never one RPC per record):
 
 - the budget lines of the period from the source :func:`detect_budget_source` picks
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ledgerpilot.calc.budget_frames import BudgetData, BudgetSourceInfo, conform, empty_frame
+from ledgerpilot.calc.budget.frames import BudgetData, BudgetSourceInfo, conform, empty_frame
 from ledgerpilot.tools import budget_commitments
 from ledgerpilot.tools.budget_actuals import load_actuals
 from ledgerpilot.tools.budget_file import read_budget_file, resolve_budget_rows

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from ledgerpilot.calc.budget_frames import conform, empty_frame
+from ledgerpilot.calc.budget.frames import conform, empty_frame
 from ledgerpilot.tools.budget_errors import BudgetFileError
 
 KNOWN_COLUMNS = frozenset({"analytic_account", "period", "date_from", "date_to", "amount", "type", "position",

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ledgerpilot.calc.budget_frames import BudgetSourceInfo, conform, empty_frame
+from ledgerpilot.calc.budget.frames import BudgetSourceInfo, conform, empty_frame
 
 CROSSOVERED = ("crossovered.budget", "crossovered.budget.lines", "account.budget.post")
 BUDGET_ANALYTIC = ("budget.analytic", "budget.line")

@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ledgerpilot.calc.budget_frames import BudgetData
+from ledgerpilot.calc.budget.frames import BudgetData
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory import ProposalStore, StateDB
@@ -477,7 +477,7 @@ def project_burndown(client, project: str, *, as_of: dt.date | None = None, peri
     read covers, the data is read again from the project's start so the cost to date is complete.
     """
     from ledgerpilot.calc.budget import project_burn
-    from ledgerpilot.calc.budget_burn import find_project
+    from ledgerpilot.calc.budget.burn import find_project
 
     day = as_of or dt.date.today()
     step = progress or (lambda _message: None)

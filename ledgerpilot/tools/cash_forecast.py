@@ -28,11 +28,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ledgerpilot.calc.cash_history import CashHistory
-from ledgerpilot.calc.cash_proposals import ProposalRules, cash_proposals
-from ledgerpilot.calc.cashflow.params import ForecastParams, Scenario, parse_threshold
-from ledgerpilot.calc.cashflow.results import BacktestResult, CashForecast, ScenarioResult
-from ledgerpilot.calc.forecast_compare import ForecastComparison, compare_forecast
+from ledgerpilot.calc.cash.compare import ForecastComparison, compare_forecast
+from ledgerpilot.calc.cash.forecast.params import ForecastParams, Scenario, parse_threshold
+from ledgerpilot.calc.cash.forecast.results import BacktestResult, CashForecast, ScenarioResult
+from ledgerpilot.calc.cash.history import CashHistory
+from ledgerpilot.calc.cash.proposals import ProposalRules, cash_proposals
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
@@ -142,9 +142,9 @@ def load_history(client, today: dt.date | None, progress: Progress | None) -> tu
 def forecast_history(history: CashHistory, as_of: dt.date, params: ForecastParams,
                      scenarios: Sequence[Scenario] = ()) -> tuple[Any, CashForecast, tuple[ScenarioResult, ...]]:
     """Books on ``as_of`` -> behaviour model -> base forecast and scenario results (pure)."""
-    from ledgerpilot.calc import cashflow
-    from ledgerpilot.calc.cash_cut import books_as_of
-    from ledgerpilot.calc.payment_behaviour import fit_payment_behaviour
+    from ledgerpilot.calc.cash import forecast as cashflow
+    from ledgerpilot.calc.cash.cut import books_as_of
+    from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
 
     books = books_as_of(history, as_of)
     behaviour = fit_payment_behaviour(books.paid_items, as_of, books.open_items)
@@ -269,7 +269,7 @@ def run_backtest(client, home: Path, *, start: dt.date | None = None, end: dt.da
                  step: str = "1m", weeks: int = 13, simulations: int = 300, seed: int = 0,
                  today: dt.date | None = None, progress: Progress | None = None) -> BacktestOutcome:
     """Backtest the forecast over past cut dates against the due-date baselines; save the run."""
-    from ledgerpilot.calc import cashflow
+    from ledgerpilot.calc.cash import forecast as cashflow
 
     parse_step(step)
     say = progress or (lambda _message: None)
@@ -303,7 +303,7 @@ def run_backtest(client, home: Path, *, start: dt.date | None = None, end: dt.da
 def compare_run(client, home: Path, run_id: str, *, today: dt.date | None = None,
                 progress: Progress | None = None) -> ComparisonOutcome:
     """A stored forecast run against what happened since, read fresh from the same Odoo."""
-    from ledgerpilot.calc.cash_cut import actual_bank_flows, paid_items_as_of
+    from ledgerpilot.calc.cash.cut import actual_bank_flows, paid_items_as_of
 
     with StateDB.in_home(home) as db:
         run = ForecastRunStore(db).get(run_id)

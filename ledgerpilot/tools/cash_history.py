@@ -1,9 +1,9 @@
 """Pulls the whole cash history of the connected company through the gateway, once.
 
-Every frame of :mod:`ledgerpilot.calc.cash_history` is filled with a handful of paged extractions
+Every frame of :mod:`ledgerpilot.calc.cash.history` is filled with a handful of paged extractions
 (explicit fields, paged by id, never one RPC per record); the joins (item -> invoice and journal,
 bank line -> counterpart line -> account, order line -> order) are done here in pandas. The pure
-cash calculators then cut this history at any date (:mod:`ledgerpilot.calc.cash_cut`) without
+cash calculators then cut this history at any date (:mod:`ledgerpilot.calc.cash.cut`) without
 going back to Odoo.
 
 What is extracted, with Odoo 17 names:
@@ -27,9 +27,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from ledgerpilot.calc.cash_frames import conform, empty_frame
-from ledgerpilot.calc.cash_history import CashHistory
-from ledgerpilot.calc.cash_rates import rate_on
+from ledgerpilot.calc.cash.frames import conform, empty_frame
+from ledgerpilot.calc.cash.history import CashHistory
+from ledgerpilot.calc.cash.rates import rate_on
 from ledgerpilot.calc.errors import EmptyBooksError, NoBankJournalError
 from ledgerpilot.tools.overview import company_info
 

@@ -7,7 +7,14 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from ledgerpilot.calc.overview import Ageing, BankPosition, OpenOrders, ageing, bank_position, open_orders
+from ledgerpilot.calc.ledger.overview import (
+    Ageing,
+    BankPosition,
+    OpenOrders,
+    ageing,
+    bank_position,
+    open_orders,
+)
 
 Progress = Callable[[str], None]
 

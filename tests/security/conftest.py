@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.budget_proposals import NOTE_SUBTYPE, TODO_ACTIVITY
+from ledgerpilot.calc.budget.proposals import NOTE_SUBTYPE, TODO_ACTIVITY
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.memory import ProposalStore, StateDB

@@ -15,9 +15,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.close.accrual_entries import entry_total
-from ledgerpilot.calc.close.accrual_frames import COLUMNS
 from ledgerpilot.calc.close.accruals import propose_accruals
+from ledgerpilot.calc.close.accruals.entries import entry_total
+from ledgerpilot.calc.close.accruals.frames import COLUMNS
 from ledgerpilot.domain.month import Month
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection

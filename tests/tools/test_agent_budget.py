@@ -148,8 +148,8 @@ def test_the_tools_publish_json_schemas_with_their_descriptions():
 
 def test_a_departments_month_is_its_share_of_the_longer_lines(ctx, client):
     """Only that department's lines; a quarterly line prorated to the month, and the month's own actuals."""
-    from ledgerpilot.calc.budget_match import ActualIndex
-    from ledgerpilot.calc.budget_month import month_lines
+    from ledgerpilot.calc.budget.match import ActualIndex
+    from ledgerpilot.calc.budget.month import month_lines
     from ledgerpilot.domain.month import Month
     from ledgerpilot.tools.budget_watch import load_period_data
 

@@ -12,8 +12,8 @@ import pytest
 
 from ledgerpilot.agent.answer_templates import render_answer
 from ledgerpilot.agent.grounding import check_numbers
-from ledgerpilot.calc.overview import ageing
-from ledgerpilot.calc.payment_behaviour_words import ON_TIME_DAYS
+from ledgerpilot.calc.cash.payment_behaviour.words import ON_TIME_DAYS
+from ledgerpilot.calc.ledger.overview import ageing
 from ledgerpilot.config import load_settings
 from ledgerpilot.tools.overview import company_overview
 from ledgerpilot.tools.toolkit import ToolContext, all_tools, run_tool
@@ -36,8 +36,8 @@ def overview(client):
 
 @pytest.fixture(scope="module")
 def behaviour(client):
-    from ledgerpilot.calc.cash_cut import books_as_of
-    from ledgerpilot.calc.payment_behaviour import fit_payment_behaviour
+    from ledgerpilot.calc.cash.cut import books_as_of
+    from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
     from ledgerpilot.tools.cash_forecast import load_history
 
     history, _seconds = load_history(client, DEMO_TODAY, None)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ledgerpilot.calc.anomalies.config import AnomalyConfig
-from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
+from ledgerpilot.calc.anomalies.detectors.rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.scan import run_scan
 from ledgerpilot.config import Settings
 from ledgerpilot.odoo import connect

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.budget_frames import FRAMES, BudgetData, column_dtype
+from ledgerpilot.calc.budget.frames import FRAMES, BudgetData, column_dtype
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.server.runner import running_sandbox

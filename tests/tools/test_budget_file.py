@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.budget_frames import FRAMES
+from ledgerpilot.calc.budget.frames import FRAMES
 from ledgerpilot.tools.budget_errors import BudgetFileError
 from ledgerpilot.tools.budget_file import read_budget_file, resolve_budget_rows
 

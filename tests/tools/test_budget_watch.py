@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.budget_errors import UnknownProjectError
+from ledgerpilot.calc.budget.errors import UnknownProjectError
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.cash_cut import (
+from ledgerpilot.calc.cash.cut import (
     bank_balance_on,
     books_as_of,
     open_items_as_of,
@@ -16,8 +16,8 @@ from ledgerpilot.calc.cash_cut import (
     paid_items_as_of,
     residual_minor_as_of,
 )
-from ledgerpilot.calc.cash_frames import column_dtype
-from ledgerpilot.calc.cash_history import FRAMES
+from ledgerpilot.calc.cash.frames import column_dtype
+from ledgerpilot.calc.cash.history import FRAMES
 from ledgerpilot.calc.errors import EmptyBooksError, NoBankJournalError
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.odoo import connect

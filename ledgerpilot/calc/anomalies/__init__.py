@@ -2,7 +2,7 @@
 
 The data contract is :mod:`ledgerpilot.calc.anomalies.frames` (filled from Odoo by
 :mod:`ledgerpilot.tools.anomaly_data`, or built by hand); each detector module
-``detect_<name>.py`` exposes a :class:`ledgerpilot.calc.anomalies.detector.Detector` that reads
+``detectors/<name>.py`` exposes a :class:`ledgerpilot.calc.anomalies.detector.Detector` that reads
 those frames and returns :class:`ledgerpilot.domain.anomaly.Anomaly` findings. Everything here is
 pure: no Odoo, no clock, no files.
 """

@@ -7,7 +7,7 @@ from decimal import Decimal
 from rich.console import Console
 from rich.table import Table
 
-from ledgerpilot.calc.overview import Ageing, OpenOrders
+from ledgerpilot.calc.ledger.overview import Ageing, OpenOrders
 from ledgerpilot.channels.cli.console import safe
 from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.tools.overview import CompanyOverview

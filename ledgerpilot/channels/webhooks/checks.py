@@ -127,7 +127,7 @@ class WebhookChecks:
             "scope": dict(outcome.scope_counts or {})}
 
     def _purchase_order(self, client, order: Mapping[str, Any]) -> dict[str, Any]:
-        from ledgerpilot.calc.budget_errors import EmptyPurchaseOrderError
+        from ledgerpilot.calc.budget.errors import EmptyPurchaseOrderError
         from ledgerpilot.tools.budget_watch import check_purchase_order
 
         if order["state"] not in CONFIRMED_ORDER_STATES:

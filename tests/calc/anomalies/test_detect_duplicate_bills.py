@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ledgerpilot.calc.anomalies.bill_helpers import normalise_references
-from ledgerpilot.calc.anomalies.detect_duplicate_bills import (
+from ledgerpilot.calc.anomalies.detectors.duplicate_bills import (
     DETECTOR,
     REFERENCE_VARIANT,
     SAME_AMOUNT,

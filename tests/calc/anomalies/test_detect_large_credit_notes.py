@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledgerpilot.calc.anomalies.detect_large_credit_notes import DETECTOR, KIND
+from ledgerpilot.calc.anomalies.detectors.large_credit_notes import DETECTOR, KIND
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledgerpilot.calc.anomalies.detect_payments_without_open_bill import DETECTOR, KIND
+from ledgerpilot.calc.anomalies.detectors.payments_without_open_bill import DETECTOR, KIND
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth

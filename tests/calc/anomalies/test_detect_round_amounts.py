@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.anomalies.detect_round_amounts import DETECTOR, has_document_number
+from ledgerpilot.calc.anomalies.detectors.round_amounts import DETECTOR, has_document_number
 from ledgerpilot.calc.anomalies.frames import AnomalyData
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
