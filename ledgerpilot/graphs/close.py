@@ -4,7 +4,7 @@
                  ^ interrupt()                  ^ interrupt()
 
 - ``review`` runs the close checks, the trial-balance review, bank matching and the adjusting-entry
-  proposals (tools/close_review.py), and stores the proposals (idempotently: a re-run that reaches
+  proposals (tools/close/review.py), and stores the proposals (idempotently: a re-run that reaches
   the same conclusion finds the stored ones).
 - ``decide`` pauses with ``interrupt()`` while proposals of the run wait for a decision. Decisions
   are made outside the graph (``ledgerpilot proposals approve|reject``, the approval page), by a
@@ -44,9 +44,9 @@ from ledgerpilot.graphs.close_summary import (
     proposal_summary,
     trial_balance_summary,
 )
-from ledgerpilot.tools.close_review import check_month, review_month
-from ledgerpilot.tools.lock_guard import load_lock_guard
-from ledgerpilot.tools.own_entries import approved_entries
+from ledgerpilot.tools.close.lock_guard import load_lock_guard
+from ledgerpilot.tools.close.own_entries import approved_entries
+from ledgerpilot.tools.close.review import check_month, review_month
 
 ClientFactory = Callable[[], AbstractContextManager[Any]]
 

@@ -24,7 +24,7 @@ from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from ledgerpilot.sandbox.store import Store, database_path
-from ledgerpilot.tools.accrual_data import AccrualConfigError, load_accrual_data
+from ledgerpilot.tools.close.accruals import AccrualConfigError, load_accrual_data
 from tests.conftest import DEMO_TODAY
 
 MONTH = Month.of(DEMO_TODAY)

@@ -15,9 +15,9 @@ from ledgerpilot.agent.grounding import check_numbers
 from ledgerpilot.calc.cash import forecast as cashflow
 from ledgerpilot.calc.cash.forecast.params import ForecastParams, Scenario
 from ledgerpilot.config import load_settings
-from ledgerpilot.tools.cash_forecast import forecast_history, load_history
-from ledgerpilot.tools.overview import company_overview
-from ledgerpilot.tools.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.cash.forecast import forecast_history, load_history
+from ledgerpilot.tools.ledger.overview import company_overview
 from tests.conftest import DEMO_TODAY
 
 CASH_TOOLS = ("cash_position", "cash_forecast", "cash_scenario")

@@ -19,7 +19,7 @@ from ledgerpilot.odoo.approvals import approve, approver_connection
 from ledgerpilot.odoo.write_back import apply_proposal
 from ledgerpilot.odoo.write_common import marker
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, all_tools, run_tool
 from tests.conftest import DEMO_TODAY
 
 AGENT_LOGINS = {"readonly", "admin"}     # the agent reads as readonly and writes as admin in these tests

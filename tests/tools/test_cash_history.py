@@ -25,7 +25,7 @@ from ledgerpilot.sandbox import groups
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from ledgerpilot.sandbox.store import Store, database_path
-from ledgerpilot.tools.cash_history import load_cash_history
+from ledgerpilot.tools.cash.history import load_cash_history
 from tests.conftest import DEMO_TODAY
 from tests.sandbox.ledger_books import _posted_entry
 
@@ -64,7 +64,7 @@ def test_the_content_hash_is_stable_and_follows_the_content(history, client):
     again = load_cash_history(client, today=DEMO_TODAY)
     assert {k: v for k, v in again.source.items() if k.startswith("hash.")} == \
         {k: v for k, v in history.source.items() if k.startswith("hash.")}
-    from ledgerpilot.tools.cash_history import frame_hash
+    from ledgerpilot.tools.cash.history import frame_hash
 
     changed = history.bank.copy()
     changed.loc[0, "amount"] = changed.loc[0, "amount"] + 0.01

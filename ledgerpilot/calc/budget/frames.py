@@ -1,6 +1,6 @@
 """The budget data contract: the frames the pure budget calculators read, and where the budget came from.
 
-One producer (:mod:`ledgerpilot.tools.budget_data`) fills :class:`BudgetData` from whatever budget
+One producer (:mod:`ledgerpilot.tools.budget.data`) fills :class:`BudgetData` from whatever budget
 source the database offers (``crossovered.budget`` up to Odoo 17, ``budget.analytic`` from Odoo 18,
 or a budget file) so that the calculators never need to know which one it was. Columns and dtypes
 are fixed here: dates ``datetime64[ns]``, ids ``Int64``, text ``string``, amounts and shares

@@ -1,6 +1,6 @@
 """The books as the cash calculators see them: every frame they need, extracted once.
 
-``CashHistory`` is the whole history the gateway pulled (see ``tools/cash_history.py``). The pure
+``CashHistory`` is the whole history the gateway pulled (see ``tools/cash/history.py``). The pure
 function ``calc.cash.cut.books_as_of(history, as_of)`` turns it into ``CashBooks``: what was known
 at ``as_of`` (open items with their residual on that day, orders not yet invoiced on that day, the
 bank balance on that day). The forecast works from ``CashBooks``; the backtest cuts the same

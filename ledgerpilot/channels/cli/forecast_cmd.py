@@ -21,7 +21,7 @@ from ledgerpilot.channels.cli.render_forecast import (
     render_forecast,
 )
 from ledgerpilot.config import OdooConnection, Settings, load_settings
-from ledgerpilot.tools.cash_forecast import (
+from ledgerpilot.tools.cash.forecast import (
     ForecastOutcome,
     ForecastRequest,
     ForecastUsageError,

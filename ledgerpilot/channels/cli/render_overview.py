@@ -10,7 +10,7 @@ from rich.table import Table
 from ledgerpilot.calc.ledger.overview import Ageing, OpenOrders
 from ledgerpilot.channels.cli.console import safe
 from ledgerpilot.channels.cli.tables import fit
-from ledgerpilot.tools.overview import CompanyOverview
+from ledgerpilot.tools.ledger.overview import CompanyOverview
 
 
 def money(amount: Decimal, currency: str) -> str:

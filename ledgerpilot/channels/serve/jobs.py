@@ -62,7 +62,7 @@ class JobContext:
 
     def anomaly_watch(self) -> Any:
         """The long-running anomaly scanner (its own connection), made on first use."""
-        from ledgerpilot.tools.anomaly_watch import AnomalyWatch
+        from ledgerpilot.tools.anomalies.watch import AnomalyWatch
 
         if self._watch is None:
             self._watch = AnomalyWatch(self.connect(), self.settings.home, self.settings, today=self.today)
@@ -90,7 +90,7 @@ def run_digest(job: JobContext) -> str:
 
 
 def run_budget_watch(job: JobContext) -> str:
-    from ledgerpilot.tools.budget_watch import budget_request, run_budget
+    from ledgerpilot.tools.budget.watch import budget_request, run_budget
 
     day = job.today()
     with job.client() as client:

@@ -19,7 +19,7 @@ from ledgerpilot.calc.cash.forecast import (
 from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.odoo import connect
-from ledgerpilot.tools.cash_history import load_cash_history
+from ledgerpilot.tools.cash.history import load_cash_history
 from tests.conftest import DEMO_TODAY
 
 

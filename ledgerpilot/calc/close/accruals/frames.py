@@ -1,6 +1,6 @@
 """The accrual data contract: what the adjusting-entry calculators read, as plain frames.
 
-:func:`ledgerpilot.tools.accrual_data.load_accrual_data` fills :class:`AccrualData` from Odoo;
+:func:`ledgerpilot.tools.close.accruals.load_accrual_data` fills :class:`AccrualData` from Odoo;
 tests build it by hand. Amounts in the frames are floats exactly as Odoo sends them (already
 rounded to their currency); the calculators turn them into integer minor units before adding.
 

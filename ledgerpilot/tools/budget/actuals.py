@@ -19,8 +19,8 @@ import datetime as dt
 import pandas as pd
 
 from ledgerpilot.calc.budget.frames import conform, empty_frame
-from ledgerpilot.tools.budget_sources import analytic_plan_columns
-from ledgerpilot.tools.budget_split import explode_distribution, split_amounts
+from ledgerpilot.tools.budget.sources import analytic_plan_columns
+from ledgerpilot.tools.budget.split import explode_distribution, split_amounts
 
 ID_CHUNK = 2000
 ANALYTIC_FIELDS = ["date", "amount", "general_account_id", "move_line_id", "partner_id", "name"]

@@ -20,9 +20,9 @@ from ledgerpilot.calc.close.own_entries import OwnEntry
 from ledgerpilot.calc.close.trial_balance import TrialBalanceReview, review_trial_balance
 from ledgerpilot.domain.month import Month
 from ledgerpilot.domain.proposal import Proposal
-from ledgerpilot.tools.accrual_data import load_accrual_data
-from ledgerpilot.tools.close_data import load_close_data
-from ledgerpilot.tools.reconciliation_data import load_reconciliation_data
+from ledgerpilot.tools.close.accruals import load_accrual_data
+from ledgerpilot.tools.close.data import load_close_data
+from ledgerpilot.tools.close.reconciliation import load_reconciliation_data
 
 Progress = Callable[[str, float | None], None]
 
@@ -48,7 +48,7 @@ def _step(progress: Progress | None, message: str, fraction: float) -> None:
 def check_month(client, month: Month, *, today: dt.date, config: CloseConfig,
                 progress: Progress | None = None, own_entries: Mapping[int, OwnEntry] | None = None) -> CloseChecklist:
     """Only the close checks (what the demo and the lock-date step need). ``own_entries``: the entries
-    ledgerpilot wrote for approved proposals (``tools.own_entries``), whose drafts are the close's own step."""
+    ledgerpilot wrote for approved proposals (``tools.close.own_entries``), whose drafts are the close's own step."""
     stage = None if progress is None else (lambda name: progress(f"reading {name}", None))
     data = load_close_data(client, month, today=today, history_months=config.history_months, progress=stage)
     return run_checks(replace(data, own_entries=dict(own_entries or {})), config)

@@ -5,7 +5,7 @@ Detection order (first that applies wins):
 1. ``crossovered.budget`` (Odoo's ``account_budget`` up to 16 Enterprise, the OCA
    ``account_budget_oca`` on 17) when installed and holding at least one budget that is not cancelled;
 2. ``budget.analytic`` / ``budget.line`` (Odoo 18+) when installed and holding a budget;
-3. the budget file, when one is given (see :mod:`ledgerpilot.tools.budget_file`);
+3. the budget file, when one is given (see :mod:`ledgerpilot.tools.budget.file`);
 4. none, with the reason and what to install or pass.
 
 Odoo keeps expense budgets negative in ``crossovered.budget.lines.planned_amount`` and the frame

@@ -33,11 +33,11 @@ ToolKind = Literal["read", "propose"]
 
 #: modules whose import registers the tools (kept here so the catalogue is explicit)
 TOOL_MODULES: tuple[str, ...] = (
-    "ledgerpilot.tools.agent_cash",
-    "ledgerpilot.tools.agent_ledger",
-    "ledgerpilot.tools.agent_budget",
-    "ledgerpilot.tools.agent_close",
-    "ledgerpilot.tools.agent_propose",
+    "ledgerpilot.tools.agent.cash",
+    "ledgerpilot.tools.agent.ledger",
+    "ledgerpilot.tools.agent.budget",
+    "ledgerpilot.tools.agent.close",
+    "ledgerpilot.tools.agent.propose",
 )
 
 

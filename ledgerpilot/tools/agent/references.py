@@ -2,7 +2,7 @@
 partner, a user's login, a record reference ("INV/2026/00012", "P00042", a partner's name).
 
 Every lookup is a handful of ``search_read`` calls with a limit, never one call per record. What does
-not resolve, or resolves to several records, is a :class:`~ledgerpilot.tools.toolkit.ToolError` that
+not resolve, or resolves to several records, is a :class:`~ledgerpilot.tools.agent.toolkit.ToolError` that
 names what was asked and what exists, so the model (or the person) can ask again precisely.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from ledgerpilot.calc.anomalies.alerts import MAIL_MODELS
 from ledgerpilot.domain.proposal import RecordRef
-from ledgerpilot.tools.toolkit import ToolError
+from ledgerpilot.tools.agent.toolkit import ToolError
 
 CANDIDATES_SHOWN = 5
 #: "account.move,42", "account.move 42" or "account.move:42": a record named by model and id
@@ -35,7 +35,7 @@ def company(client) -> Company:
     """The analysed company, its currency's decimals and the lock date that stops a miscellaneous entry
     (fiscal-year lock; on 17 also the period lock; on 18+ also the hard lock)."""
     from ledgerpilot.odoo.lock_dates import entry_lock_date, read_lock_dates
-    from ledgerpilot.tools.overview import company_info
+    from ledgerpilot.tools.ledger.overview import company_info
 
     info = company_info(client)
     lock = entry_lock_date(read_lock_dates(client, info.id), "general")
@@ -103,7 +103,7 @@ def journal(client, text: str | None, company_id: int) -> dict[str, Any]:
     entries use (as the close does)."""
     import pandas as pd
 
-    from ledgerpilot.tools.accrual_data import misc_journal
+    from ledgerpilot.tools.close.accruals import misc_journal
 
     rows = client.search_read("account.journal", [], ["code", "name", "type", "sequence", "company_id"])
     rows = [row for row in rows if _m2o_id(row.get("company_id")) in (None, company_id)]
@@ -175,7 +175,7 @@ def _by_model_and_id(client, model: str, record_id: int) -> RecordRef:
 def record(client, reference: str) -> RecordRef:
     """The one record (with a chatter) that ``reference`` names, found as ``find_record`` finds it (number,
     then references, then part of a number or name), or given as ``model,id``."""
-    from ledgerpilot.tools.agent_lookup import find_records, pick
+    from ledgerpilot.tools.agent.lookup import find_records, pick
 
     text = (reference or "").strip()
     if not text:

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from ledgerpilot.calc.cash.payment_behaviour.words import ON_TIME_DAYS
 from ledgerpilot.calc.ledger.overview import DEFAULT_BUCKETS, Ageing, ageing
 from ledgerpilot.domain.money import minor_to_decimal, to_minor
-from ledgerpilot.tools.agent_books import LedgerKind, cash_books, company, open_items
-from ledgerpilot.tools.agent_lookup import find_records, pick, record_data, step_words
-from ledgerpilot.tools.agent_names import resolve_partner
-from ledgerpilot.tools.toolkit import ToolContext, ToolError, ToolOutput, tool
+from ledgerpilot.tools.agent.books import LedgerKind, cash_books, company, open_items
+from ledgerpilot.tools.agent.lookup import find_records, pick, record_data, step_words
+from ledgerpilot.tools.agent.names import resolve_partner
+from ledgerpilot.tools.agent.toolkit import ToolContext, ToolError, ToolOutput, tool
 
 #: a customer's open invoices listed (oldest due date first)
 OPEN_INVOICES_SHOWN = 8

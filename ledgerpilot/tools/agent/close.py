@@ -1,9 +1,9 @@
 """The agent's close, anomaly and review-queue tools: close readiness of a month, the riskiest anomalies,
 the proposals waiting for a controller.
 
-Thin adapters: the close checks of :mod:`ledgerpilot.tools.close_review` (read only, once per month and
+Thin adapters: the close checks of :mod:`ledgerpilot.tools.close.review` (read only, once per month and
 context), the stored close runs of :mod:`ledgerpilot.graphs.close_runner`, the anomaly scan of
-:mod:`ledgerpilot.tools.anomaly_scan` (once per context) and the proposal store in the home folder.
+:mod:`ledgerpilot.tools.anomalies.scan` (once per context) and the proposal store in the home folder.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerpilot.domain.month import Month
 from ledgerpilot.domain.proposal import Proposal, ProposalKind
-from ledgerpilot.tools.agent_references import company_of
-from ledgerpilot.tools.toolkit import Citation, ToolContext, ToolError, ToolOutput, tool
+from ledgerpilot.tools.agent.references import company_of
+from ledgerpilot.tools.agent.toolkit import Citation, ToolContext, ToolError, ToolOutput, tool
 
 FINDINGS_SHOWN = 8
 RECORDS_CITED_PER_ITEM = 3
@@ -79,8 +79,8 @@ def _month(ctx: ToolContext, text: str | None) -> Month:
 
 def _checklist(ctx: ToolContext, month: Month):
     from ledgerpilot.calc.close.config import CloseConfig
-    from ledgerpilot.tools.close_review import check_month
-    from ledgerpilot.tools.own_entries import approved_entries_in_home
+    from ledgerpilot.tools.close.own_entries import approved_entries_in_home
+    from ledgerpilot.tools.close.review import check_month
 
     return ctx.memo(("close_checklist", month.label, ctx.today),
                     lambda: check_month(ctx.client, month, today=ctx.today,
@@ -141,7 +141,7 @@ def close_status(ctx: ToolContext, args: CloseStatusArgs) -> ToolOutput:
 
 
 def _scan(ctx: ToolContext):
-    from ledgerpilot.tools.anomaly_scan import scan_anomalies
+    from ledgerpilot.tools.anomalies.scan import scan_anomalies
 
     return ctx.memo(("anomaly_scan", ctx.today),
                     lambda: scan_anomalies(ctx.client, ctx.home, today=ctx.today, settings=ctx.settings,

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ledgerpilot.calc.budget.frames import conform, empty_frame
-from ledgerpilot.tools.budget_errors import PurchaseOrderNotFoundError
-from ledgerpilot.tools.budget_split import explode_distribution, split_amounts
+from ledgerpilot.tools.budget.errors import PurchaseOrderNotFoundError
+from ledgerpilot.tools.budget.split import explode_distribution, split_amounts
 
 ID_CHUNK = 2000
 CONFIRMED = ("purchase", "done")

@@ -446,7 +446,7 @@ def check_purchase_order(client, name: str, *, as_of: dt.date | None = None, bud
     has none), so an order planned for next quarter is checked against next quarter's budget.
     """
     from ledgerpilot.calc.budget import check_po
-    from ledgerpilot.tools.budget_data import load_purchase_order
+    from ledgerpilot.tools.budget.data import load_purchase_order
 
     day = as_of or dt.date.today()
     step = progress or (lambda _message: None)
@@ -513,7 +513,7 @@ def pd_isna(value: Any) -> bool:
 
 def load_budget_data_for(client, period: Period, as_of: dt.date, budget_file: Path | None,
                          progress: Progress | None) -> BudgetData:
-    from ledgerpilot.tools.budget_data import load_budget_data
+    from ledgerpilot.tools.budget.data import load_budget_data
 
     return load_budget_data(client, period.start, period.end, today=as_of, budget_file=budget_file,
                             progress=progress)

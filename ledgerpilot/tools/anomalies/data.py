@@ -38,7 +38,7 @@ import pandas as pd
 
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope, conform, empty_frame
 from ledgerpilot.odoo.field_names import fields_on
-from ledgerpilot.tools.overview import company_info
+from ledgerpilot.tools.ledger.overview import company_info
 
 Progress = Callable[[str], None]
 #: ``(model, rows in the result, records read from Odoo in this run)`` after each extraction.

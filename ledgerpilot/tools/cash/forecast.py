@@ -126,13 +126,13 @@ def check_levels(request: ForecastRequest, currency: str) -> tuple[float | None,
 
 
 def _company_currency(client) -> str:
-    from ledgerpilot.tools.overview import company_info
+    from ledgerpilot.tools.ledger.overview import company_info
 
     return company_info(client).currency
 
 
 def load_history(client, today: dt.date | None, progress: Progress | None) -> tuple[CashHistory, float]:
-    from ledgerpilot.tools.cash_history import load_cash_history
+    from ledgerpilot.tools.cash.history import load_cash_history
 
     started = time.perf_counter()
     history = load_cash_history(client, progress=progress, today=today)

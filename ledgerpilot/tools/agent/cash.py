@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerpilot.calc.cash.forecast.params import Scenario
 from ledgerpilot.calc.cash.forecast.results import CashForecast, WeekRow
-from ledgerpilot.tools.agent_books import (
+from ledgerpilot.tools.agent.books import (
     base_forecast,
     cash_books,
     company,
@@ -23,8 +23,8 @@ from ledgerpilot.tools.agent_books import (
     forecast_params,
     threshold_level,
 )
-from ledgerpilot.tools.agent_names import resolve_partner
-from ledgerpilot.tools.toolkit import NoArgs, ToolContext, ToolError, ToolOutput, tool
+from ledgerpilot.tools.agent.names import resolve_partner
+from ledgerpilot.tools.agent.toolkit import NoArgs, ToolContext, ToolError, ToolOutput, tool
 
 #: how many records are named as drivers or affected flows
 TOP_RECORDS = 5

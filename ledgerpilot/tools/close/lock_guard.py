@@ -5,7 +5,7 @@ from __future__ import annotations
 from ledgerpilot.calc.close.lock_date import LockGuard
 from ledgerpilot.domain.month import Month
 from ledgerpilot.odoo.lock_dates import read_lock_dates
-from ledgerpilot.tools.overview import company_info
+from ledgerpilot.tools.ledger.overview import company_info
 
 
 def load_lock_guard(client, month: Month) -> LockGuard:

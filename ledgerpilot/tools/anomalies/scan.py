@@ -2,7 +2,7 @@
 
 :func:`scan_anomalies` is what ``ledgerpilot anomalies scan`` (and the schedule) calls:
 
-1. read the books (:func:`ledgerpilot.tools.anomaly_data.load_anomaly_data`), all of them or only what
+1. read the books (:func:`ledgerpilot.tools.anomalies.data.load_anomaly_data`), all of them or only what
    changed since a time (``since="last"``: since the last scan of the same Odoo, less
    :data:`SINCE_OVERLAP` for clocks that disagree; a first scan reads everything);
 2. run the detectors and score the findings (:func:`ledgerpilot.calc.anomalies.scan.run_scan`);
@@ -302,7 +302,7 @@ Scanner = Callable[[dt.datetime | None, Progress, Any], tuple[Any, Any, dict[str
 def _read_and_scan(client, today: dt.date) -> Scanner:
     def scanner(moment, step, config):
         from ledgerpilot.calc.anomalies.scan import run_scan
-        from ledgerpilot.tools.anomaly_data import load_anomaly_data
+        from ledgerpilot.tools.anomalies.data import load_anomaly_data
 
         clock = time.perf_counter()
         data = load_anomaly_data(client, today=today, since=moment, progress=step)

@@ -21,7 +21,7 @@ import pandas as pd
 from ledgerpilot.calc.close.frames import AnalyticRules, CloseData, conform, empty_frame
 from ledgerpilot.domain.month import Month
 from ledgerpilot.odoo.lock_dates import read_lock_dates
-from ledgerpilot.tools.overview import company_info
+from ledgerpilot.tools.ledger.overview import company_info
 
 Progress = Callable[[str], None]
 

@@ -30,9 +30,9 @@ from ledgerpilot.calc.chatter import paragraphs_html
 from ledgerpilot.calc.close.accruals.entries import EntryLine, entry_call
 from ledgerpilot.domain.money import minor_to_decimal, quantize
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP, Evidence, OdooCall, Proposal, RecordRef
-from ledgerpilot.tools import agent_references as refs
-from ledgerpilot.tools.requesters import requester_login
-from ledgerpilot.tools.toolkit import ToolContext, ToolError, ToolOutput, tool
+from ledgerpilot.tools.agent import references as refs
+from ledgerpilot.tools.agent.requesters import requester_login
+from ledgerpilot.tools.agent.toolkit import ToolContext, ToolError, ToolOutput, tool
 
 AGENT_LOGIN = "ledgerpilot-agent"
 REF_LENGTH = 64

@@ -31,7 +31,7 @@ from ledgerpilot.calc.cash.frames import conform, empty_frame
 from ledgerpilot.calc.cash.history import CashHistory
 from ledgerpilot.calc.cash.rates import rate_on
 from ledgerpilot.calc.errors import EmptyBooksError, NoBankJournalError
-from ledgerpilot.tools.overview import company_info
+from ledgerpilot.tools.ledger.overview import company_info
 
 Progress = Callable[[str], None]
 

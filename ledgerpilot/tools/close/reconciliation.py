@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ledgerpilot.calc.frame_types import contract_dtype
-from ledgerpilot.tools.overview import company_info
+from ledgerpilot.tools.ledger.overview import company_info
 
 Progress = Callable[[str], None]
 

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from ledgerpilot.calc.budget.frames import conform, empty_frame
-from ledgerpilot.tools.budget_errors import BudgetFileError
+from ledgerpilot.tools.budget.errors import BudgetFileError
 
 KNOWN_COLUMNS = frozenset({"analytic_account", "period", "date_from", "date_to", "amount", "type", "position",
                            "accounts", "owner", "budget"})

@@ -21,8 +21,8 @@ from ledgerpilot.calc.cash.forecast.results import CashForecast, Flow
 from ledgerpilot.calc.cash.history import CashBooks, CashHistory
 from ledgerpilot.calc.cash.payment_behaviour.model import PaymentBehaviourModel
 from ledgerpilot.domain.money import quantize
-from ledgerpilot.tools.overview import CompanyInfo
-from ledgerpilot.tools.toolkit import Citation, ToolContext
+from ledgerpilot.tools.agent.toolkit import Citation, ToolContext
+from ledgerpilot.tools.ledger.overview import CompanyInfo
 
 LedgerKind = Literal["receivable", "payable"]
 ACCOUNT_TYPES: dict[str, str] = {"receivable": "asset_receivable", "payable": "liability_payable"}
@@ -48,7 +48,7 @@ class CashBooksToday:
 
 def company(ctx: ToolContext) -> CompanyInfo:
     """The connected company and its currency."""
-    from ledgerpilot.tools.overview import company_info
+    from ledgerpilot.tools.ledger.overview import company_info
 
     return ctx.memo(("company", ctx.client.url, ctx.client.db), lambda: company_info(ctx.client))
 
@@ -59,7 +59,7 @@ def cash_books(ctx: ToolContext) -> CashBooksToday:
     def load() -> CashBooksToday:
         from ledgerpilot.calc.cash.cut import books_as_of
         from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
-        from ledgerpilot.tools.cash_forecast import inputs_hash, load_history
+        from ledgerpilot.tools.cash.forecast import inputs_hash, load_history
 
         history, _seconds = load_history(ctx.client, ctx.today, None)
         books = books_as_of(history, ctx.today)
@@ -95,7 +95,7 @@ def threshold_level(ctx: ToolContext, value: float | None) -> Decimal | None:
 
 def open_items(ctx: ToolContext, kind: LedgerKind) -> pd.DataFrame:
     """Open receivable or payable journal items on ``ctx.today``, as the overview's ageing reads them."""
-    from ledgerpilot.tools.overview import open_items as read_open_items
+    from ledgerpilot.tools.ledger.overview import open_items as read_open_items
 
     return ctx.memo(("open_items", kind, ctx.today),
                     lambda: read_open_items(ctx.client, ACCOUNT_TYPES[kind], ctx.today))

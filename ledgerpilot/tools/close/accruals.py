@@ -30,7 +30,7 @@ import pandas as pd
 from ledgerpilot.calc.close.accruals.frames import COLUMNS, AccrualData, AccrualRules, empty_frame
 from ledgerpilot.domain.month import Month
 from ledgerpilot.errors import LedgerpilotError
-from ledgerpilot.tools.overview import company_info
+from ledgerpilot.tools.ledger.overview import company_info
 
 Progress = Callable[[str], None]
 

@@ -6,8 +6,8 @@ budget calculators with a handful of paged extractions (explicit fields, never o
 - the budget lines of the period from the source :func:`detect_budget_source` picks
   (``crossovered.budget``, ``budget.analytic`` on 18+, or a budget file);
 - actuals over ``[period_start - 1 year, period_end]`` from analytic lines, plus journal items
-  with a distribution and no analytic line (:mod:`ledgerpilot.tools.budget_actuals`);
-- open commitments of confirmed purchase orders (:mod:`ledgerpilot.tools.budget_commitments`);
+  with a distribution and no analytic line (:mod:`ledgerpilot.tools.budget.actuals`);
+- open commitments of confirmed purchase orders (:mod:`ledgerpilot.tools.budget.commitments`);
 - analytic accounts with their plans, and projects with their analytic account.
 """
 
@@ -20,15 +20,15 @@ from pathlib import Path
 import pandas as pd
 
 from ledgerpilot.calc.budget.frames import BudgetData, BudgetSourceInfo, conform, empty_frame
-from ledgerpilot.tools import budget_commitments
-from ledgerpilot.tools.budget_actuals import load_actuals
-from ledgerpilot.tools.budget_file import read_budget_file, resolve_budget_rows
-from ledgerpilot.tools.budget_sources import (
+from ledgerpilot.tools.budget import commitments as budget_commitments
+from ledgerpilot.tools.budget.actuals import load_actuals
+from ledgerpilot.tools.budget.file import read_budget_file, resolve_budget_rows
+from ledgerpilot.tools.budget.sources import (
     detect_budget_source,
     read_budget_analytic_lines,
     read_crossovered_lines,
 )
-from ledgerpilot.tools.overview import company_info
+from ledgerpilot.tools.ledger.overview import company_info
 
 Progress = Callable[[str], None]
 

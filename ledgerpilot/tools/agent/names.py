@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
-from ledgerpilot.tools.toolkit import ToolError
+from ledgerpilot.tools.agent.toolkit import ToolError
 
 #: how many names an error lists
 NAMES_LISTED = 8

@@ -18,7 +18,7 @@ process uses instead:
 
 The findings of a scoped scan about the records in scope are the findings a full rescan reports
 about them (tests compare the two); dispositions, storage, proposals and audit go through the same
-code as the CLI (:func:`~ledgerpilot.tools.anomaly_scan.scan_with`). The parquet cache of the
+code as the CLI (:func:`~ledgerpilot.tools.anomalies.scan.scan_with`). The parquet cache of the
 gateway is not rewritten by the watch: the CLI brings it up to date on its next run, reading only
 what changed since its own last run. :meth:`AnomalyWatch.reload` reads everything again (a nightly
 safety net against a change the counts cannot reveal, see :mod:`ledgerpilot.odoo.incremental`).
@@ -41,7 +41,7 @@ from ledgerpilot.calc.anomalies.frames import AnomalyData, empty_frame
 from ledgerpilot.calc.anomalies.scan import ScanResult, run_scan
 from ledgerpilot.calc.anomalies.scoped import DEFAULT_REFIT_SHARE, ScanBaselines
 from ledgerpilot.odoo.incremental import SETTLE_SECONDS, IncrementalExtractor, SyncStats
-from ledgerpilot.tools.anomaly_data import (
+from ledgerpilot.tools.anomalies.data import (
     HISTORY_MONTHS,
     KEPT_STATES,
     LINE_FIELDS,
@@ -70,7 +70,7 @@ from ledgerpilot.tools.anomaly_data import (
     stock_frames,
     window_start,
 )
-from ledgerpilot.tools.anomaly_scan import Progress, ScanOutcome, scan_with
+from ledgerpilot.tools.anomalies.scan import Progress, ScanOutcome, scan_with
 
 WRITE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 _UNCHANGED = SyncStats("unchanged", 0, 0, 0, 0, 0.0)
@@ -108,7 +108,7 @@ class _MemoryExtractor(IncrementalExtractor):
 
 
 class _InMemoryClient:
-    """The client as :class:`~ledgerpilot.tools.anomaly_data._Reader` sees it, with incremental
+    """The client as :class:`~ledgerpilot.tools.anomalies.data._Reader` sees it, with incremental
     extractions served from memory; everything else goes to the real client."""
 
     def __init__(self, client) -> None:
@@ -256,7 +256,7 @@ class BooksMirror:
     written since the last synchronisation are read and converted, the items of those entries read
     again (which also drops the items Odoo deleted from them), and a count tells whether entries or
     items disappeared otherwise. The smaller models go through the gateway's incremental rules with
-    an in-memory cache. The result equals a fresh :func:`~ledgerpilot.tools.anomaly_data.read_books`.
+    an in-memory cache. The result equals a fresh :func:`~ledgerpilot.tools.anomalies.data.read_books`.
     """
 
     def __init__(self, client, *, today: dt.date, history_months: int = HISTORY_MONTHS,
@@ -430,7 +430,7 @@ def _mark_exchange(moves: pd.DataFrame, exchange_moves: set[int]) -> pd.DataFram
 class AnomalyWatch:
     """Scans the books of ``client`` again and again, reading only what changed between scans.
 
-    ``home`` and ``settings`` are those of :func:`~ledgerpilot.tools.anomaly_scan.scan_anomalies`
+    ``home`` and ``settings`` are those of :func:`~ledgerpilot.tools.anomalies.scan.scan_anomalies`
     (state database, exceptions memory, thresholds and assignees); ``today`` gives the date the books
     are read as of (the current date by default). ``refit_share`` is the share of the entries that
     may change after a full scan before the next scan is a full one again.
@@ -461,7 +461,7 @@ class AnomalyWatch:
 
     def scan(self, since: dt.datetime | dt.date | str | None = "last", *, min_score: float | None = None,
              progress: Progress | None = None) -> ScanOutcome:
-        """Scan what changed since ``since`` (as :func:`~ledgerpilot.tools.anomaly_scan.scan_anomalies`:
+        """Scan what changed since ``since`` (as :func:`~ledgerpilot.tools.anomalies.scan.scan_anomalies`:
         ``"last"``, a date-time, or ``None`` for the whole history); the first call reads everything."""
         today = self.today()
         return scan_with(self._scanner(today), self.client, self.home, today=today, since=since, min_score=min_score,

@@ -1,6 +1,6 @@
 """The agent's budget tools: budget status of a period, a purchase order against its budget, a project's burn-down.
 
-Thin adapters over :mod:`ledgerpilot.tools.budget_watch` and the budget calculators. The budget data
+Thin adapters over :mod:`ledgerpilot.tools.budget.watch` and the budget calculators. The budget data
 of a period is read once per context (``ctx.memo``), so a follow-up question about another purchase
 order or the same period answers from memory. Every figure an answer may quote sits in its own
 numeric field; lists are cut to the few items a reader needs.
@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerpilot.tools import budget_watch
-from ledgerpilot.tools.budget_watch import (
+from ledgerpilot.tools.agent.toolkit import Citation, ToolContext, ToolOutput, tool
+from ledgerpilot.tools.budget import watch as budget_watch
+from ledgerpilot.tools.budget.watch import (
     AT_RISK_TIERS,
     MEMORY_FOLDER,
     BudgetRequest,
@@ -25,7 +26,6 @@ from ledgerpilot.tools.budget_watch import (
     parse_period,
     run_budget,
 )
-from ledgerpilot.tools.toolkit import Citation, ToolContext, ToolOutput, tool
 
 RISKS_SHOWN = 6
 _MONTH_LABEL = re.compile(r"\d{4}-\d{2}")
@@ -197,7 +197,7 @@ def _po_check(ctx: ToolContext, order: str):
     import pandas as pd
 
     from ledgerpilot.calc.budget import check_po
-    from ledgerpilot.tools.budget_data import load_purchase_order
+    from ledgerpilot.tools.budget.data import load_purchase_order
 
     po_lines = load_purchase_order(ctx.client, order)     # PurchaseOrderNotFoundError names the reference
     planned = po_lines["date_planned"].dropna()
