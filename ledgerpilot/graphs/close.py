@@ -10,7 +10,7 @@
   are made outside the graph (``ledgerpilot proposals approve|reject``, the approval page), by a
   named person checked against Odoo; resuming the graph only says "go on". Anything still
   undecided stays pending and is reported.
-- ``apply`` writes the approved proposals through the one write path (odoo/write_back.py).
+- ``apply`` writes the approved proposals through the one write path (approvals/apply.py).
 - ``recheck`` reads the books again and proposes the lock date only when no blocking finding is
   left, nothing Odoo would refuse lies before the date, and no proposal of the month is undecided
   (calc/close/lock_date.py); ``decide_lock``/``apply_lock`` do for it what decide/apply did above.
@@ -144,7 +144,7 @@ def _decide(deps: CloseDeps, state: CloseState, key: str, what: str) -> CloseSta
 
 def _apply(deps: CloseDeps, state: CloseState, ids: list[str], key: str) -> CloseState:
     """Apply what is approved; one another applier (the page, serve, the CLI) took first is left to it."""
-    from ledgerpilot.odoo.write_back import ApplyBusy, ApplyRefused, apply_proposal
+    from ledgerpilot.approvals.apply import ApplyBusy, ApplyRefused, apply_proposal
 
     approved = [pid for pid in ids if deps.store.get(pid).state == "approved"]
     done = list(state.get(key, []))

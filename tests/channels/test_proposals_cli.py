@@ -20,7 +20,7 @@ from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.write_back import ApplyRefused
+from ledgerpilot.approvals.apply import ApplyRefused
 from tests.channels.conftest import run_cli
 
 

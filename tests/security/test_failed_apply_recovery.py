@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ledgerpilot.config import Settings
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.write_back import apply_proposal
+from ledgerpilot.approvals.apply import apply_proposal
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.tools.agent.toolkit import ToolContext, run_tool
 from tests.channels.conftest import odoo_env_for, run_cli

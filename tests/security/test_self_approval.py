@@ -18,7 +18,7 @@ from ledgerpilot.channels.web.approval_app import ApprovalPageConfig, create_app
 from ledgerpilot.config import load_settings
 from ledgerpilot.memory.discuss_cursors import DiscussCursors
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.approvals import ApprovalRefused, approve, approver_connection
+from ledgerpilot.approvals.decide import ApprovalRefused, approve, approver_connection
 from ledgerpilot.sandbox.demo import demo_connection
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.channels.web.conftest import ServedApp

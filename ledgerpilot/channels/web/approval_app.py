@@ -60,7 +60,7 @@ from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.proposal_store import ProposalNotFound, ProposalStore
-from ledgerpilot.odoo.approvals import (
+from ledgerpilot.approvals.decide import (
     CONFLICT_REASONS,
     ENTRY_KINDS,
     ApprovalRefused,

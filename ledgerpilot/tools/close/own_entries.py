@@ -13,8 +13,8 @@ from pathlib import Path
 from ledgerpilot.calc.close.own_entries import OwnEntry
 from ledgerpilot.memory.proposal_store import ProposalStore
 from ledgerpilot.memory.state import STATE_FILE, StateDB
-from ledgerpilot.odoo.approvals import ENTRY_KINDS
-from ledgerpilot.odoo.write_common import marker
+from ledgerpilot.approvals.decide import ENTRY_KINDS
+from ledgerpilot.approvals.writers.common import marker
 
 
 def approved_entries(store: ProposalStore) -> dict[int, OwnEntry]:

@@ -2,7 +2,7 @@
 
 :func:`apply_proposal` takes a proposal in state ``approved`` and makes its call in Odoo exactly
 once: each writer first looks for the record by the proposal's idempotency marker (see
-:mod:`ledgerpilot.odoo.write_common`) and adopts it when it is already there, so an apply that was
+:mod:`ledgerpilot.approvals.writers.common`) and adopts it when it is already there, so an apply that was
 killed after Odoo committed but before the local state changed, or whose answer was lost, never
 creates a second record when run again. Then the record is read back and compared with what was
 approved; every difference is stored with the proposal and audited.
@@ -60,11 +60,11 @@ from ledgerpilot.memory.proposal_store import (
 )
 from ledgerpilot.odoo.client import OdooClient
 from ledgerpilot.odoo.errors import OdooConnectionError, OdooError, OdooRedirectWarning, OdooSessionExpired
-from ledgerpilot.odoo.write_common import PayloadError, WriteContext, WriteOutcome
-from ledgerpilot.odoo.write_mail import write_activity, write_note
-from ledgerpilot.odoo.write_moves import write_moves
-from ledgerpilot.odoo.write_payments import write_payments
-from ledgerpilot.odoo.write_updates import write_budget_transfer, write_lock_date
+from ledgerpilot.approvals.writers.common import PayloadError, WriteContext, WriteOutcome
+from ledgerpilot.approvals.writers.mail import write_activity, write_note
+from ledgerpilot.approvals.writers.moves import write_moves
+from ledgerpilot.approvals.writers.payments import write_payments
+from ledgerpilot.approvals.writers.updates import write_budget_transfer, write_lock_date
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import RecordRef
 from ledgerpilot.odoo.lock_dates import lock_date_fields
-from ledgerpilot.odoo.write_common import (
+from ledgerpilot.approvals.writers.common import (
     PayloadError,
     WriteContext,
     WriteOutcome,

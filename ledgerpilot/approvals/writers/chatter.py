@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerpilot.odoo.write_common import WriteContext
+from ledgerpilot.approvals.writers.common import WriteContext
 
 #: the words every approval note starts with (and is found by, with its marker)
 NOTE_PREFIX = "Approved in ledgerpilot by"

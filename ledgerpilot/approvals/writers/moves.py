@@ -2,7 +2,7 @@
 
 Each entry is created as a draft with the idempotency marker at the end of its ``ref``, unless a move
 carrying that marker already exists (then it is adopted). Its chatter gets the approval note (who approved
-it in ledgerpilot, when, the proposal: ``write_chatter.py``). It is posted (``action_post``) only when the
+it in ledgerpilot, when, the proposal: ``writers/chatter.py``). It is posted (``action_post``) only when the
 approval said so, and only if it is still a draft. Then it is read back -- date, state, ref,
 journal, every line's account, partner, debit and credit, and the note -- and compared with what was
 approved: Odoo 17 re-dates an entry posted into a locked period, and such a change is reported, never hidden.
@@ -17,8 +17,8 @@ from typing import Any
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import RecordRef
 from ledgerpilot.odoo.lock_dates import entry_lock_date, read_lock_dates
-from ledgerpilot.odoo.write_chatter import note_read_back, post_approval_note
-from ledgerpilot.odoo.write_common import (
+from ledgerpilot.approvals.writers.chatter import note_read_back, post_approval_note
+from ledgerpilot.approvals.writers.common import (
     PayloadError,
     WriteContext,
     WriteOutcome,

@@ -3,7 +3,7 @@
 A payment proposal may pay several vendors, so each payment carries its own marker
 ``[lp:<key>/<n>]`` at the end of its ``ref`` (the memo) and is searched for by it: after a crash
 only the payments not yet in Odoo are created. Each carries the approval note in its chatter (who approved
-it in ledgerpilot: ``write_chatter.py``). Payments are created as drafts; confirming and sending them stays a
+it in ledgerpilot: ``writers/chatter.py``). Payments are created as drafts; confirming and sending them stays a
 step a person takes in Odoo.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.domain.proposal import RecordRef
 from ledgerpilot.odoo.field_names import field_on
-from ledgerpilot.odoo.write_chatter import note_read_back, post_approval_note
-from ledgerpilot.odoo.write_common import (
+from ledgerpilot.approvals.writers.chatter import note_read_back, post_approval_note
+from ledgerpilot.approvals.writers.common import (
     PayloadError,
     WriteContext,
     WriteOutcome,

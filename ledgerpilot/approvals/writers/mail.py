@@ -16,7 +16,7 @@ from typing import Any
 from ledgerpilot.domain.proposal import RecordRef
 from ledgerpilot.odoo.client import OdooClient
 from ledgerpilot.odoo.errors import MissingModuleError, OdooError
-from ledgerpilot.odoo.write_common import (
+from ledgerpilot.approvals.writers.common import (
     PayloadError,
     WriteContext,
     WriteOutcome,
