@@ -47,6 +47,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledgerpilot.approvals.writers.common import PayloadError, WriteContext, WriteOutcome
+from ledgerpilot.approvals.writers.mail import write_activity, write_note
+from ledgerpilot.approvals.writers.moves import write_moves
+from ledgerpilot.approvals.writers.payments import write_payments
+from ledgerpilot.approvals.writers.updates import write_budget_transfer, write_lock_date
 from ledgerpilot.domain.proposal import Proposal, RecordRef
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.audit import AuditLog
@@ -60,11 +65,6 @@ from ledgerpilot.memory.proposal_store import (
 )
 from ledgerpilot.odoo.client import OdooClient
 from ledgerpilot.odoo.errors import OdooConnectionError, OdooError, OdooRedirectWarning, OdooSessionExpired
-from ledgerpilot.approvals.writers.common import PayloadError, WriteContext, WriteOutcome
-from ledgerpilot.approvals.writers.mail import write_activity, write_note
-from ledgerpilot.approvals.writers.moves import write_moves
-from ledgerpilot.approvals.writers.payments import write_payments
-from ledgerpilot.approvals.writers.updates import write_budget_transfer, write_lock_date
 
 log = logging.getLogger(__name__)
 

@@ -43,10 +43,9 @@ from typing import Literal
 from pydantic import SecretStr
 
 from ledgerpilot.config import OdooConnection
-from ledgerpilot.domain.proposal import Proposal
+from ledgerpilot.domain.proposal import Proposal, ProposalTransitionError
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.audit import AuditLog
-from ledgerpilot.domain.proposal import ProposalTransitionError
 from ledgerpilot.memory.proposal_store import Decision, ProposalStore, Retry
 from ledgerpilot.odoo.errors import OdooAuthenticationError, OdooError
 

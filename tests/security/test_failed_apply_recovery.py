@@ -9,9 +9,9 @@ failed attempt left), and proposing the same content again points to the failed 
 
 from __future__ import annotations
 
+from ledgerpilot.approvals.apply import apply_proposal
 from ledgerpilot.config import Settings
 from ledgerpilot.odoo import connect
-from ledgerpilot.approvals.apply import apply_proposal
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.tools.agent.toolkit import ToolContext, run_tool
 from tests.channels.conftest import odoo_env_for, run_cli

@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerpilot.domain.proposal import RecordRef
-from ledgerpilot.odoo.client import OdooClient
-from ledgerpilot.odoo.errors import MissingModuleError, OdooError
 from ledgerpilot.approvals.writers.common import (
     PayloadError,
     WriteContext,
@@ -26,6 +23,9 @@ from ledgerpilot.approvals.writers.common import (
     one_call_args,
     wire_values,
 )
+from ledgerpilot.domain.proposal import RecordRef
+from ledgerpilot.odoo.client import OdooClient
+from ledgerpilot.odoo.errors import MissingModuleError, OdooError
 
 #: Odoo's standard activity types (module mail): external id -> name, for servers without ir.model.data.
 STANDARD_ACTIVITY_TYPES = {

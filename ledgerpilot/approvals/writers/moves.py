@@ -14,9 +14,6 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerpilot.domain.money import quantize
-from ledgerpilot.domain.proposal import RecordRef
-from ledgerpilot.odoo.lock_dates import entry_lock_date, read_lock_dates
 from ledgerpilot.approvals.writers.chatter import note_read_back, post_approval_note
 from ledgerpilot.approvals.writers.common import (
     PayloadError,
@@ -29,6 +26,9 @@ from ledgerpilot.approvals.writers.common import (
     wire_values,
     with_marker,
 )
+from ledgerpilot.domain.money import quantize
+from ledgerpilot.domain.proposal import RecordRef
+from ledgerpilot.odoo.lock_dates import entry_lock_date, read_lock_dates
 
 MOVE_FIELDS = ["name", "state", "date", "ref", "journal_id", "company_id", "move_type", "amount_total"]
 LINE_FIELDS = ["move_id", "account_id", "partner_id", "debit", "credit", "name"]

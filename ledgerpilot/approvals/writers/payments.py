@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerpilot.domain.money import quantize
-from ledgerpilot.domain.proposal import RecordRef
-from ledgerpilot.odoo.field_names import field_on
 from ledgerpilot.approvals.writers.chatter import note_read_back, post_approval_note
 from ledgerpilot.approvals.writers.common import (
     PayloadError,
@@ -27,6 +24,9 @@ from ledgerpilot.approvals.writers.common import (
     wire_values,
     with_marker,
 )
+from ledgerpilot.domain.money import quantize
+from ledgerpilot.domain.proposal import RecordRef
+from ledgerpilot.odoo.field_names import field_on
 
 PAYMENT_FIELDS = ["name", "state", "date", "ref", "amount", "partner_id", "payment_type", "partner_type", "journal_id"]
 

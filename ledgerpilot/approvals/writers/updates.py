@@ -14,9 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerpilot.domain.money import quantize
-from ledgerpilot.domain.proposal import RecordRef
-from ledgerpilot.odoo.lock_dates import lock_date_fields
 from ledgerpilot.approvals.writers.common import (
     PayloadError,
     WriteContext,
@@ -25,7 +22,9 @@ from ledgerpilot.approvals.writers.common import (
     one_call_args,
     wire_values,
 )
-
+from ledgerpilot.domain.money import quantize
+from ledgerpilot.domain.proposal import RecordRef
+from ledgerpilot.odoo.lock_dates import lock_date_fields
 
 
 def _write_args(ctx: WriteContext, model: str | None) -> tuple[list[int], dict[str, Any]]:

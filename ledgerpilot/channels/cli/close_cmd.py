@@ -79,7 +79,7 @@ def run(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt,
 def status(period: Optional[str] = typer.Option(None, "--period", help="only this month (YYYY-MM)"),
            as_json: bool = JsonOpt) -> None:
     """The close runs: which month, where each stands, what waits for a decision, the report."""
-    from ledgerpilot.graphs.close_runner import close_status
+    from ledgerpilot.memory.checkpoints import close_status
 
     month = Month.parse(period) if period is not None else None
     statuses = close_status(load_settings(), month)

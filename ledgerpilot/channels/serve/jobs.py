@@ -115,8 +115,8 @@ def run_anomaly_scan(job: JobContext) -> str:
 
 def run_apply_approved(job: JobContext) -> str:
     """Apply what may be applied now; a proposal another applier holds is skipped (it is theirs)."""
-    from ledgerpilot.odoo.connection import connect
     from ledgerpilot.approvals.apply import Skipped, apply_claimable
+    from ledgerpilot.odoo.connection import connect
 
     if not job.store.claimable():
         return "nothing approved to write"

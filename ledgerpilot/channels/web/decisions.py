@@ -13,11 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ledgerpilot.approvals.decide import CONFLICT_REASONS, ApprovalRefused, OdooCheck, decide_finding
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.proposal_store import ProposalStore
-from ledgerpilot.approvals.decide import CONFLICT_REASONS, ApprovalRefused, OdooCheck, decide_finding
 from ledgerpilot.odoo.errors import OdooError
 
 log = logging.getLogger("ledgerpilot.web")
@@ -60,8 +60,8 @@ class Writer:
 
     def write(self, proposal_id: str) -> str:
         """One approved proposal written: a :data:`WRITE_OUTCOMES` key."""
-        from ledgerpilot.odoo.connection import connect
         from ledgerpilot.approvals.apply import ApplyBusy, ApplyRefused, apply_proposal
+        from ledgerpilot.odoo.connection import connect
 
         if self.connection is None:
             return "approved"

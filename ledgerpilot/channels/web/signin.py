@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ledgerpilot.approvals.decide import ApprovalRefused, approver_connection
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP
 from ledgerpilot.errors import ConfigError, LedgerpilotError
-from ledgerpilot.approvals.decide import ApprovalRefused, approver_connection
 from ledgerpilot.odoo.errors import OdooAuthenticationError, OdooError
 
 

@@ -91,8 +91,8 @@ def _checklist(ctx: ToolContext, month: Month):
 def _latest_run(settings: Any, month: Month) -> dict[str, Any] | None:
     """The newest stored close run of ``month`` and where it stands (None when it was never run here;
     nothing is created just to find that out)."""
-    from ledgerpilot.graphs.close_runner import close_status as stored_runs
     from ledgerpilot.memory.checkpoints import CHECKPOINT_FILE
+    from ledgerpilot.memory.checkpoints import close_status as stored_runs
 
     if not (Path(settings.home) / CHECKPOINT_FILE).exists():
         return None

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ledgerpilot.approvals.decide import ENTRY_KINDS
+from ledgerpilot.approvals.writers.common import marker
 from ledgerpilot.calc.close.own_entries import OwnEntry
 from ledgerpilot.memory.proposal_store import ProposalStore
 from ledgerpilot.memory.state import STATE_FILE, StateDB
-from ledgerpilot.approvals.decide import ENTRY_KINDS
-from ledgerpilot.approvals.writers.common import marker
 
 
 def approved_entries(store: ProposalStore) -> dict[int, OwnEntry]:
