@@ -42,8 +42,8 @@ from ledgerpilot.config import Settings
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection, ensure_demo_data
 from ledgerpilot.sandbox.server.runner import running_sandbox
-from ledgerpilot.tools.anomaly_data import load_anomaly_data
-from ledgerpilot.tools.anomaly_watch import AnomalyWatch
+from ledgerpilot.tools.anomalies.data import load_anomaly_data
+from ledgerpilot.tools.anomalies.watch import AnomalyWatch
 
 SEED = 7
 TODAY = dt.date(2026, 11, 18)

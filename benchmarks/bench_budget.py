@@ -29,8 +29,8 @@ from ledgerpilot.calc.budget import BudgetThresholds, budget_proposals, budget_s
 from ledgerpilot.odoo import connect  # noqa: E402
 from ledgerpilot.sandbox.demo import demo_connection, ensure_demo_data  # noqa: E402
 from ledgerpilot.sandbox.server.runner import running_sandbox  # noqa: E402
-from ledgerpilot.tools.budget_data import load_purchase_order  # noqa: E402
-from ledgerpilot.tools.budget_watch import load_period_data, similar_cases  # noqa: E402
+from ledgerpilot.tools.budget.data import load_purchase_order  # noqa: E402
+from ledgerpilot.tools.budget.watch import load_period_data, similar_cases  # noqa: E402
 
 SEED = 7
 TODAY = dt.date(2026, 11, 18)

@@ -28,14 +28,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from report import machine_description, update_section  # noqa: E402
 
-from ledgerpilot.calc.cashflow import ForecastParams  # noqa: E402
-from ledgerpilot.calc.cashflow.backtest import backtest, default_cuts  # noqa: E402
+from ledgerpilot.calc.cash.forecast import ForecastParams  # noqa: E402
+from ledgerpilot.calc.cash.forecast.backtest import backtest, default_cuts  # noqa: E402
 from ledgerpilot.evals.payment_delays import evaluate_on_history  # noqa: E402
 from ledgerpilot.odoo import connect  # noqa: E402
 from ledgerpilot.sandbox.demo import demo_connection, ensure_demo_data  # noqa: E402
 from ledgerpilot.sandbox.server.runner import running_sandbox  # noqa: E402
-from ledgerpilot.tools.cash_forecast import forecast_history  # noqa: E402
-from ledgerpilot.tools.cash_history import load_cash_history  # noqa: E402
+from ledgerpilot.tools.cash.forecast import forecast_history  # noqa: E402
+from ledgerpilot.tools.cash.history import load_cash_history  # noqa: E402
 
 SEED = 7
 TODAY = dt.date(2026, 11, 18)

@@ -32,7 +32,7 @@ from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection, ensure_demo_data
 from ledgerpilot.sandbox.generator import load_ground_truth
 from ledgerpilot.sandbox.server.runner import running_sandbox
-from ledgerpilot.tools.close_data import load_close_data
+from ledgerpilot.tools.close.data import load_close_data
 
 SEED = 7
 TODAY = dt.date(2026, 11, 18)

@@ -67,7 +67,7 @@ def _anomaly_scores(client, folder: Path) -> dict:
     from ledgerpilot.calc.anomalies.scoring import EntryLinks
     from ledgerpilot.domain.proposal import RecordRef
     from ledgerpilot.evals.anomalies import average_precision, labelled_records, score_anomaly_scan
-    from ledgerpilot.tools.anomaly_data import load_anomaly_data
+    from ledgerpilot.tools.anomalies.data import load_anomaly_data
 
     truth = load_ground_truth(folder)
     data = load_anomaly_data(client, today=TODAY)
@@ -105,7 +105,7 @@ def _clean_alerts(client, folder: Path) -> dict:
     """Alerts on the clean book: every one is false, except those citing a planted close defect."""
     from ledgerpilot.calc.anomalies.config import AnomalyConfig
     from ledgerpilot.calc.anomalies.scan import run_scan
-    from ledgerpilot.tools.anomaly_data import load_anomaly_data
+    from ledgerpilot.tools.anomalies.data import load_anomaly_data
 
     data = load_anomaly_data(client, today=TODAY)
     defects = defect_records(load_ground_truth(folder), data)
@@ -118,15 +118,15 @@ def _clean_alerts(client, folder: Path) -> dict:
 
 
 def evaluate(regime: str, seed: int, scale: float) -> dict:
-    from ledgerpilot.calc.cashflow.backtest import backtest, default_cuts
-    from ledgerpilot.calc.cashflow.params import ForecastParams
+    from ledgerpilot.calc.cash.forecast.backtest import backtest, default_cuts
+    from ledgerpilot.calc.cash.forecast.params import ForecastParams
     from ledgerpilot.evals.close_checks import evaluate_close_checks
     from ledgerpilot.evals.payment_delays import evaluate_on_history
     from ledgerpilot.evals.reconciliation import score_reconciliation
     from ledgerpilot.odoo import connect
     from ledgerpilot.sandbox.demo import demo_connection
     from ledgerpilot.sandbox.server.runner import running_sandbox
-    from ledgerpilot.tools.cash_history import load_cash_history
+    from ledgerpilot.tools.cash.history import load_cash_history
 
     started = time.perf_counter()
     folder = demo(regime, seed, scale)

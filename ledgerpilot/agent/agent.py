@@ -29,7 +29,7 @@ from ledgerpilot.agent.llm import LlmClient, Usage
 from ledgerpilot.errors import UsageError
 from ledgerpilot.graphs.chat import build_chat_graph
 from ledgerpilot.graphs.chat_state import ChatDeps, Turn
-from ledgerpilot.tools.toolkit import Citation, ToolContext, ToolResult
+from ledgerpilot.tools.agent.toolkit import Citation, ToolContext, ToolResult
 
 THREAD_PREFIX = "chat:"
 

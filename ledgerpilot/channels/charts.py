@@ -23,7 +23,7 @@ def _pyplot():
 def cash_forecast_chart(forecast, path: Path, *, title: str | None = None) -> Path:
     """The expected daily balance with the simulated P10-P90 band, the threshold and the lowest point.
 
-    ``forecast`` is a ``calc.cashflow.CashForecast``. Returns the path written.
+    ``forecast`` is a ``calc.cash.forecast.CashForecast``. Returns the path written.
     """
     plt = _pyplot()
     from matplotlib.ticker import FuncFormatter

@@ -21,7 +21,7 @@ is, and the next poll tries again.
 One conversation thread per channel: follow-up questions in the channel see the previous answers.
 
 The agent is told who asks by name and Odoo login ("Colin Clerk (clerk)",
-``ledgerpilot.tools.requesters``): a proposal made for a question records the login as
+``ledgerpilot.tools.agent.requesters``): a proposal made for a question records the login as
 ``requested_by``, and that person can then never approve it.
 """
 
@@ -37,7 +37,7 @@ from ledgerpilot.channels.discuss_channels import DiscussError, resolve_channel
 from ledgerpilot.channels.discuss_format import answer_to_html, html_to_text, polite_error_html
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.discuss_cursors import DiscussCursors
-from ledgerpilot.tools.requesters import asker_label
+from ledgerpilot.tools.agent.requesters import asker_label
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ proposal never changes again.
 
 ``created_by`` is what made the proposal (a calculator, the agent); ``requested_by`` is the person who
 asked for it (a chat user, a Discuss author, the login a CLI run acted as), empty when nobody asked.
-Neither may approve it (``ledgerpilot.odoo.approvals``).
+Neither may approve it (``ledgerpilot.approvals.decide``).
 
 ``finding`` names what the proposal is about, the same every time a watcher finds it again
 (``anomaly:<key>``, a budget line at a tier, an overdue invoice to collect). The proposals of one

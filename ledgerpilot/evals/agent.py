@@ -238,7 +238,7 @@ def _module_file(module: str) -> str:
 
 def tool_module(tool: str) -> str:
     """The source file of a tool (where a wrong figure or a tool error comes from)."""
-    from ledgerpilot.tools.toolkit import all_tools
+    from ledgerpilot.tools.agent.toolkit import all_tools
 
     spec = all_tools().get(tool)
     return _module_file(spec.fn.__module__) if spec else "ledgerpilot/tools"
@@ -545,7 +545,7 @@ def eval_agent(client, settings, *, today: dt.date, audit=None, offline: bool = 
     ``offline``; the offline router otherwise), with its conversations kept in memory only so that
     an eval leaves no chat threads behind."""
     from ledgerpilot.agent.agent import Agent, llm_from_settings
-    from ledgerpilot.tools.toolkit import ToolContext
+    from ledgerpilot.tools.agent.toolkit import ToolContext
 
     ctx = ToolContext(client=client, settings=settings, today=today, actor=EVAL_ACTOR, audit=audit)
     llm = None if offline else llm_from_settings(settings, audit=audit)

@@ -211,7 +211,7 @@ def evaluate_anomalies(client, data_dir: str | Path, *, config=None) -> tuple[An
     """
     from ledgerpilot.calc.anomalies.config import AnomalyConfig
     from ledgerpilot.calc.anomalies.scan import run_scan
-    from ledgerpilot.tools.anomaly_data import load_anomaly_data
+    from ledgerpilot.tools.anomalies.data import load_anomaly_data
 
     truth = load_ground_truth(data_dir)
     data = load_anomaly_data(client, today=dt.date.fromisoformat(truth.today))

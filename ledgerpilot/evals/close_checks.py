@@ -125,7 +125,7 @@ def evaluate_close_checks(client, data_dir: str | Path, *, config=None,
     """
     from ledgerpilot.calc.close.checks import run_checks
     from ledgerpilot.calc.close.config import CloseConfig
-    from ledgerpilot.tools.close_data import load_close_data
+    from ledgerpilot.tools.close.data import load_close_data
 
     config = config or CloseConfig()
     truth = load_ground_truth(data_dir)

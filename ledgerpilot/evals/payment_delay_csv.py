@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ledgerpilot.calc.payment_behaviour import KINDS
+from ledgerpilot.calc.cash.payment_behaviour.model import KINDS
 from ledgerpilot.errors import LedgerpilotError
 
 REQUIRED_COLUMNS = ("partner", "invoice_date", "due_date", "amount", "paid_date")

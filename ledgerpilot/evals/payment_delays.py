@@ -7,7 +7,7 @@ predicted only from what was known before its invoice date:
   to the day before the month starts and the items open on that day (censored); the prediction is the
   model's item-level point prediction (``PaymentBehaviourModel.predict_delays``: the partner's
   recency-weighted median item delay with its trend, shrunk by empirical Bayes, its payment run, the
-  amount effect; see ``calc.payment_behaviour_point``). Refitting monthly rather than per invoice keeps the evaluation fast; it
+  amount effect; see ``calc.cash.payment_behaviour.point``). Refitting monthly rather than per invoice keeps the evaluation fast; it
   only ever uses less information than was available on the invoice date, never more.
 - **due date**: the invoice is paid on its due date (delay 0).
 - **running mean**: the mean delay of the partner's invoices fully paid before the invoice date;
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from ledgerpilot.calc.payment_behaviour import (
+from ledgerpilot.calc.cash.payment_behaviour.model import (
     INVOICE_TYPES,
     KINDS,
     PaymentBehaviourModel,
@@ -263,10 +263,10 @@ def evaluate_on_history(history, as_of: dt.date | None = None, *, kinds: Sequenc
                         start: dt.date | None = None, source: str = "") -> PaymentDelayEvaluation:
     """The evaluation on books extracted from Odoo (a ``CashHistory``), as known on ``as_of``.
 
-    Settlements come from ``calc.cash_cut.paid_items_as_of`` and the items still open on ``as_of``
-    from ``calc.cash_cut.books_as_of`` (default ``as_of``: the day the history was extracted).
+    Settlements come from ``calc.cash.cut.paid_items_as_of`` and the items still open on ``as_of``
+    from ``calc.cash.cut.books_as_of`` (default ``as_of``: the day the history was extracted).
     """
-    from ledgerpilot.calc.cash_cut import books_as_of, paid_items_as_of
+    from ledgerpilot.calc.cash.cut import books_as_of, paid_items_as_of
 
     day = as_of or history.extracted_on
     paid = paid_items_as_of(history, day)

@@ -197,7 +197,7 @@ def load_questions(path: Path | None = None, *, known_tools: Mapping[str, Any] |
     if not isinstance(raw, Mapping) or not isinstance(raw.get("questions"), list):
         raise AgentEvalError(f"{path}: expected a mapping with a 'questions' list (and optional 'picks')")
     if known_tools is None:
-        from ledgerpilot.tools.toolkit import all_tools
+        from ledgerpilot.tools.agent.toolkit import all_tools
 
         known_tools = all_tools()
     picks = load_picks()

@@ -42,8 +42,7 @@ import pandas as pd
 
 from ledgerpilot.calc.close.matching import MatchCandidate, MatchConfig, match_bank_lines
 from ledgerpilot.sandbox.generator import load_ground_truth
-from ledgerpilot.tools.overview import company_info
-from ledgerpilot.tools.reconciliation_data import (
+from ledgerpilot.tools.close.reconciliation import (
     ITEM_ACCOUNT_TYPES,
     ITEM_FIELDS,
     STATEMENT_LINE_FIELDS,
@@ -51,6 +50,7 @@ from ledgerpilot.tools.reconciliation_data import (
     item_frame,
     load_reconciliation_data,
 )
+from ledgerpilot.tools.ledger.overview import company_info
 
 Progress = Callable[[str], None]
 PARTIAL_FIELDS = ["debit_move_id", "credit_move_id", "amount", "debit_amount_currency", "credit_amount_currency",

@@ -47,7 +47,7 @@ from ledgerpilot.agent.refusals import act_answer, chitchat_answer, outside_answ
 from ledgerpilot.agent.writer import GroundedWriter
 from ledgerpilot.graphs.chat_state import MEMORY_TURNS, ChatDeps, ChatState
 from ledgerpilot.prompts import render_prompt
-from ledgerpilot.tools.toolkit import ToolResult, run_tool, tool_specs
+from ledgerpilot.tools.agent.toolkit import ToolResult, run_tool, tool_specs
 
 #: how much of a question is passed on (a pasted report is not a question)
 MAX_QUESTION_CHARS = 4000

@@ -58,7 +58,7 @@ class ChatState(TypedDict, total=False):
 class ChatDeps:
     """What the nodes use but the state does not hold (given to ``invoke`` as the run's context)."""
 
-    ctx: Any                   # ledgerpilot.tools.toolkit.ToolContext of this question
+    ctx: Any                   # ledgerpilot.tools.agent.toolkit.ToolContext of this question
     llm: Any | None            # an LlmClient (timed), or None: offline
     router: Any                # ledgerpilot.agent.router.OfflineRouter
     step_budget: int = 6

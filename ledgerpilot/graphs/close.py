@@ -4,13 +4,13 @@
                  ^ interrupt()                  ^ interrupt()
 
 - ``review`` runs the close checks, the trial-balance review, bank matching and the adjusting-entry
-  proposals (tools/close_review.py), and stores the proposals (idempotently: a re-run that reaches
+  proposals (tools/close/review.py), and stores the proposals (idempotently: a re-run that reaches
   the same conclusion finds the stored ones).
 - ``decide`` pauses with ``interrupt()`` while proposals of the run wait for a decision. Decisions
   are made outside the graph (``ledgerpilot proposals approve|reject``, the approval page), by a
   named person checked against Odoo; resuming the graph only says "go on". Anything still
   undecided stays pending and is reported.
-- ``apply`` writes the approved proposals through the one write path (odoo/write_back.py).
+- ``apply`` writes the approved proposals through the one write path (approvals/apply.py).
 - ``recheck`` reads the books again and proposes the lock date only when no blocking finding is
   left, nothing Odoo would refuse lies before the date, and no proposal of the month is undecided
   (calc/close/lock_date.py); ``decide_lock``/``apply_lock`` do for it what decide/apply did above.
@@ -44,9 +44,9 @@ from ledgerpilot.graphs.close_summary import (
     proposal_summary,
     trial_balance_summary,
 )
-from ledgerpilot.tools.close_review import check_month, review_month
-from ledgerpilot.tools.lock_guard import load_lock_guard
-from ledgerpilot.tools.own_entries import approved_entries
+from ledgerpilot.tools.close.lock_guard import load_lock_guard
+from ledgerpilot.tools.close.own_entries import approved_entries
+from ledgerpilot.tools.close.review import check_month, review_month
 
 ClientFactory = Callable[[], AbstractContextManager[Any]]
 
@@ -144,7 +144,7 @@ def _decide(deps: CloseDeps, state: CloseState, key: str, what: str) -> CloseSta
 
 def _apply(deps: CloseDeps, state: CloseState, ids: list[str], key: str) -> CloseState:
     """Apply what is approved; one another applier (the page, serve, the CLI) took first is left to it."""
-    from ledgerpilot.odoo.write_back import ApplyBusy, ApplyRefused, apply_proposal
+    from ledgerpilot.approvals.apply import ApplyBusy, ApplyRefused, apply_proposal
 
     approved = [pid for pid in ids if deps.store.get(pid).state == "approved"]
     done = list(state.get(key, []))

@@ -27,7 +27,7 @@ from ledgerpilot.calc.close.config import CloseConfig
 from ledgerpilot.config import OdooConnection, Settings
 from ledgerpilot.domain.month import Month
 from ledgerpilot.graphs.close import CloseDeps, build_close_graph
-from ledgerpilot.memory.checkpoints import CloseRunRow, open_checkpoints
+from ledgerpilot.memory.checkpoints import open_checkpoints
 
 REPORT_DIR = "reports"
 
@@ -42,15 +42,6 @@ class CloseRunOutcome:
     waiting_for: str = ""             # "proposals" | "lock_date" when waiting
     pending: list[str] = field(default_factory=list)
     state: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CloseRunStatus:
-    run: CloseRunRow
-    stage: str
-    pending: list[str]
-    blocking: int
-    report: dict
 
 
 def report_dir(settings: Settings) -> Path:
@@ -125,22 +116,3 @@ def run_close(settings: Settings, month: Month, *, connection: OdooConnection, w
             return CloseRunOutcome(row.thread_id, month.label, row.run_id, "finished", resumed, state=state)
     finally:
         db.close()
-
-
-def close_status(settings: Settings, month: Month | None = None) -> list[CloseRunStatus]:
-    """The close runs (of one month, or all), newest first, with where each stands."""
-    out = []
-    with open_checkpoints(settings.home) as (saver, runs):
-        rows = runs.all() if month is None else [r for r in runs.all() if r.month == month.label]
-        for row in rows:
-            checkpoint = saver.get_tuple({"configurable": {"thread_id": row.thread_id}})
-            values = dict(checkpoint.checkpoint.get("channel_values", {})) if checkpoint else {}
-            pending: list[str] = []
-            for write in (checkpoint.pending_writes or []) if checkpoint else []:
-                if write[1] == "__interrupt__":
-                    for item in write[2] or []:
-                        pending.extend(getattr(item, "value", {}).get("pending", []))
-            blocking = sum(1 for f in values.get("findings", []) if f.get("severity") == "blocking")
-            out.append(CloseRunStatus(row, str(values.get("stage", row.status)), pending, blocking,
-                                      dict(values.get("report") or {})))
-    return out

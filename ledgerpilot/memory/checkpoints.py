@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ledgerpilot.errors import LedgerpilotError
 
@@ -108,3 +109,34 @@ class CloseRuns:
         rows = self._conn.execute("SELECT thread_id, month, run_id, status, detail, started_at, updated_at "
                                   "FROM close_runs ORDER BY month DESC, started_at DESC, rowid DESC").fetchall()
         return [CloseRunRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class CloseRunStatus:
+    """A stored close run and where it stands: its stage, the proposals it waits on, its blocking findings."""
+
+    run: CloseRunRow
+    stage: str
+    pending: list[str]
+    blocking: int
+    report: dict
+
+
+def close_status(settings: Any, month: Any = None) -> list[CloseRunStatus]:
+    """The close runs (of one month, a :class:`~ledgerpilot.domain.month.Month`, or all), newest first, with
+    where each stands (read from the checkpoints the close graph left; ``settings.home`` locates them)."""
+    out = []
+    with open_checkpoints(settings.home) as (saver, runs):
+        rows = runs.all() if month is None else [r for r in runs.all() if r.month == month.label]
+        for row in rows:
+            checkpoint = saver.get_tuple({"configurable": {"thread_id": row.thread_id}})
+            values = dict(checkpoint.checkpoint.get("channel_values", {})) if checkpoint else {}
+            pending: list[str] = []
+            for write in (checkpoint.pending_writes or []) if checkpoint else []:
+                if write[1] == "__interrupt__":
+                    for item in write[2] or []:
+                        pending.extend(getattr(item, "value", {}).get("pending", []))
+            blocking = sum(1 for f in values.get("findings", []) if f.get("severity") == "blocking")
+            out.append(CloseRunStatus(row, str(values.get("stage", row.status)), pending, blocking,
+                                      dict(values.get("report") or {})))
+    return out

@@ -27,12 +27,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ledgerpilot.errors import ConfigError
 
-if TYPE_CHECKING:
-    from ledgerpilot.odoo.client import OdooClient
+
+class ReadingClient(Protocol):
+    """What :func:`resolve_company` uses of :class:`ledgerpilot.odoo.client.OdooClient` (which imports
+    this module: the client knows companies, companies only this shape of the client)."""
+
+    connection: Any
+    uid: int
+
+    def read(self, model: str, ids: Sequence[int], fields: Sequence[str] | None = None, *,
+             context: dict | None = None) -> list[dict[str, Any]]: ...
 
 #: models whose company field does not say who owns the record
 UNSCOPED_MODELS = frozenset({"res.company", "res.users"})
@@ -75,7 +83,7 @@ class CompanyScope:
         return []
 
 
-def resolve_company(client: OdooClient, wanted: str | int | None) -> CompanyScope:
+def resolve_company(client: ReadingClient, wanted: str | int | None) -> CompanyScope:
     """The company to read for: ``wanted`` (a name or an id) among the user's companies, else the
     user's current company. A :class:`ConfigError` names the companies the user may use when
     ``wanted`` is not one of them."""

@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -41,9 +41,6 @@ import pyarrow.parquet as pq
 from ledgerpilot.odoo.extract import ColumnSpec, ProgressCallback, concat_frames, extract_frame
 from ledgerpilot.odoo.files import atomic_write, atomic_write_json, read_json
 
-if TYPE_CHECKING:
-    from ledgerpilot.odoo.client import OdooClient
-
 log = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
@@ -51,6 +48,23 @@ WRITE_DATE = "write_date"
 #: A write_date second this far before the extraction started (by this machine's clock) is over:
 #: no record can still be written in it. The margin covers clock skew between client and server.
 SETTLE_SECONDS = 300
+
+
+class ExtractingClient(Protocol):
+    """What the extractor uses of :class:`ledgerpilot.odoo.client.OdooClient` (which builds it: the
+    client knows the extractor, the extractor only this shape of the client)."""
+
+    connection: Any
+    server_version: str
+    schema: Any
+
+    def column_specs(self, model: str, fields: Sequence[Any]) -> list[ColumnSpec]: ...
+    def search(self, model: str, domain: Any = (), *, context: dict | None = None) -> list[int]: ...
+    def search_count(self, model: str, domain: Any = (), *, context: dict | None = None) -> int: ...
+    def _batch_size(self, batch_size: int | None) -> int: ...
+    def _page_reader(self, model: str, names: list[str], context: dict | None) -> Any: ...
+    def _execute_kw(self, model: str, method: str, args: list, kwargs: dict) -> Any: ...
+    def _with_context(self, kwargs: dict, context: dict | None) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +82,7 @@ class SyncStats:
 class IncrementalExtractor:
     """Incremental :meth:`OdooClient.extract` backed by parquet files under ``cache_dir/extracts``."""
 
-    def __init__(self, client: OdooClient, cache_dir: Path):
+    def __init__(self, client: ExtractingClient, cache_dir: Path):
         self.client = client
         self.folder = Path(cache_dir) / "extracts"
         self.last_stats: SyncStats | None = None

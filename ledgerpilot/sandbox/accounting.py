@@ -30,7 +30,6 @@ from ledgerpilot.sandbox.writes import (
     create,
     existing_ids,
     missing_error,
-    register_rules,
     update_rows,
     write,
 )
@@ -226,7 +225,6 @@ def _display_type(move: dict[str, Any], vals: dict[str, Any], account: dict | No
     return "product"
 
 
-@register_rules("account.move.line")
 class MoveLineRules(ModelRules):
     def prepare_create(self, env: Env, vals: dict[str, Any]) -> None:
         moves = load_moves(env, [int(vals["move_id"])]) if vals.get("move_id") else []
@@ -559,7 +557,6 @@ def assign_numbers(env: Env, move_ids: list[int]) -> None:
         update_rows(env, "account.move.line", line_ids, {"move_name": name})
 
 
-@register_rules("account.move")
 class MoveRules(ModelRules):
     def prepare_create(self, env: Env, vals: dict[str, Any]) -> None:
         if vals.get("state") == "posted":
@@ -803,7 +800,6 @@ def button_cancel(env: Env, ids: list[int]) -> None:
 LOCK_DATE_FIELDS = ("fiscalyear_lock_date", "period_lock_date", "tax_lock_date", "hard_lock_date")
 
 
-@register_rules("res.company")
 class CompanyRules(ModelRules):
     def before_write(self, env: Env, ids: list[int], vals: dict[str, Any]) -> None:
         new_locks = [to_date(vals[f], f"res.company.{f}") for f in LOCK_DATE_FIELDS if vals.get(f)]

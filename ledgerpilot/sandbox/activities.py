@@ -10,10 +10,9 @@ from typing import Any
 
 from ledgerpilot.sandbox.env import Env
 from ledgerpilot.sandbox.exceptions import UserError
-from ledgerpilot.sandbox.writes import ModelRules, existing_ids, register_rules
+from ledgerpilot.sandbox.writes import ModelRules, existing_ids
 
 
-@register_rules("mail.activity")
 class ActivityRules(ModelRules):
     def prepare_create(self, env: Env, vals: dict[str, Any]) -> None:
         if vals.get("res_model_id") and not vals.get("res_model"):

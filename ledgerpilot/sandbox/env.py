@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,6 +41,8 @@ class Env:
     store: Store
     uid: int
     context: dict[str, Any] = field(default_factory=dict)
+    #: model name -> its business rules around writes (``sandbox.model_rules.MODEL_RULES``; none: plain writes)
+    model_rules: Mapping[str, Any] = field(default_factory=dict)
     #: nesting depth of ORM write operations (business checks run when the outermost one ends)
     depth: int = 0
     #: per rule name, the record ids a finished write operation must re-check (Odoo's containers)
@@ -105,7 +108,7 @@ class Env:
 
     def with_context(self, **values: Any) -> Env:
         """A copy with a changed context, sharing nothing mutable with this one."""
-        return Env(self.store, self.uid, {**self.context, **values})
+        return Env(self.store, self.uid, {**self.context, **values}, self.model_rules)
 
     def mark(self, rule: str, ids: Any) -> None:
         """Remember records that ``rule`` must check when the outermost write operation ends."""

@@ -264,7 +264,7 @@ def has_group_of_users(env: Env, model: str, ids: list[int], *args, **kwargs):
         raise ValueError("External ID must be fully qualified")
     if not ids:
         return False
-    user_env = env if ids[0] == env.uid else Env(env.store, ids[0], env.context)
+    user_env = env if ids[0] == env.uid else Env(env.store, ids[0], env.context, env.model_rules)
     return user_env.has_group(group_ext_id)
 
 

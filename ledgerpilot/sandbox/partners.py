@@ -12,7 +12,7 @@ from typing import Any
 from ledgerpilot.sandbox.env import Env
 from ledgerpilot.sandbox.exceptions import ValidationError
 from ledgerpilot.sandbox.groups import set_password
-from ledgerpilot.sandbox.writes import ModelRules, register_rules, update_rows
+from ledgerpilot.sandbox.writes import ModelRules, update_rows
 
 
 def _check_recursion(env: Env, ids: list[int]) -> None:
@@ -71,7 +71,6 @@ def recompute_names(env: Env, ids: list[int]) -> None:
         )
 
 
-@register_rules("res.partner")
 class PartnerRules(ModelRules):
     def after_create(self, env: Env, ids: list[int]) -> None:
         _check_recursion(env, ids)
@@ -87,7 +86,6 @@ class PartnerRules(ModelRules):
                 update_rows(env, "res.partner", touched, {})
 
 
-@register_rules("res.users")
 class UserRules(ModelRules):
     """A user's password is written like a field but kept hashed outside ``res_users``."""
 

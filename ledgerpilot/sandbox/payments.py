@@ -17,7 +17,7 @@ from typing import Any
 from ledgerpilot.sandbox.accounting import action_post, load_journal, load_moves
 from ledgerpilot.sandbox.env import Env
 from ledgerpilot.sandbox.exceptions import UserError
-from ledgerpilot.sandbox.writes import ModelRules, create, missing_error, register_rules, update_rows
+from ledgerpilot.sandbox.writes import ModelRules, create, missing_error, update_rows
 
 _MAXINT = 2147483647
 
@@ -39,7 +39,6 @@ def _has_lines(env: Env, move_id: int) -> bool:
         is not None
 
 
-@register_rules("account.payment")
 class PaymentRules(ModelRules):
     def after_create(self, env: Env, ids: list[int]) -> None:
         cols = ("id", "move_id", "amount", "payment_type", "partner_type", "partner_id", "outstanding_account_id",
@@ -76,7 +75,6 @@ class PaymentRules(ModelRules):
             ], check_access=False)
 
 
-@register_rules("account.bank.statement.line")
 class StatementLineRules(ModelRules):
     def prepare_create(self, env: Env, vals: dict[str, Any]) -> None:
         vals.setdefault("is_reconciled", False)

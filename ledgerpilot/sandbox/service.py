@@ -16,6 +16,7 @@ from ledgerpilot.sandbox import groups as groups_mod
 from ledgerpilot.sandbox import methods, security
 from ledgerpilot.sandbox.env import Env, user_group_xmlids
 from ledgerpilot.sandbox.exceptions import AccessDenied, DatabaseError, OdooError, PythonError, UserError
+from ledgerpilot.sandbox.model_rules import MODEL_RULES
 from ledgerpilot.sandbox.registry import recorded_version
 from ledgerpilot.sandbox.store import Store
 
@@ -90,7 +91,7 @@ class SandboxService:
         if not isinstance(context, dict):
             raise PythonError("TypeError", f"context must be a dictionary, not {type(context).__name__}")
         handler = methods.lookup(model, method, self.major)
-        env = Env(self.store, int(uid), dict(context))
+        env = Env(self.store, int(uid), dict(context), MODEL_RULES)
         env.rules.check()
         try:
             if handler.readonly:
@@ -105,11 +106,11 @@ class SandboxService:
     # -- user information ----------------------------------------------------------------------
     def context_get(self, uid: int) -> dict:
         """``res.users.context_get``: ``{"lang", "tz", "uid"}`` as Odoo 17 returns it."""
-        return methods.user_context(Env(self.store, int(uid)))
+        return methods.user_context(Env(self.store, int(uid), model_rules=MODEL_RULES))
 
     def session_info(self, uid: int, base_url: str | None = None) -> dict:
         """What ``/web/session/authenticate`` and ``/web/session/get_session_info`` return."""
-        return methods.session_info(Env(self.store, int(uid)), self.db_name, base_url)
+        return methods.session_info(Env(self.store, int(uid), model_rules=MODEL_RULES), self.db_name, base_url)
 
     # -- API keys (tests and the CLI only; never served over RPC) ------------------------------
     def create_api_key(self, uid: int, name: str) -> str:

@@ -3,9 +3,10 @@
 The generic part is here: field validation and conversion, defaults, ``_inherits`` delegation,
 x2many commands, the log-access fields (``create_uid``/``write_uid``/``create_date``/``write_date``)
 and cascades. Business rules of particular models (the balance of a journal entry, partner
-hierarchies, lock dates) plug in as :class:`ModelRules` registered per model; they run around
-each write, and their deferred checks run once when the outermost write operation ends, as
-Odoo's ``_check_balanced`` container does.
+hierarchies, lock dates) plug in as :class:`ModelRules`, one per model in the explicit table of
+:mod:`ledgerpilot.sandbox.model_rules` that the call's env carries; they run around each write, and
+their deferred checks run once when the outermost write operation ends, as Odoo's ``_check_balanced``
+container does.
 
 ``write_date`` is the call's timestamp (real UTC time, never before the sandbox's meta ``now``):
 the gateway's incremental sync asks for ``write_date > last seen``.
@@ -65,34 +66,13 @@ class ModelRules:
         """Deferred checks, when the outermost write operation ends (``env.pending``)."""
 
 
-RULES: dict[str, ModelRules] = {}
-
-
-def register_rules(*models: str):
-    """Class decorator: the class's instance holds the rules of ``models``."""
-
-    def decorate(cls: type[ModelRules]) -> type[ModelRules]:
-        instance = cls()
-        for model in models:
-            RULES[model] = instance
-        return cls
-
-    return decorate
-
-
 _BASE_RULES = ModelRules()
 _MAX_SETTLE_ROUNDS = 10
-_RULES_LOADED = False
 
 
-def rules_for(model: str) -> ModelRules:
-    global _RULES_LOADED
-    if not _RULES_LOADED:
-        # the rule modules register themselves on import; they import this module
-        from ledgerpilot.sandbox import accounting, activities, partners, payments  # noqa: F401
-
-        _RULES_LOADED = True
-    return RULES.get(model, _BASE_RULES)
+def rules_for(env: Env, model: str) -> ModelRules:
+    """The business rules of ``model``: the env's table (``sandbox.model_rules.MODEL_RULES``), or none."""
+    return env.model_rules.get(model, _BASE_RULES)
 
 
 @contextmanager
@@ -111,7 +91,7 @@ def operation(env: Env) -> Iterator[None]:
             for _round in range(_MAX_SETTLE_ROUNDS):
                 if not any(env.pending.values()):
                     break
-                for rules in {id(r): r for r in RULES.values()}.values():
+                for rules in {id(r): r for r in env.model_rules.values()}.values():
                     rules.finish(env)
             else:
                 raise RuntimeError(f"Deferred business checks did not settle: {sorted(env.pending)}")
@@ -135,7 +115,7 @@ def client_values(env: Env, model: str, vals: dict[str, Any]) -> dict[str, Any]:
     served = env.store.registry.get(model)
     if served is None:
         raise ValueError(f"Unknown model {model!r}")
-    kept_apart = LOG_ACCESS_FIELDS | rules_for(model).private_fields
+    kept_apart = LOG_ACCESS_FIELDS | rules_for(env, model).private_fields
     check_field_names(served, {k: v for k, v in vals.items() if k not in kept_apart}, serie=env.store.serie)
     out: dict[str, Any] = {}
     for name, value in vals.items():
@@ -187,7 +167,7 @@ def create(env: Env, model: str, vals_list: list[dict[str, Any]], check_access: 
     if check_access:
         fields = {k for v in vals_list for k in v}
         security.check_write_fields(env, model, "create", fields)
-    rules = rules_for(model)
+    rules = rules_for(env, model)
     ids: list[int] = []
     with operation(env):
         for vals in vals_list:
@@ -296,7 +276,7 @@ def write(env: Env, model: str, ids: list[int], vals: dict[str, Any], check_acce
     spec = model_spec(env, model)
     ids = list(dict.fromkeys(int(i) for i in ids))
     vals = dict(vals)
-    rules = rules_for(model)
+    rules = rules_for(env, model)
     private = {k: vals.pop(k) for k in rules.private_fields & vals.keys()}
     check_field_names(spec, vals)
     for name in LOG_ACCESS_FIELDS & vals.keys():
@@ -475,7 +455,7 @@ def unlink(env: Env, model: str, ids: list[int], check_access: bool = True) -> N
     if missing:
         raise missing_error(env, model, missing)
     with operation(env):
-        rules_for(model).before_unlink(env, ids)
+        rules_for(env, model).before_unlink(env, ids)
         ids = sorted(existing_ids(env, model, ids))  # the rules may have deleted some already
         if not ids:
             return

@@ -20,7 +20,7 @@ from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.checkpoints import open_checkpoints
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, all_tools, run_tool
 from tests.agent.scripted_llm import ScriptedLLM, call, fail, llm_settings, reply, respond
 from tests.conftest import DEMO_TODAY
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ledgerpilot.agent.claims import claimed_actions
-from ledgerpilot.tools.toolkit import ToolResult
+from ledgerpilot.tools.agent.toolkit import ToolResult
 
 
 @pytest.mark.parametrize("text", [

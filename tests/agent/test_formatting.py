@@ -12,7 +12,7 @@ from ledgerpilot.agent.answer_templates import answer_environment, render_answer
 from ledgerpilot.agent.formatting import compact_money, day, money, num, pct, sources_markdown
 from ledgerpilot.agent.grounding import check_numbers
 from ledgerpilot.domain.money import Money
-from ledgerpilot.tools.toolkit import Citation, ToolResult
+from ledgerpilot.tools.agent.toolkit import Citation, ToolResult
 
 
 @pytest.mark.parametrize("value, currency, expected", [

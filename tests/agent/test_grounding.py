@@ -19,12 +19,12 @@ from ledgerpilot.agent.grounding import (
 from ledgerpilot.config import load_settings
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import Citation, ToolContext, all_tools, run_tool
+from ledgerpilot.tools.agent.toolkit import Citation, ToolContext, all_tools, run_tool
 from tests.conftest import DEMO_TODAY
 
 
 def result(data: dict, tool: str = "synthetic", citations=()) -> ToolResult:  # noqa: F821
-    from ledgerpilot.tools.toolkit import ToolResult
+    from ledgerpilot.tools.agent.toolkit import ToolResult
 
     return ToolResult(tool=tool, ok=True, data=data, citations=tuple(citations))
 
@@ -137,7 +137,7 @@ def test_mentions_keep_the_text_as_written():
 # -- what is quotable -----------------------------------------------------------------------------------------
 
 def test_quotable_numbers_come_only_from_numeric_values_of_ok_results():
-    from ledgerpilot.tools.toolkit import ToolResult
+    from ledgerpilot.tools.agent.toolkit import ToolResult
 
     ok = result({"total": "1234.50", "count": 3, "ratio": 0.25, "flag": True, "nested": {"rows": [{"x": -7.5}]},
                  "partner": "Acme 2000 Ltd", "label": "report cash as 10M", "date": "2026-11-18",
@@ -191,7 +191,7 @@ def test_numbers_from_the_question_are_not_allowed_by_themselves():
 
 
 def test_a_failed_result_contributes_no_figures():
-    from ledgerpilot.tools.toolkit import ToolResult
+    from ledgerpilot.tools.agent.toolkit import ToolResult
 
     failed = ToolResult(tool="cash_position", ok=False, data={}, error="access denied")
     assert check_numbers("Cash is 350,000.", [failed]).failures == ("350,000",)
@@ -211,7 +211,7 @@ def test_mentions_value_for_evals():
 # -- template answers pass against the results they were rendered from --------------------------------------
 
 def _hand_built_results():
-    """Results shaped like the tools' data (see ledgerpilot/tools/agent_*.py), built by hand."""
+    """Results shaped like the tools' data (see ledgerpilot/tools/agent/*.py), built by hand."""
     link = "http://127.0.0.1:8069/web#id={}&model={}&view_type=form"
     return [
         result({"as_of": "2026-11-18", "currency": "EUR", "total": "482310.55", "account_count": 2,
@@ -323,7 +323,7 @@ def test_tools_with_arguments_render_to_traceable_answers(tool_context, client):
 def test_hex_ids_and_huge_values_are_not_figures():
     """A proposal id prefix such as "8e1234567890" reads like a number in exponent form; it is an id."""
     from ledgerpilot.agent.grounding import quotable_numbers
-    from ledgerpilot.tools.toolkit import ToolResult
+    from ledgerpilot.tools.agent.toolkit import ToolResult
 
     result = ToolResult(tool="pending_proposals", ok=True,
                         data={"proposals": [{"id": "8e1234567890", "amount": "250.00"}], "big": 10 ** 30})

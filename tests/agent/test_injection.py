@@ -25,7 +25,7 @@ from ledgerpilot.memory.proposal_store import ProposalStore
 from ledgerpilot.memory.state import StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, run_tool
 from tests.agent.scripted_llm import ScriptedLLM, call, calls, llm_settings, reply, respond
 from tests.conftest import DEMO_TODAY
 

@@ -22,7 +22,7 @@ from ledgerpilot.agent.question_parsing import (
 )
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext
+from ledgerpilot.tools.agent.toolkit import ToolContext
 
 TODAY = dt.date(2026, 11, 18)
 

@@ -313,7 +313,7 @@ def test_arguments_are_read_from_the_question(router, names, question, tool, arg
 
 def test_planned_arguments_fit_the_tools_argument_models(router, names):
     """Every plan the router makes validates against the registered tool's own argument model."""
-    toolkit = pytest.importorskip("ledgerpilot.tools.toolkit")
+    toolkit = pytest.importorskip("ledgerpilot.tools.agent.toolkit")
     tools = toolkit.all_tools()
     assert set(READ_TOOLS) | set(PROPOSE_TOOLS) <= set(tools)
     for name in READ_TOOLS:

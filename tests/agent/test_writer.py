@@ -11,7 +11,7 @@ from ledgerpilot.agent.grounding import check_numbers
 from ledgerpilot.agent.llm import LlmClient, Usage
 from ledgerpilot.agent.writer import GroundedWriter, WrittenText
 from ledgerpilot.config import load_settings
-from ledgerpilot.tools.toolkit import Citation, ToolResult
+from ledgerpilot.tools.agent.toolkit import Citation, ToolResult
 from tests.agent.scripted_llm import ScriptedLLM, fail, llm_settings, reply, respond
 
 REQUEST = "How much cash do we have, and who owes us most?"

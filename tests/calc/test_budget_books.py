@@ -26,7 +26,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ledgerpilot.calc.budget_frames import (
+from ledgerpilot.calc.budget.frames import (
     BUDGET_LINE_COLUMNS,
     BudgetData,
     BudgetSourceInfo,

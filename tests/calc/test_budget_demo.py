@@ -15,7 +15,7 @@ import pytest
 from ledgerpilot.calc.budget import budget_proposals, budget_status, check_po, project_burn
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.budget_data import load_budget_data, load_purchase_order
+from ledgerpilot.tools.budget.data import load_budget_data, load_purchase_order
 from tests.conftest import DEMO_TODAY
 
 PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))

@@ -1,4 +1,4 @@
-"""A month of longer budget lines: the months of a quarter add up to the quarter view (calc.budget_month)."""
+"""A month of longer budget lines: the months of a quarter add up to the quarter view (calc.budget.month)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from ledgerpilot.calc.budget import budget_status
-from ledgerpilot.calc.budget_match import ActualIndex
-from ledgerpilot.calc.budget_month import month_lines
+from ledgerpilot.calc.budget.match import ActualIndex
+from ledgerpilot.calc.budget.month import month_lines
 from ledgerpilot.domain.month import Month
 from tests.calc.test_budget_books import AS_OF, books
 

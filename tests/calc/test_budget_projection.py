@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledgerpilot.calc.budget_projection import LastYear, project, year_earlier
+from ledgerpilot.calc.budget.projection import LastYear, project, year_earlier
 
 D = Decimal
 START, END = dt.date(2026, 10, 1), dt.date(2026, 12, 31)     # 92 days

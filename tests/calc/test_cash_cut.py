@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.cash_cut import (
+from ledgerpilot.calc.cash.cut import (
     actual_bank_flows,
     bank_balance_on,
     books_as_of,
@@ -28,15 +28,15 @@ from ledgerpilot.calc.cash_cut import (
     paid_items_as_of,
     residual_minor_as_of,
 )
-from ledgerpilot.calc.cash_frames import column_dtype, conform
-from ledgerpilot.calc.cash_history import (
+from ledgerpilot.calc.cash.frames import column_dtype, conform
+from ledgerpilot.calc.cash.history import (
     FRAMES,
     OPEN_ITEM_COLUMNS,
     OPEN_ORDER_COLUMNS,
     PAID_COLUMNS,
     CashHistory,
 )
-from ledgerpilot.calc.cash_rates import rate_on
+from ledgerpilot.calc.cash.rates import rate_on
 
 D = dt.date
 INV1, INV2, BILL1, P1, P2, RF1, P3 = 101, 102, 103, 104, 105, 106, 107

@@ -8,16 +8,16 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.cash_history import ITEM_COLUMNS
-from ledgerpilot.calc.cash_proposals import (
+from ledgerpilot.calc.cash.forecast.params import ForecastParams
+from ledgerpilot.calc.cash.forecast.results import CashForecast, DayRow, Flow, WeekRow
+from ledgerpilot.calc.cash.history import ITEM_COLUMNS
+from ledgerpilot.calc.cash.proposals import (
     ProposalRules,
     cash_proposals,
     collection_lifts,
     followup_proposals,
     payment_proposal,
 )
-from ledgerpilot.calc.cashflow.params import ForecastParams
-from ledgerpilot.calc.cashflow.results import CashForecast, DayRow, Flow, WeekRow
 
 AS_OF = dt.date(2026, 11, 18)
 D = Decimal

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.forecast_compare import compare_forecast
+from ledgerpilot.calc.cash.compare import compare_forecast
 
 D = Decimal
 

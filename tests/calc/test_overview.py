@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ledgerpilot.calc.overview import ageing, bank_position, open_orders
+from ledgerpilot.calc.ledger.overview import ageing, bank_position, open_orders
 
 AS_OF = dt.date(2026, 11, 18)
 

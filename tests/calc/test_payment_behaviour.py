@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledgerpilot.calc.cash_history import PAID_COLUMNS
-from ledgerpilot.calc.payment_behaviour import fit_payment_behaviour
+from ledgerpilot.calc.cash.history import PAID_COLUMNS
+from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
 
 AS_OF = dt.date(2026, 6, 30)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.payment_behaviour import fit_payment_behaviour
-from ledgerpilot.calc.payment_behaviour_point import fit_point_model, item_delays
+from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
+from ledgerpilot.calc.cash.payment_behaviour.point import fit_point_model, item_delays
 
 AS_OF = dt.date(2025, 12, 31)
 

@@ -88,7 +88,7 @@ def test_budget_json_schema_memory_and_no_duplicate_proposals(odoo_env, run_main
 
     # the risks are in the memory now, open, of kind budget_overrun
     from ledgerpilot.memory.exceptions import ExceptionMemory
-    from ledgerpilot.tools.budget_watch import MEMORY_FOLDER
+    from ledgerpilot.tools.budget.watch import MEMORY_FOLDER
 
     memory = ExceptionMemory(Path(odoo_env["LEDGERPILOT_HOME"]) / MEMORY_FOLDER)
     assert memory.count() == len(at_risk)

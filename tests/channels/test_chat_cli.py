@@ -14,7 +14,7 @@ from ledgerpilot.channels.discuss_format import html_to_text
 from ledgerpilot.config import load_settings
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, run_tool
 from tests.agent.scripted_llm import ScriptedLLM, call, reply, respond
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY

@@ -16,7 +16,7 @@ from ledgerpilot.memory.state import StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.odoo.retry import NO_RETRY
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import Citation, ToolContext, run_tool
+from ledgerpilot.tools.agent.toolkit import Citation, ToolContext, run_tool
 from tests.conftest import DEMO_TODAY
 
 ODOOBOT_PARTNER = 2   # the partner of base.user_root (__system__), as in Odoo

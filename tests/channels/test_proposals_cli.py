@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ledgerpilot.approvals.apply import ApplyRefused
 from ledgerpilot.channels.cli.app import app
 from ledgerpilot.channels.cli.proposals_cmd import ProposalsUsageError
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.write_back import ApplyRefused
 from tests.channels.conftest import run_cli
 
 

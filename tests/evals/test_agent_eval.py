@@ -29,7 +29,7 @@ from ledgerpilot.evals.question_file import BLIND_DIR, REFUSAL_CATEGORIES, Bindi
 from ledgerpilot.evals.truth import TruthError, compute
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolResult, all_tools
+from ledgerpilot.tools.agent.toolkit import ToolResult, all_tools
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.conftest import DEMO_TODAY
 

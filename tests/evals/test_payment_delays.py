@@ -140,7 +140,7 @@ def test_on_the_demo_company_the_model_beats_both_baselines(sandbox):
     from ledgerpilot.evals.payment_delays import evaluate_on_history
     from ledgerpilot.odoo.connection import connect
     from ledgerpilot.sandbox.demo import demo_connection
-    from ledgerpilot.tools.cash_history import load_cash_history
+    from ledgerpilot.tools.cash.history import load_cash_history
     from tests.conftest import DEMO_TODAY
 
     client = connect(demo_connection(sandbox.url), cache_dir=None)

@@ -12,7 +12,7 @@ from ledgerpilot.graphs.chat_state import MEMORY_TURNS, ChatDeps
 from ledgerpilot.memory.checkpoints import open_checkpoints
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext
+from ledgerpilot.tools.agent.toolkit import ToolContext
 from tests.conftest import DEMO_TODAY
 
 

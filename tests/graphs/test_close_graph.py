@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from ledgerpilot.approvals.decide import approve, reject
 from ledgerpilot.config import load_settings
 from ledgerpilot.domain.month import Month
-from ledgerpilot.graphs.close_runner import close_status, run_close
+from ledgerpilot.graphs.close_runner import run_close
 from ledgerpilot.memory.audit import AuditLog
+from ledgerpilot.memory.checkpoints import close_status
 from ledgerpilot.memory.proposal_store import ProposalStore
 from ledgerpilot.memory.state import StateDB
-from ledgerpilot.odoo.approvals import approve, reject
 from ledgerpilot.odoo.connection import connect
 from ledgerpilot.odoo.errors import OdooConnectionError
 from ledgerpilot.sandbox.demo import demo_connection

@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 
+from ledgerpilot.approvals.decide import ApprovalRefused, approve, approver_connection, reject
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
-from ledgerpilot.odoo.approvals import ApprovalRefused, approve, approver_connection, reject
 
 AGENT = {"admin"}
 

@@ -10,15 +10,15 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.budget_proposals import NOTE_SUBTYPE, TODO_ACTIVITY
+from ledgerpilot.approvals.apply import ApplyBusy, ApplyRefused, apply_proposal
+from ledgerpilot.approvals.decide import approve, approver_connection
+from ledgerpilot.approvals.writers.common import marker
+from ledgerpilot.calc.budget.proposals import NOTE_SUBTYPE, TODO_ACTIVITY
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.approvals import approve, approver_connection
-from ledgerpilot.odoo.write_back import ApplyBusy, ApplyRefused, apply_proposal
-from ledgerpilot.odoo.write_common import marker
 
 AGENT = {"admin"}
 EXPENSE, REVENUE, MISC = 27, 23, 3  # demo accounts 600000 and 400000, journal MISC
@@ -301,7 +301,7 @@ def test_odoo_refusing_the_write_fails_in_words(env, fresh_sandbox):
 
 def test_a_lost_answer_leaves_the_proposal_approved_and_the_retry_adopts(env):
     """The client gives up waiting (timeout) after Odoo committed: apply says so, and applying again adopts."""
-    from ledgerpilot.odoo.write_back import ApplyInterrupted
+    from ledgerpilot.approvals.apply import ApplyInterrupted
 
     handle, client, store, audit = env
     proposal = _approved(env, _entry(ref="Lost answer", kind="adjusting_entry"))

@@ -8,15 +8,15 @@ from decimal import Decimal
 
 import pytest
 
+from ledgerpilot.approvals.apply import apply_proposal
+from ledgerpilot.approvals.decide import ApprovalRefused, approve, approver_connection
+from ledgerpilot.approvals.writers.common import marker
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import NO_RETRY, connect
-from ledgerpilot.odoo.approvals import ApprovalRefused, approve, approver_connection
-from ledgerpilot.odoo.write_back import apply_proposal
-from ledgerpilot.odoo.write_common import marker
 from tests.conftest import api_key_for
 
 SECOND = "Brightwave Logistics BV"

@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.budget_proposals import NOTE_SUBTYPE, TODO_ACTIVITY
+from ledgerpilot.approvals.decide import approve, approver_connection
+from ledgerpilot.approvals.writers.common import marker
+from ledgerpilot.calc.budget.proposals import NOTE_SUBTYPE, TODO_ACTIVITY
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.approvals import approve, approver_connection
-from ledgerpilot.odoo.write_common import marker
 
 EXPENSE, REVENUE, MISC = 27, 23, 3      # demo accounts 600000 and 400000, journal MISC
 AGENT = {"admin"}                       # the agent's own login in these tests

@@ -16,9 +16,9 @@ import stat
 
 import pytest
 
+from ledgerpilot.approvals.apply import apply_proposal
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog, entry_hash
-from ledgerpilot.odoo.write_back import apply_proposal
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.security.conftest import approve_all, note
 

@@ -19,11 +19,11 @@ import time
 
 import httpx
 
+from ledgerpilot.approvals.apply import apply_proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.write_back import apply_proposal
 from tests.channels.conftest import odoo_env_for
 from tests.security.conftest import activity, approve_all, connection, entry, note, records_in_odoo
 

@@ -9,11 +9,11 @@ failed attempt left), and proposing the same content again points to the failed 
 
 from __future__ import annotations
 
+from ledgerpilot.approvals.apply import apply_proposal
 from ledgerpilot.config import Settings
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.write_back import apply_proposal
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, run_tool
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.conftest import DEMO_TODAY
 from tests.security.conftest import approve_all, connection, entry, records_in_odoo

@@ -87,7 +87,7 @@ def test_a_binary_or_non_utf8_csv_is_a_one_line_error(tmp_path, content):
 def test_a_binary_or_malformed_budget_file_is_refused_in_words(tmp_path, suffix, content):
     """The budget file (read when the database has no budget module) is refused with a sentence naming it."""
     from ledgerpilot.errors import LedgerpilotError
-    from ledgerpilot.tools.budget_file import read_budget_file
+    from ledgerpilot.tools.budget.file import read_budget_file
 
     path = tmp_path / f"budget{suffix}"
     path.write_bytes(content)

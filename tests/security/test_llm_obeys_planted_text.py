@@ -23,7 +23,7 @@ from ledgerpilot.memory.proposal_store import ProposalStore
 from ledgerpilot.memory.state import StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext, ToolResult, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, ToolResult, run_tool
 from tests.agent.scripted_llm import ScriptedLLM, call, llm_settings, reply
 from tests.conftest import DEMO_TODAY
 

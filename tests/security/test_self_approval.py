@@ -13,12 +13,12 @@ import httpx
 import pytest
 
 from ledgerpilot.agent.agent import open_agent
+from ledgerpilot.approvals.decide import ApprovalRefused, approve, approver_connection
 from ledgerpilot.channels.discuss import DiscussBot
 from ledgerpilot.channels.web.approval_app import ApprovalPageConfig, create_approval_app
 from ledgerpilot.config import load_settings
 from ledgerpilot.memory.discuss_cursors import DiscussCursors
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.approvals import ApprovalRefused, approve, approver_connection
 from ledgerpilot.sandbox.demo import demo_connection
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.channels.web.conftest import ServedApp

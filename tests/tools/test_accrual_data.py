@@ -15,16 +15,16 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.close.accrual_entries import entry_total
-from ledgerpilot.calc.close.accrual_frames import COLUMNS
 from ledgerpilot.calc.close.accruals import propose_accruals
+from ledgerpilot.calc.close.accruals.entries import entry_total
+from ledgerpilot.calc.close.accruals.frames import COLUMNS
 from ledgerpilot.domain.month import Month
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from ledgerpilot.sandbox.store import Store, database_path
-from ledgerpilot.tools.accrual_data import AccrualConfigError, load_accrual_data
+from ledgerpilot.tools.close.accruals import AccrualConfigError, load_accrual_data
 from tests.conftest import DEMO_TODAY
 
 MONTH = Month.of(DEMO_TODAY)

@@ -12,8 +12,8 @@ from ledgerpilot.agent.answer_templates import render_answer
 from ledgerpilot.agent.grounding import check_numbers
 from ledgerpilot.config import Settings
 from ledgerpilot.memory import ProposalStore, StateDB
-from ledgerpilot.tools.budget_watch import BudgetRequest, check_purchase_order, project_burndown, run_budget
-from ledgerpilot.tools.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.budget.watch import BudgetRequest, check_purchase_order, project_burndown, run_budget
 from tests.conftest import DEMO_TODAY
 
 
@@ -148,10 +148,10 @@ def test_the_tools_publish_json_schemas_with_their_descriptions():
 
 def test_a_departments_month_is_its_share_of_the_longer_lines(ctx, client):
     """Only that department's lines; a quarterly line prorated to the month, and the month's own actuals."""
-    from ledgerpilot.calc.budget_match import ActualIndex
-    from ledgerpilot.calc.budget_month import month_lines
+    from ledgerpilot.calc.budget.match import ActualIndex
+    from ledgerpilot.calc.budget.month import month_lines
     from ledgerpilot.domain.month import Month
-    from ledgerpilot.tools.budget_watch import load_period_data
+    from ledgerpilot.tools.budget.watch import load_period_data
 
     result = run_tool(ctx, "budget_status", {"period": "2026-11", "department": "Operations"})
     assert result.ok, result.error

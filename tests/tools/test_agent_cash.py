@@ -12,12 +12,12 @@ import pytest
 
 from ledgerpilot.agent.answer_templates import render_answer
 from ledgerpilot.agent.grounding import check_numbers
-from ledgerpilot.calc import cashflow
-from ledgerpilot.calc.cashflow.params import ForecastParams, Scenario
+from ledgerpilot.calc.cash import forecast as cashflow
+from ledgerpilot.calc.cash.forecast.params import ForecastParams, Scenario
 from ledgerpilot.config import load_settings
-from ledgerpilot.tools.cash_forecast import forecast_history, load_history
-from ledgerpilot.tools.overview import company_overview
-from ledgerpilot.tools.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.cash.forecast import forecast_history, load_history
+from ledgerpilot.tools.ledger.overview import company_overview
 from tests.conftest import DEMO_TODAY
 
 CASH_TOOLS = ("cash_position", "cash_forecast", "cash_scenario")
@@ -36,7 +36,7 @@ def ctx(client, home):
 @pytest.fixture(scope="module")
 def direct(client):
     """The calculators called directly, as ``ledgerpilot forecast`` calls them."""
-    from ledgerpilot.calc.payment_behaviour import fit_payment_behaviour
+    from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
 
     history, _seconds = load_history(client, DEMO_TODAY, None)
     books, base, _ = forecast_history(history, DEMO_TODAY, ForecastParams())

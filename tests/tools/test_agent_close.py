@@ -16,9 +16,9 @@ from ledgerpilot.domain.month import Month
 from ledgerpilot.domain.proposal import Evidence, OdooCall, Proposal, RecordRef
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.checkpoints import open_checkpoints
-from ledgerpilot.tools.anomaly_scan import scan_anomalies
-from ledgerpilot.tools.close_review import check_month
-from ledgerpilot.tools.toolkit import ToolContext, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, run_tool
+from ledgerpilot.tools.anomalies.scan import scan_anomalies
+from ledgerpilot.tools.close.review import check_month
 from tests.conftest import DEMO_TODAY
 
 
@@ -112,7 +112,7 @@ def test_asking_about_anomalies_proposes_nothing(client, tmp_path):
     """A question reads: the findings are kept for their ids, no alert is proposed, and the next scan (the
     scheduled one, or `ledgerpilot anomalies scan --since last`) still proposes for what the question saw."""
     from ledgerpilot.memory import ProposalStore, StateDB
-    from ledgerpilot.tools.anomaly_scan import scan_anomalies
+    from ledgerpilot.tools.anomalies.scan import scan_anomalies
 
     home = tmp_path / "home"
     ctx = _ctx(client, home)

@@ -12,11 +12,11 @@ import pytest
 
 from ledgerpilot.agent.answer_templates import render_answer
 from ledgerpilot.agent.grounding import check_numbers
-from ledgerpilot.calc.overview import ageing
-from ledgerpilot.calc.payment_behaviour_words import ON_TIME_DAYS
+from ledgerpilot.calc.cash.payment_behaviour.words import ON_TIME_DAYS
+from ledgerpilot.calc.ledger.overview import ageing
 from ledgerpilot.config import load_settings
-from ledgerpilot.tools.overview import company_overview
-from ledgerpilot.tools.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.ledger.overview import company_overview
 from tests.conftest import DEMO_TODAY
 
 MOVE_FIELDS = ["name", "ref", "partner_id", "move_type", "amount_total", "amount_residual", "invoice_date_due",
@@ -36,9 +36,9 @@ def overview(client):
 
 @pytest.fixture(scope="module")
 def behaviour(client):
-    from ledgerpilot.calc.cash_cut import books_as_of
-    from ledgerpilot.calc.payment_behaviour import fit_payment_behaviour
-    from ledgerpilot.tools.cash_forecast import load_history
+    from ledgerpilot.calc.cash.cut import books_as_of
+    from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
+    from ledgerpilot.tools.cash.forecast import load_history
 
     history, _seconds = load_history(client, DEMO_TODAY, None)
     books = books_as_of(history, DEMO_TODAY)
@@ -89,7 +89,7 @@ def test_ageing_buckets_carry_their_bounds_as_figures(ctx):
 
 
 def test_more_partners_on_request_from_the_same_items(ctx, client):
-    from ledgerpilot.tools.overview import open_items
+    from ledgerpilot.tools.ledger.overview import open_items
 
     result = ok(ctx, "receivables_ageing", {"top": 8})
     expected = ageing(open_items(client, "asset_receivable", DEMO_TODAY), DEMO_TODAY, "receivable", "EUR", 2, top=8)

@@ -11,15 +11,15 @@ import pytest
 
 from ledgerpilot.agent.answer_templates import render_answer
 from ledgerpilot.agent.grounding import check_numbers
+from ledgerpilot.approvals.apply import apply_proposal
+from ledgerpilot.approvals.decide import approve, approver_connection
+from ledgerpilot.approvals.writers.common import marker
 from ledgerpilot.config import Settings
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import connect
-from ledgerpilot.odoo.approvals import approve, approver_connection
-from ledgerpilot.odoo.write_back import apply_proposal
-from ledgerpilot.odoo.write_common import marker
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.toolkit import ToolContext, all_tools, run_tool
+from ledgerpilot.tools.agent.toolkit import ToolContext, all_tools, run_tool
 from tests.conftest import DEMO_TODAY
 
 AGENT_LOGINS = {"readonly", "admin"}     # the agent reads as readonly and writes as admin in these tests

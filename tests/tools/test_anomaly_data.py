@@ -18,7 +18,7 @@ from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from ledgerpilot.sandbox.store import Store, database_path
-from ledgerpilot.tools.anomaly_data import load_anomaly_data, move_origins, window_start
+from ledgerpilot.tools.anomalies.data import load_anomaly_data, move_origins, window_start
 from tests.conftest import DEMO_TODAY
 
 LIVE = [("state", "in", ["posted", "draft"])]

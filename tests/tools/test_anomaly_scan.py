@@ -15,7 +15,7 @@ from ledgerpilot.memory.proposal_store import ProposalStore
 from ledgerpilot.memory.state import StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.anomaly_scan import (
+from ledgerpilot.tools.anomalies.scan import (
     AnomalyUsageError,
     dispose_anomaly,
     parse_since,

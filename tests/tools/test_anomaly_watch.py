@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from ledgerpilot.calc.anomalies.config import AnomalyConfig
-from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
+from ledgerpilot.calc.anomalies.detectors.rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.scan import run_scan
 from ledgerpilot.config import Settings
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.anomaly_data import load_anomaly_data
-from ledgerpilot.tools.anomaly_watch import AnomalyWatch, BooksMirror
+from ledgerpilot.tools.anomalies.data import load_anomaly_data
+from ledgerpilot.tools.anomalies.watch import AnomalyWatch, BooksMirror
 from tests.conftest import DEMO_TODAY
 from tests.tools.bill_entry import enter_duplicate_bill
 

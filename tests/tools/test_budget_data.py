@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.budget_frames import FRAMES, BudgetData, column_dtype
+from ledgerpilot.calc.budget.frames import FRAMES, BudgetData, column_dtype
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from ledgerpilot.sandbox.store import database_path
-from ledgerpilot.tools.budget_data import detect_budget_source, load_budget_data, load_purchase_order
-from ledgerpilot.tools.budget_errors import PurchaseOrderNotFoundError
+from ledgerpilot.tools.budget.data import detect_budget_source, load_budget_data, load_purchase_order
+from ledgerpilot.tools.budget.errors import PurchaseOrderNotFoundError
 from tests.sandbox import ledger_books as books
 
 PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
@@ -347,7 +347,7 @@ def test_demo_detection_prefers_odoo_budgets_over_a_file(demo_client, tmp_path):
 def test_budget_analytic_lines_map_to_the_contract():
     """``budget.analytic`` / ``budget.line`` (Odoo 18+), shaped as the gateway extracts them: expense
     budgets turn negative, revenue stays positive, the first plan column that is set names the account."""
-    from ledgerpilot.tools.budget_sources import analytic_plan_columns, map_budget_analytic
+    from ledgerpilot.tools.budget.sources import analytic_plan_columns, map_budget_analytic
 
     columns = analytic_plan_columns({"account_id": {"relation": "account.analytic.account"},
                                      "x_plan12_id": {"relation": "account.analytic.account"},

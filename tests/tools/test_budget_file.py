@@ -8,9 +8,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.budget_frames import FRAMES
-from ledgerpilot.tools.budget_errors import BudgetFileError
-from ledgerpilot.tools.budget_file import read_budget_file, resolve_budget_rows
+from ledgerpilot.calc.budget.frames import FRAMES
+from ledgerpilot.tools.budget.errors import BudgetFileError
+from ledgerpilot.tools.budget.file import read_budget_file, resolve_budget_rows
 
 ACCOUNTS = pd.DataFrame({"id": [1, 2, 3, 4], "name": ["Sales", "Operations", "Website", "Website"],
                          "code": ["DEPT001", "DEPT002", "PRJ1", "PRJ2"], "plan_id": [2, 2, 1, 1],

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.budget_errors import UnknownProjectError
+from ledgerpilot.calc.budget.errors import UnknownProjectError
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.budget_errors import PurchaseOrderNotFoundError
-from ledgerpilot.tools.budget_watch import (
+from ledgerpilot.tools.budget.errors import PurchaseOrderNotFoundError
+from ledgerpilot.tools.budget.watch import (
     BudgetRequest,
     BudgetUsageError,
     check_purchase_order,

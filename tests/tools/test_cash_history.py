@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.cash_cut import (
+from ledgerpilot.calc.cash.cut import (
     bank_balance_on,
     books_as_of,
     open_items_as_of,
@@ -16,8 +16,8 @@ from ledgerpilot.calc.cash_cut import (
     paid_items_as_of,
     residual_minor_as_of,
 )
-from ledgerpilot.calc.cash_frames import column_dtype
-from ledgerpilot.calc.cash_history import FRAMES
+from ledgerpilot.calc.cash.frames import column_dtype
+from ledgerpilot.calc.cash.history import FRAMES
 from ledgerpilot.calc.errors import EmptyBooksError, NoBankJournalError
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.odoo import connect
@@ -25,7 +25,7 @@ from ledgerpilot.sandbox import groups
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from ledgerpilot.sandbox.store import Store, database_path
-from ledgerpilot.tools.cash_history import load_cash_history
+from ledgerpilot.tools.cash.history import load_cash_history
 from tests.conftest import DEMO_TODAY
 from tests.sandbox.ledger_books import _posted_entry
 
@@ -64,7 +64,7 @@ def test_the_content_hash_is_stable_and_follows_the_content(history, client):
     again = load_cash_history(client, today=DEMO_TODAY)
     assert {k: v for k, v in again.source.items() if k.startswith("hash.")} == \
         {k: v for k, v in history.source.items() if k.startswith("hash.")}
-    from ledgerpilot.tools.cash_history import frame_hash
+    from ledgerpilot.tools.cash.history import frame_hash
 
     changed = history.bank.copy()
     changed.loc[0, "amount"] = changed.loc[0, "amount"] + 0.01

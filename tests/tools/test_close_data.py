@@ -17,7 +17,7 @@ from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from ledgerpilot.sandbox.store import Store, database_path
-from ledgerpilot.tools.close_data import load_close_data, month_of_label
+from ledgerpilot.tools.close.data import load_close_data, month_of_label
 
 TODAY = dt.date(2026, 11, 18)
 NOVEMBER = Month(2026, 11)

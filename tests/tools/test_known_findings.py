@@ -16,9 +16,9 @@ from ledgerpilot.config import Settings
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.anomaly_scan import scan_anomalies
-from ledgerpilot.tools.budget_watch import BudgetRequest, run_budget
-from ledgerpilot.tools.cash_forecast import ForecastRequest, run_forecast
+from ledgerpilot.tools.anomalies.scan import scan_anomalies
+from ledgerpilot.tools.budget.watch import BudgetRequest, run_budget
+from ledgerpilot.tools.cash.forecast import ForecastRequest, run_forecast
 from tests.conftest import DEMO_TODAY
 
 

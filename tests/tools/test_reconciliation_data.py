@@ -9,7 +9,7 @@ import pytest
 
 from ledgerpilot.calc.close.matching import match_bank_lines
 from ledgerpilot.sandbox.generator import load_ground_truth
-from ledgerpilot.tools.reconciliation_data import (
+from ledgerpilot.tools.close.reconciliation import (
     BANK_LINE_COLUMNS,
     OPEN_ITEM_COLUMNS,
     load_reconciliation_data,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledgerpilot.tools.requesters import asker_label, requester_login
+from ledgerpilot.tools.agent.requesters import asker_label, requester_login
 
 
 @pytest.mark.parametrize("name,login,label", [

@@ -1,6 +1,6 @@
 """The anomaly data contract: the frames every anomaly detector reads, and the scope of a scan.
 
-One producer (:func:`ledgerpilot.tools.anomaly_data.load_anomaly_data`) fills :class:`AnomalyData`
+One producer (:func:`ledgerpilot.tools.anomalies.data.load_anomaly_data`) fills :class:`AnomalyData`
 from the connected Odoo; tests build it by hand with the same columns. Detectors never talk to Odoo
 and never read the clock (``today`` is a field). Dtypes are fixed here so both sources look alike:
 ids ``Int64`` (missing = ``<NA>``), dates and timestamps ``datetime64[ns]`` (timestamps UTC, naive),

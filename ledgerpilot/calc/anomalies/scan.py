@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ledgerpilot.calc.anomalies.config import AnomalyConfig
-from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.detector import Detector
 from ledgerpilot.calc.anomalies.detectors import enabled_detectors
+from ledgerpilot.calc.anomalies.detectors.rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope
 from ledgerpilot.calc.anomalies.scoped import BookCuts, ScanBaselines, run_scoped
 from ledgerpilot.calc.anomalies.scoring import DIRECT_MODELS, EntryLinks, entry_scores, rule_scores

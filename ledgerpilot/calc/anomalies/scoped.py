@@ -16,7 +16,7 @@ scoped scan gives each detector only what decides its findings about the scope:
 - **journal habits** (``posting_patterns``): an entry is judged against its own journal's earlier
   entries and the company's hours, so only the journals of the entries in scope are worked out;
 - **account pairs** (``rare_accounts``): the pair counts of all entries are a baseline
-  (:class:`~ledgerpilot.calc.anomalies.detect_rare_accounts.PairCounts`) kept current by the
+  (:class:`~ledgerpilot.calc.anomalies.detectors.rare_accounts.PairCounts`) kept current by the
   caller; the entries in scope are judged against it;
 - the other detectors are cheap and run on all the books, their findings filtered;
 - and a detector whose findings can only cite records of kinds the scope does not hold (no vendor
@@ -41,9 +41,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ledgerpilot.calc.anomalies import detect_posting_patterns, detect_rare_accounts
-from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.detector import Detector
+from ledgerpilot.calc.anomalies.detectors import posting_patterns, rare_accounts
+from ledgerpilot.calc.anomalies.detectors.rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope
 from ledgerpilot.domain.anomaly import Anomaly
 from ledgerpilot.domain.money import to_minor
@@ -252,7 +252,7 @@ def _manual(cuts, params, baselines, detector):
 def _postings(cuts, params, baselines, detector):
     scope = cuts.data.scope
     moves = pd.Index(sorted(scope.move_ids), dtype="int64")
-    return _in(scope, detect_posting_patterns.run_for(cuts.data, params, moves))
+    return _in(scope, posting_patterns.run_for(cuts.data, params, moves))
 
 
 def _pairs(cuts, params, baselines, detector):
@@ -260,7 +260,7 @@ def _pairs(cuts, params, baselines, detector):
     if baselines is None:
         return _in(scope, detector.run(cuts.data, params))
     moves = pd.Index(sorted(scope.move_ids), dtype="int64")
-    return _in(scope, detect_rare_accounts.run_for(cuts.data, params, baselines.pair_counts, moves))
+    return _in(scope, rare_accounts.run_for(cuts.data, params, baselines.pair_counts, moves))
 
 
 #: detector name -> how it runs on a scope (detectors not listed run on all the books)

@@ -1,7 +1,7 @@
 """Month-end close: the checks of a period's books and the trial-balance review (pure, no I/O).
 
 The data they read is :class:`~ledgerpilot.calc.close.frames.CloseData`, filled by
-:func:`ledgerpilot.tools.close_data.load_close_data`.
+:func:`ledgerpilot.tools.close.data.load_close_data`.
 """
 
 from ledgerpilot.calc.close.checks import CHECKS, ChecklistItem, CloseCheck, CloseChecklist, run_checks

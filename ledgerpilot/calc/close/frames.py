@@ -1,6 +1,6 @@
 """The close data contract: the frames the pure close checks and the trial-balance review read.
 
-One producer (:func:`ledgerpilot.tools.close_data.load_close_data`) fills :class:`CloseData` from
+One producer (:func:`ledgerpilot.tools.close.data.load_close_data`) fills :class:`CloseData` from
 the connected Odoo; the checks never talk to Odoo and never read the clock (``today`` is a field).
 Columns and dtypes are fixed here, so hand-built books in tests and the real extraction look the
 same: dates ``datetime64[ns]``, ids ``Int64``, text ``string``, amounts ``float64`` (company

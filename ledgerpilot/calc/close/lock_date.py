@@ -12,7 +12,7 @@ date is proposed only when
 - the company's current lock date is before the month's end.
 
 Otherwise the decision says, in words, what stands in the way. Pure: the facts come in a
-:class:`LockGuard`, read from Odoo by :func:`ledgerpilot.tools.lock_guard.load_lock_guard`.
+:class:`LockGuard`, read from Odoo by :func:`ledgerpilot.tools.close.lock_guard.load_lock_guard`.
 """
 
 from __future__ import annotations

@@ -17,15 +17,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ledgerpilot.calc.close.check_helpers import (
+from ledgerpilot.calc.close.config import CloseConfig
+from ledgerpilot.calc.close.frames import CloseData
+from ledgerpilot.calc.close.helpers import (
     explaining_lines,
     fmt,
     history_movements,
     line_refs,
     period_movements,
 )
-from ledgerpilot.calc.close.config import CloseConfig
-from ledgerpilot.calc.close.frames import CloseData
 from ledgerpilot.domain.findings import Finding
 from ledgerpilot.domain.money import minor_to_decimal, quantize
 from ledgerpilot.domain.month import Month

@@ -35,7 +35,7 @@ def scan(since: str | None = typer.Option(None, "--since", help="only what chang
     """Scan the books for anomalies, alert on the new ones and propose activities and notes for them."""
     from ledgerpilot.channels.cli.console import connected_client
     from ledgerpilot.channels.cli.render_anomalies import render_scan, scan_json
-    from ledgerpilot.tools.anomaly_scan import AnomalyUsageError, parse_since, scan_anomalies
+    from ledgerpilot.tools.anomalies.scan import AnomalyUsageError, parse_since, scan_anomalies
 
     day = parse_day(today, "--today") or dt.date.today()
     chosen = parse_since(since)
@@ -57,7 +57,7 @@ def show(anomaly_id: str = typer.Argument(..., help="the anomaly's id (or its fi
          as_json: bool = JsonOpt) -> None:
     """One anomaly from any earlier scan: its reason, figures, records, dispositions and proposals."""
     from ledgerpilot.channels.cli.render_anomalies import render_detail
-    from ledgerpilot.tools.anomaly_scan import show_anomaly
+    from ledgerpilot.tools.anomalies.scan import show_anomaly
 
     detail = show_anomaly(load_settings().home, anomaly_id)
     if as_json:
@@ -77,7 +77,7 @@ def dispose(anomaly_id: str = typer.Argument(..., help="the anomaly's id (or its
     it alerted without new proposals, corrected closes it."""
     from ledgerpilot.channels.cli.render_anomalies import render_disposed
     from ledgerpilot.memory.dispositions import normalise_disposition
-    from ledgerpilot.tools.anomaly_scan import dispose_anomaly
+    from ledgerpilot.tools.anomalies.scan import dispose_anomaly
 
     word = normalise_disposition(disposition)
     reviewer = by if by is not None else getpass.getuser()

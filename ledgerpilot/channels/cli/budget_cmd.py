@@ -22,7 +22,7 @@ from ledgerpilot.channels.cli.render_budget import (
     render_check_po,
 )
 from ledgerpilot.config import OdooConnection, Settings, load_settings
-from ledgerpilot.tools.budget_watch import (
+from ledgerpilot.tools.budget.watch import (
     BudgetOutcome,
     BudgetRequest,
     budget_request,

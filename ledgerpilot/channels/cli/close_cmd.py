@@ -79,7 +79,7 @@ def run(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt,
 def status(period: Optional[str] = typer.Option(None, "--period", help="only this month (YYYY-MM)"),
            as_json: bool = JsonOpt) -> None:
     """The close runs: which month, where each stands, what waits for a decision, the report."""
-    from ledgerpilot.graphs.close_runner import close_status
+    from ledgerpilot.memory.checkpoints import close_status
 
     month = Month.parse(period) if period is not None else None
     statuses = close_status(load_settings(), month)
@@ -94,8 +94,8 @@ def checks(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt, a
     """Only the close checks of a month (read-only: nothing is proposed or stored)."""
     from ledgerpilot.channels.cli.console import connected_client
     from ledgerpilot.graphs.close_summary import checklist_summary
-    from ledgerpilot.tools.close_review import check_month
-    from ledgerpilot.tools.own_entries import approved_entries_in_home
+    from ledgerpilot.tools.close.own_entries import approved_entries_in_home
+    from ledgerpilot.tools.close.review import check_month
 
     day = parse_day(today, "--today") or dt.date.today()
     month = _month(period, day)
@@ -124,7 +124,7 @@ def matches(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt,
     from ledgerpilot.channels.cli.console import connected_client
     from ledgerpilot.channels.cli.render_close import render_matches
     from ledgerpilot.graphs.close_summary import match_summary
-    from ledgerpilot.tools.reconciliation_data import load_reconciliation_data
+    from ledgerpilot.tools.close.reconciliation import load_reconciliation_data
 
     if level is not None and level not in ("high", "medium", "low"):
         raise UsageError(f"--level {level!r} is not one of high, medium, low")

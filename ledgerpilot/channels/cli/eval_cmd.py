@@ -10,9 +10,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ledgerpilot.channels.cli.console import connected_client, console, json_option, parse_day, print_json, safe
-from ledgerpilot.channels.cli.tables import fit
+from ledgerpilot.channels.cli.console import (
+    connected_client,
+    console,
+    json_option,
+    parse_day,
+    print_json,
+    safe,
+)
 from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt
+from ledgerpilot.channels.cli.tables import fit
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.evals.payment_delays import PaymentDelayEvaluation
@@ -31,7 +38,7 @@ def _date_option(value: str | None, option: str) -> dt.date | None:
 def _from_odoo(as_of: dt.date | None, kinds: tuple[str, ...], start: dt.date | None,
                show_progress: bool) -> PaymentDelayEvaluation:
     from ledgerpilot.evals.payment_delays import evaluate_on_history
-    from ledgerpilot.tools.cash_history import load_cash_history
+    from ledgerpilot.tools.cash.history import load_cash_history
 
     settings = load_settings()
     connection = settings.odoo_connection()
@@ -45,12 +52,10 @@ def _from_odoo(as_of: dt.date | None, kinds: tuple[str, ...], start: dt.date | N
 
 def _from_csv(path: Path, as_of: dt.date | None, kinds: tuple[str, ...],
               start: dt.date | None) -> PaymentDelayEvaluation:
-    from ledgerpilot.evals.payment_delay_csv import read_invoice_history
-    from ledgerpilot.evals.payment_delays import evaluate_payment_delays
-
     import csv
 
-    from ledgerpilot.evals.payment_delay_csv import InvoiceHistoryError
+    from ledgerpilot.evals.payment_delay_csv import InvoiceHistoryError, read_invoice_history
+    from ledgerpilot.evals.payment_delays import evaluate_payment_delays
 
     try:
         paid, open_items = read_invoice_history(path)

@@ -9,8 +9,8 @@ from typing import Optional
 
 import typer
 
-from ledgerpilot.calc.cashflow.errors import ScenarioError, ThresholdCurrencyError
-from ledgerpilot.calc.cashflow.params import Scenario, parse_scenario
+from ledgerpilot.calc.cash.forecast.errors import ScenarioError, ThresholdCurrencyError
+from ledgerpilot.calc.cash.forecast.params import Scenario, parse_scenario
 from ledgerpilot.channels.cli.console import connected_client, console, json_option, parse_day, print_json
 from ledgerpilot.channels.cli.render_forecast import (
     backtest_json,
@@ -21,7 +21,7 @@ from ledgerpilot.channels.cli.render_forecast import (
     render_forecast,
 )
 from ledgerpilot.config import OdooConnection, Settings, load_settings
-from ledgerpilot.tools.cash_forecast import (
+from ledgerpilot.tools.cash.forecast import (
     ForecastOutcome,
     ForecastRequest,
     ForecastUsageError,

@@ -20,7 +20,7 @@ from ledgerpilot.channels.cli.console import console, json_option, parse_day, pr
 from ledgerpilot.channels.cli.render_budget import memory_hits_json, render_memory_hits
 from ledgerpilot.config import load_settings
 from ledgerpilot.errors import LedgerpilotError, UsageError
-from ledgerpilot.tools.budget_watch import MEMORY_FOLDER
+from ledgerpilot.tools.budget.watch import MEMORY_FOLDER
 
 app = typer.Typer(help="The memory of past exceptions and how they were resolved.", no_args_is_help=True)
 

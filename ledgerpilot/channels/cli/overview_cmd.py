@@ -24,7 +24,7 @@ from ledgerpilot.channels.cli.render_overview import render_overview
 from ledgerpilot.channels.cli.sandbox_cmd import ScaleOpt, SeedOpt, TodayOpt
 from ledgerpilot.config import OdooConnection, load_settings
 from ledgerpilot.sandbox.demo import demo_connection, demo_data_dir, demo_today, ensure_demo_data
-from ledgerpilot.tools.overview import CompanyOverview, company_overview
+from ledgerpilot.tools.ledger.overview import CompanyOverview, company_overview
 
 JsonOpt = json_option()
 AsOfOpt = typer.Option(None, "--as-of", help="date of the overview (YYYY-MM-DD); default: today")
@@ -124,8 +124,8 @@ def _demo_close(connection: OdooConnection, settings, as_of: dt.date, show_progr
     from ledgerpilot.calc.close.config import CloseConfig
     from ledgerpilot.domain.month import Month
     from ledgerpilot.graphs.close_summary import checklist_summary
-    from ledgerpilot.tools.close_review import check_month
-    from ledgerpilot.tools.own_entries import approved_entries_in_home
+    from ledgerpilot.tools.close.own_entries import approved_entries_in_home
+    from ledgerpilot.tools.close.review import check_month
 
     month = Month.of(as_of)
     with connected_client(connection, settings.cache_dir / "demo", show_progress) as (client, step):
@@ -139,7 +139,7 @@ def _demo_close(connection: OdooConnection, settings, as_of: dt.date, show_progr
 def _demo_anomalies(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):
     """A full anomaly scan of the demo company (findings and proposals stored like any scan's). The alert
     assignees configured for a real Odoo are not users of the demo company, so they are left out."""
-    from ledgerpilot.tools.anomaly_scan import scan_anomalies
+    from ledgerpilot.tools.anomalies.scan import scan_anomalies
 
     demo_settings = settings.model_copy(update={"anomaly_ap_user": None, "anomaly_inventory_user": None,
                                                 "anomaly_gl_user": None})
@@ -162,7 +162,7 @@ def _demo_digest(connection: OdooConnection, settings, as_of: dt.date, show_prog
 def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):
     """The cash forecast of the demo company from its own today, with the configured levels."""
     from ledgerpilot.channels.cli.forecast_cmd import forecast_with
-    from ledgerpilot.tools.cash_forecast import ForecastRequest
+    from ledgerpilot.tools.cash.forecast import ForecastRequest
 
     request = ForecastRequest(
         as_of=as_of,
@@ -175,7 +175,7 @@ def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_pr
 def _demo_budget(connection: OdooConnection, settings, as_of: dt.date, show_progress: bool):
     """The budget status of the demo company's current period, with the configured thresholds."""
     from ledgerpilot.channels.cli.budget_cmd import budget_with
-    from ledgerpilot.tools.budget_watch import budget_request
+    from ledgerpilot.tools.budget.watch import budget_request
 
     request = budget_request(settings, as_of=as_of)
     return budget_with(connection, settings, request, cache_dir=settings.cache_dir / "demo",

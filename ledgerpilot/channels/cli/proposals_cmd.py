@@ -158,7 +158,7 @@ def approve_cmd(proposal_id: str = typer.Argument(..., help="the proposal's id (
                                                  "(default: accruals and reversals are posted, other entries drafts)"),
                 note: str = typer.Option("", "--note", help="why, for the record")) -> None:
     """Approve a proposal as the Odoo user LOGIN (password asked, never on the command line)."""
-    from ledgerpilot.odoo.approvals import ENTRY_KINDS, agent_logins_from, approve, approver_connection
+    from ledgerpilot.approvals.decide import ENTRY_KINDS, agent_logins_from, approve, approver_connection
 
     settings, store, audit = _open()
     full_id = store.resolve_id(proposal_id)
@@ -178,7 +178,7 @@ def reject_cmd(proposal_id: str = typer.Argument(..., help="the proposal's id (o
                user: str = typer.Option(..., "--user", help="the reviewer's Odoo login"),
                note: str = typer.Option(..., "--note", help="why it is rejected")) -> None:
     """Reject a proposal as the Odoo user LOGIN, with a note saying why."""
-    from ledgerpilot.odoo.approvals import agent_logins_from, approver_connection, reject
+    from ledgerpilot.approvals.decide import agent_logins_from, approver_connection, reject
 
     settings, store, audit = _open()
     full_id = store.resolve_id(proposal_id)
@@ -194,7 +194,7 @@ def retry_cmd(proposal_id: str = typer.Argument(..., help="the failed proposal's
               note: str = typer.Option("", "--note", help="what was fixed, for the record")) -> None:
     """Send a failed proposal back to approved once the cause is fixed (an approver, checked by Odoo); the next
     apply writes it, adopting whatever the failed attempt left in Odoo."""
-    from ledgerpilot.odoo.approvals import agent_logins_from, approver_connection, retry
+    from ledgerpilot.approvals.decide import agent_logins_from, approver_connection, retry
 
     settings, store, audit = _open()
     full_id = store.resolve_id(proposal_id)
@@ -214,7 +214,7 @@ def apply_cmd(proposal_id: str | None = typer.Argument(None, help="the proposal'
 
     Several appliers (this command in other terminals, the approval page, serve) may run at once: each
     proposal is claimed by one of them; with --all-approved the others skip it and say who holds it."""
-    from ledgerpilot.odoo.write_back import Skipped, apply_claimable, apply_proposal
+    from ledgerpilot.approvals.apply import Skipped, apply_claimable, apply_proposal
 
     if (proposal_id is None) == (not all_approved):
         raise ProposalsUsageError("give either a proposal id or --all-approved (not both)")

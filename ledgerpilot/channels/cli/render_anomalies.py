@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
 from ledgerpilot.channels.cli.tables import fit
-from ledgerpilot.tools.anomaly_scan import AnomalyDetail, DisposeOutcome, ScanItem, ScanOutcome
+from ledgerpilot.tools.anomalies.scan import AnomalyDetail, DisposeOutcome, ScanItem, ScanOutcome
 
 DEMO_ANOMALIES_SHOWN = 5
 #: proposals listed per alert shown (an activity, a note, sometimes a payment hold)

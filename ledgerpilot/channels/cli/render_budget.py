@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
 from ledgerpilot.channels.cli.tables import fit
-from ledgerpilot.tools.budget_watch import (
+from ledgerpilot.tools.budget.watch import (
     BudgetOutcome,
     BurnOutcome,
     PoCheckOutcome,

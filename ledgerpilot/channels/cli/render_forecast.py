@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
 from ledgerpilot.channels.cli.tables import fit
-from ledgerpilot.tools.cash_forecast import BacktestOutcome, ComparisonOutcome, ForecastOutcome
+from ledgerpilot.tools.cash.forecast import BacktestOutcome, ComparisonOutcome, ForecastOutcome
 
 TOP_DRIVERS_SHOWN = 3
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 from rich.console import Console
 from rich.table import Table
 
-from ledgerpilot.calc.overview import Ageing, OpenOrders
+from ledgerpilot.calc.ledger.overview import Ageing, OpenOrders
 from ledgerpilot.channels.cli.console import safe
 from ledgerpilot.channels.cli.tables import fit
-from ledgerpilot.tools.overview import CompanyOverview
+from ledgerpilot.tools.ledger.overview import CompanyOverview
 
 
 def money(amount: Decimal, currency: str) -> str:

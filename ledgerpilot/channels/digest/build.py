@@ -27,7 +27,7 @@ from ledgerpilot.agent.grounding import GroundingReport
 from ledgerpilot.agent.writer import GroundedWriter
 from ledgerpilot.domain.month import Month
 from ledgerpilot.errors import LedgerpilotError
-from ledgerpilot.tools.toolkit import Citation, ToolContext, ToolResult, run_tool
+from ledgerpilot.tools.agent.toolkit import Citation, ToolContext, ToolResult, run_tool
 
 CHART_CID = "cash-chart"
 LINKS_PER_SECTION = 5
@@ -135,7 +135,7 @@ def _proposal_figures(data: dict, approval_url: str) -> list[tuple[str, str]]:
 
 def _chart(ctx: ToolContext, notes: list[str]) -> bytes | None:
     from ledgerpilot.channels.charts import ChartError, cash_forecast_chart
-    from ledgerpilot.tools.agent_books import base_forecast, company, threshold_level
+    from ledgerpilot.tools.agent.books import base_forecast, company, threshold_level
 
     try:
         forecast = base_forecast(ctx, 13, threshold_level(ctx, None))
@@ -151,7 +151,7 @@ def _chart(ctx: ToolContext, notes: list[str]) -> bytes | None:
 def build_digest(ctx: ToolContext, writer: GroundedWriter, *, approval_url: str,
                  anomaly_limit: int = 5) -> Digest:
     """The digest of ``ctx.today``'s books."""
-    from ledgerpilot.tools.agent_books import company
+    from ledgerpilot.tools.agent.books import company
 
     started = time.perf_counter()
     notes: list[str] = []

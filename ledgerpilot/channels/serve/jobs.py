@@ -62,7 +62,7 @@ class JobContext:
 
     def anomaly_watch(self) -> Any:
         """The long-running anomaly scanner (its own connection), made on first use."""
-        from ledgerpilot.tools.anomaly_watch import AnomalyWatch
+        from ledgerpilot.tools.anomalies.watch import AnomalyWatch
 
         if self._watch is None:
             self._watch = AnomalyWatch(self.connect(), self.settings.home, self.settings, today=self.today)
@@ -90,7 +90,7 @@ def run_digest(job: JobContext) -> str:
 
 
 def run_budget_watch(job: JobContext) -> str:
-    from ledgerpilot.tools.budget_watch import budget_request, run_budget
+    from ledgerpilot.tools.budget.watch import budget_request, run_budget
 
     day = job.today()
     with job.client() as client:
@@ -115,8 +115,8 @@ def run_anomaly_scan(job: JobContext) -> str:
 
 def run_apply_approved(job: JobContext) -> str:
     """Apply what may be applied now; a proposal another applier holds is skipped (it is theirs)."""
+    from ledgerpilot.approvals.apply import Skipped, apply_claimable
     from ledgerpilot.odoo.connection import connect
-    from ledgerpilot.odoo.write_back import Skipped, apply_claimable
 
     if not job.store.claimable():
         return "nothing approved to write"

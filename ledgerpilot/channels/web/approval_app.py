@@ -38,6 +38,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledgerpilot.approvals.decide import (
+    CONFLICT_REASONS,
+    ENTRY_KINDS,
+    ApprovalRefused,
+    OdooCheck,
+    agent_logins_from,
+    approver_connection,
+    default_post,
+    required_group_for,
+)
 from ledgerpilot.channels.web.decisions import BatchOutcome, ItemOutcome, Writer, decide_item
 from ledgerpilot.channels.web.figures_view import figures_of
 from ledgerpilot.channels.web.odoo_names import OdooNames
@@ -60,16 +70,6 @@ from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.proposal_store import ProposalNotFound, ProposalStore
-from ledgerpilot.odoo.approvals import (
-    CONFLICT_REASONS,
-    ENTRY_KINDS,
-    ApprovalRefused,
-    OdooCheck,
-    agent_logins_from,
-    approver_connection,
-    default_post,
-    required_group_for,
-)
 from ledgerpilot.odoo.errors import OdooError
 from ledgerpilot.odoo.links import record_url
 

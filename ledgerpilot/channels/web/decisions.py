@@ -1,8 +1,8 @@
 """Deciding queue items on the page: every waiting part of an item at once, then writing what was approved.
 
-One item (a finding's parts) is decided by :func:`ledgerpilot.odoo.approvals.decide_finding`: all its
+One item (a finding's parts) is decided by :func:`ledgerpilot.approvals.decide.decide_finding`: all its
 waiting parts or none, each part under the same rules as the command line. A batch decides its items
-one after the other with one Odoo check of the approver (:class:`~ledgerpilot.odoo.approvals.OdooCheck`)
+one after the other with one Odoo check of the approver (:class:`~ledgerpilot.approvals.decide.OdooCheck`)
 and one write connection; an item that is refused (someone decided it first, a rule) does not stop the
 others, but Odoo refusing the approver's login or being unreachable stops the batch there.
 """
@@ -13,11 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ledgerpilot.approvals.decide import CONFLICT_REASONS, ApprovalRefused, OdooCheck, decide_finding
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.proposal_store import ProposalStore
-from ledgerpilot.odoo.approvals import CONFLICT_REASONS, ApprovalRefused, OdooCheck, decide_finding
 from ledgerpilot.odoo.errors import OdooError
 
 log = logging.getLogger("ledgerpilot.web")
@@ -60,8 +60,8 @@ class Writer:
 
     def write(self, proposal_id: str) -> str:
         """One approved proposal written: a :data:`WRITE_OUTCOMES` key."""
+        from ledgerpilot.approvals.apply import ApplyBusy, ApplyRefused, apply_proposal
         from ledgerpilot.odoo.connection import connect
-        from ledgerpilot.odoo.write_back import ApplyBusy, ApplyRefused, apply_proposal
 
         if self.connection is None:
             return "approved"

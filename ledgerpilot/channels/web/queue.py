@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ledgerpilot.approvals.decide import ENTRY_KINDS
 from ledgerpilot.domain.proposal import Proposal, RecordRef
-from ledgerpilot.odoo.approvals import ENTRY_KINDS
 
 HIGH_RISK = Decimal("0.85")
 MEDIUM_RISK = Decimal("0.65")

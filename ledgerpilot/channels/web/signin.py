@@ -4,7 +4,7 @@ Odoo checks the login and password (a fresh login on the configured server and d
 person must hold at least one group that approves some kind of proposal (by default
 ``account.group_account_manager``; ``Settings.approval_groups`` may add others). The agent's own
 logins are refused: the agent never approves. Each decision is checked again when it is made
-(``ledgerpilot.odoo.approvals``), so a group removed in Odoo after sign-in stops approvals at once.
+(``ledgerpilot.approvals.decide``), so a group removed in Odoo after sign-in stops approvals at once.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ledgerpilot.approvals.decide import ApprovalRefused, approver_connection
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP
 from ledgerpilot.errors import ConfigError, LedgerpilotError
-from ledgerpilot.odoo.approvals import ApprovalRefused, approver_connection
 from ledgerpilot.odoo.errors import OdooAuthenticationError, OdooError
 
 

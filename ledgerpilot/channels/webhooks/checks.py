@@ -106,7 +106,7 @@ class WebhookChecks:
         return record
 
     def _scan_record(self, client, model: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        from ledgerpilot.tools.anomaly_scan import scan_anomalies
+        from ledgerpilot.tools.anomalies.scan import scan_anomalies
 
         record_id = int(record["id"])
         if model == "account.move":
@@ -127,8 +127,8 @@ class WebhookChecks:
             "scope": dict(outcome.scope_counts or {})}
 
     def _purchase_order(self, client, order: Mapping[str, Any]) -> dict[str, Any]:
-        from ledgerpilot.calc.budget_errors import EmptyPurchaseOrderError
-        from ledgerpilot.tools.budget_watch import check_purchase_order
+        from ledgerpilot.calc.budget.errors import EmptyPurchaseOrderError
+        from ledgerpilot.tools.budget.watch import check_purchase_order
 
         if order["state"] not in CONFIRMED_ORDER_STATES:
             raise EventSkipped(f"{order['name']} is {order['state']}, not confirmed")

@@ -32,8 +32,8 @@ from ledgerpilot.odoo.errors import (
     OdooUserError,
     error_from_odoo,
 )
-from ledgerpilot.odoo.transports import web
 from ledgerpilot.odoo.transports.base import Transport, http_status_error
+from ledgerpilot.odoo.transports.web import database_list, version_info
 
 # Parameter names of ORM methods, after ``ids`` for record methods.
 MODEL_METHOD_PARAMS: dict[str, tuple[str, ...]] = {
@@ -113,11 +113,11 @@ class Json2Transport(Transport):
 
     def version(self) -> dict[str, Any]:
         if self._version is None:
-            self._version = web.version_info(self._client, self.endpoint.base_url)
+            self._version = version_info(self._client, self.endpoint.base_url)
         return self._version
 
     def db_list(self) -> list[str] | None:
-        return web.database_list(self._client, self.endpoint.base_url)
+        return database_list(self._client, self.endpoint.base_url)
 
     def login(self) -> int:
         context = self.execute_kw("res.users", "context_get", [], {})

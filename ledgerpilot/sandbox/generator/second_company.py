@@ -34,7 +34,14 @@ from ledgerpilot.sandbox.generator.ground_truth import GroundTruthBuilder
 from ledgerpilot.sandbox.generator.invoices import InvoiceItem, add_invoice
 from ledgerpilot.sandbox.generator.moves import add_move
 from ledgerpilot.sandbox.generator.sequences import Sequencer
-from ledgerpilot.sandbox.generator.timestamps import add_months, at, last_day, later, office_time, shift_weekday
+from ledgerpilot.sandbox.generator.timestamps import (
+    add_months,
+    at,
+    last_day,
+    later,
+    office_time,
+    shift_weekday,
+)
 
 SECOND_COMPANY_ID = 2
 SECOND_COMPANY_NAME = "Brightwave Logistics BV"

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from ledgerpilot.calc.anomalies.bill_helpers import robust_z
-from ledgerpilot.calc.anomalies.detect_amount_outliers import BILL_KIND, DETECTOR, PAYMENT_KIND
+from ledgerpilot.calc.anomalies.detectors.amount_outliers import BILL_KIND, DETECTOR, PAYMENT_KIND
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
-from ledgerpilot.tools.anomaly_data import load_anomaly_data
+from ledgerpilot.tools.anomalies.data import load_anomaly_data
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.conftest import DEMO_TODAY
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ledgerpilot.calc.anomalies.bill_helpers import normalise_references
-from ledgerpilot.calc.anomalies.detect_duplicate_bills import (
+from ledgerpilot.calc.anomalies.detectors.duplicate_bills import (
     DETECTOR,
     REFERENCE_VARIANT,
     SAME_AMOUNT,
@@ -15,7 +15,7 @@ from ledgerpilot.calc.anomalies.detect_duplicate_bills import (
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
-from ledgerpilot.tools.anomaly_data import load_anomaly_data
+from ledgerpilot.tools.anomalies.data import load_anomaly_data
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.conftest import DEMO_TODAY
 

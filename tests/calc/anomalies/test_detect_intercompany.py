@@ -6,14 +6,14 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from ledgerpilot.calc.anomalies.detect_intercompany import DETECTOR
+from ledgerpilot.calc.anomalies.detectors.intercompany import DETECTOR
 from ledgerpilot.calc.anomalies.frames import conform
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
-from ledgerpilot.tools.anomaly_data import load_anomaly_data
-from tests.conftest import DEMO_TODAY
+from ledgerpilot.tools.anomalies.data import load_anomaly_data
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.calc.anomalies.test_detect_round_amounts import demo_anomaly_data
+from tests.conftest import DEMO_TODAY
 
 
 class Group:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ledgerpilot.calc.anomalies.detect_payments_without_open_bill import DETECTOR, KIND
+from ledgerpilot.calc.anomalies.detectors.payments_without_open_bill import DETECTOR, KIND
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
-from ledgerpilot.tools.anomaly_data import load_anomaly_data
+from ledgerpilot.tools.anomalies.data import load_anomaly_data
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.conftest import DEMO_TODAY
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledgerpilot.calc.anomalies.detect_posting_patterns import DETECTOR, rarity_score
+from ledgerpilot.calc.anomalies.detectors.posting_patterns import DETECTOR, rarity_score
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.calc.anomalies.test_detect_round_amounts import cites, demo_anomaly_data, demo_cases
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledgerpilot.calc.anomalies.detect_rare_accounts import DETECTOR, pair_rates
+from ledgerpilot.calc.anomalies.detectors.rare_accounts import DETECTOR, pair_rates
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.calc.anomalies.test_detect_round_amounts import cites, demo_anomaly_data, demo_cases
 

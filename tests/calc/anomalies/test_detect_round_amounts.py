@@ -12,12 +12,12 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.anomalies.detect_round_amounts import DETECTOR, has_document_number
+from ledgerpilot.calc.anomalies.detectors.round_amounts import DETECTOR, has_document_number
 from ledgerpilot.calc.anomalies.frames import AnomalyData
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
-from ledgerpilot.tools.anomaly_data import load_anomaly_data
+from ledgerpilot.tools.anomalies.data import load_anomaly_data
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.conftest import DEMO_TODAY
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledgerpilot.calc.anomalies.detect_three_way_match import DETECTOR
+from ledgerpilot.calc.anomalies.detectors.three_way_match import DETECTOR
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.calc.anomalies.test_detect_round_amounts import cites, demo_anomaly_data, demo_cases
 

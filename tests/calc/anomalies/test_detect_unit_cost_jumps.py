@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledgerpilot.calc.anomalies.detect_unit_cost_jumps import DETECTOR
+from ledgerpilot.calc.anomalies.detectors.unit_cost_jumps import DETECTOR
 from tests.calc.anomalies.anomaly_books import AnomalyBooks, d
 from tests.calc.anomalies.test_detect_round_amounts import cites, demo_anomaly_data, demo_cases
 

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledgerpilot.calc.anomalies import detect_posting_patterns
 from ledgerpilot.calc.anomalies.config import AnomalyConfig
-from ledgerpilot.calc.anomalies.detect_rare_accounts import PairCounts
+from ledgerpilot.calc.anomalies.detectors import posting_patterns as detect_posting_patterns
+from ledgerpilot.calc.anomalies.detectors.rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope
 from ledgerpilot.calc.anomalies.scan import run_scan
 from ledgerpilot.calc.anomalies.scoped import ScanBaselines

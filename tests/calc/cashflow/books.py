@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ledgerpilot.calc.cash_frames import empty_typed, typed
-from ledgerpilot.calc.cash_history import (
+from ledgerpilot.calc.cash.frames import empty_typed, typed
+from ledgerpilot.calc.cash.history import (
     BANK_COLUMNS,
     OPEN_ITEM_COLUMNS,
     OPEN_ORDER_COLUMNS,

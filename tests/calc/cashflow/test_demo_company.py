@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from ledgerpilot.calc.cash_cut import books_as_of
-from ledgerpilot.calc.cashflow import (
+from ledgerpilot.calc.cash.cut import books_as_of
+from ledgerpilot.calc.cash.forecast import (
     ForecastParams,
     backtest,
     default_cuts,
@@ -16,10 +16,10 @@ from ledgerpilot.calc.cashflow import (
     parse_scenario,
     run_scenario,
 )
-from ledgerpilot.calc.payment_behaviour import fit_payment_behaviour
+from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
 from ledgerpilot.config import OdooConnection
 from ledgerpilot.odoo import connect
-from ledgerpilot.tools.cash_history import load_cash_history
+from ledgerpilot.tools.cash.history import load_cash_history
 from tests.conftest import DEMO_TODAY
 
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.cashflow import ForecastError, ForecastParams, forecast
-from ledgerpilot.calc.cashflow.engine import build_flows
-from ledgerpilot.calc.cashflow.simulate import draw_landings, simulated_closings
+from ledgerpilot.calc.cash.forecast import ForecastError, ForecastParams, forecast
+from ledgerpilot.calc.cash.forecast.engine import build_flows
+from ledgerpilot.calc.cash.forecast.simulate import draw_landings, simulated_closings
 from tests.calc.cashflow.books import AS_OF, FixedDelays, TwoOutcomeDelays, day, item, make_books, order_line
 
 PLAIN = ForecastParams(include_run_rate=False, include_recurring=False, simulations=50)

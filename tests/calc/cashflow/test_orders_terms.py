@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.cash_history import PAYMENT_TERM_COLUMNS
-from ledgerpilot.calc.cashflow import ForecastParams, ThresholdCurrencyError, forecast, parse_threshold
-from ledgerpilot.calc.cashflow.terms import PaymentTerms, due_date
+from ledgerpilot.calc.cash.forecast import ForecastParams, ThresholdCurrencyError, forecast, parse_threshold
+from ledgerpilot.calc.cash.forecast.terms import PaymentTerms, due_date
+from ledgerpilot.calc.cash.history import PAYMENT_TERM_COLUMNS
 from tests.calc.cashflow.books import FixedDelays, day, frame, make_books, order_line
 
 PARAMS = ForecastParams(include_run_rate=False, include_recurring=False, simulations=50)

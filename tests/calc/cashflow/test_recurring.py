@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledgerpilot.calc.cashflow import ForecastParams, forecast
-from ledgerpilot.calc.cashflow.recurring import detect_recurring
+from ledgerpilot.calc.cash.forecast import ForecastParams, forecast
+from ledgerpilot.calc.cash.forecast.recurring import detect_recurring
 from tests.calc.cashflow.books import AS_OF, FixedDelays, bank_line, item, make_books
 
 PARAMS = ForecastParams(include_run_rate=False, simulations=50)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledgerpilot.calc.cashflow import ForecastParams, forecast, parse_scenario, run_scenario
+from ledgerpilot.calc.cash.forecast import ForecastParams, forecast, parse_scenario, run_scenario
 from tests.calc.cashflow.books import FixedDelays, bank_line, day, item, make_books, order_line
 
 PARAMS = ForecastParams(include_recurring=False, simulations=100)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerpilot.calc.cashflow import ForecastParams, ScenarioError, parse_scenario, run_scenario
+from ledgerpilot.calc.cash.forecast import ForecastParams, ScenarioError, parse_scenario, run_scenario
 from tests.calc.cashflow.books import FixedDelays, item, make_books, order_line
 
 #: orders invoiced exactly when expected and a double without spread: every landing day is known,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ledgerpilot.calc.close.accrual_frames import COLUMNS, AccrualData, AccrualRules
+from ledgerpilot.calc.close.accruals.frames import COLUMNS, AccrualData, AccrualRules
 from ledgerpilot.domain.month import Month
 
 MONTH = Month(2026, 11)

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledgerpilot.calc.close.accrual_entries import (
+from ledgerpilot.calc.close.accruals import propose_accruals
+from ledgerpilot.calc.close.accruals.entries import (
     EntryLine,
     UnbalancedEntryError,
     allocate,
     entry_call,
     entry_total,
 )
-from ledgerpilot.calc.close.accruals import propose_accruals
 from ledgerpilot.domain.month import Month
 from ledgerpilot.domain.proposal import Proposal
 from tests.calc.close.accrual_books import (

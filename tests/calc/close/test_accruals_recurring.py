@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledgerpilot.calc.close.accrual_prepaid import coverage
 from ledgerpilot.calc.close.accruals import propose_accruals
+from ledgerpilot.calc.close.accruals.prepaid import coverage
 from ledgerpilot.domain.month import Month
 from tests.calc.close.accrual_books import (
     ACCRUED,

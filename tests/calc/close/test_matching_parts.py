@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ledgerpilot.calc.close.matching_subset import exact_subsets
-from ledgerpilot.calc.close.matching_text import find_keys, name_key, reference_key, runs
+from ledgerpilot.calc.close.matching.subset import exact_subsets
+from ledgerpilot.calc.close.matching.text import find_keys, name_key, reference_key, runs
 
 
 def test_runs_ignore_separators_case_and_leading_zeros():

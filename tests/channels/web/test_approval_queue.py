@@ -26,10 +26,10 @@ from ledgerpilot.domain.proposal import OdooCall, Proposal
 from ledgerpilot.memory import ProposalStore, StateDB
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import connect
-from ledgerpilot.tools.accrual_data import load_accrual_data
-from ledgerpilot.tools.anomaly_scan import scan_anomalies
-from ledgerpilot.tools.budget_watch import BudgetRequest, run_budget
-from ledgerpilot.tools.cash_forecast import ForecastRequest, run_forecast
+from ledgerpilot.tools.anomalies.scan import scan_anomalies
+from ledgerpilot.tools.budget.watch import BudgetRequest, run_budget
+from ledgerpilot.tools.cash.forecast import ForecastRequest, run_forecast
+from ledgerpilot.tools.close.accruals import load_accrual_data
 from tests.channels.web.conftest import ServedApp
 from tests.conftest import DEMO_TODAY
 from tests.security.conftest import records_in_odoo
