@@ -105,12 +105,12 @@ class LlmConfig:
     @classmethod
     def from_settings(cls, settings) -> LlmConfig | None:
         """The configured endpoint, or ``None`` when no model is configured (offline mode)."""
-        if not settings.llm_configured:
+        if not settings.llm.configured:
             return None
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
-        return cls(base_url=settings.llm_base_url, model=settings.llm_model, api_key=key or None,
-                   timeout=settings.llm_timeout, max_retries=settings.llm_max_retries,
-                   temperature=settings.llm_temperature, retry_wait_max=settings.llm_retry_wait_max)
+        key = settings.llm.api_key.get_secret_value() if settings.llm.api_key is not None else None
+        return cls(base_url=settings.llm.base_url, model=settings.llm.model, api_key=key or None,
+                   timeout=settings.llm.timeout, max_retries=settings.llm.max_retries,
+                   temperature=settings.llm.temperature, retry_wait_max=settings.llm.retry_wait_max)
 
     @property
     def safe_base_url(self) -> str:

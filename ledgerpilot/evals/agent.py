@@ -549,7 +549,7 @@ def eval_agent(client, settings, *, today: dt.date, audit=None, offline: bool = 
 
     ctx = ToolContext(client=client, settings=settings, today=today, actor=EVAL_ACTOR, audit=audit)
     llm = None if offline else llm_from_settings(settings, audit=audit)
-    return Agent(ctx, llm=llm, step_budget=settings.agent_step_budget), ctx
+    return Agent(ctx, llm=llm, step_budget=settings.agent.step_budget), ctx
 
 
 def evaluate_on_books(client, settings, *, today: dt.date, source: str, questions: QuestionSet | None = None,
@@ -558,6 +558,6 @@ def evaluate_on_books(client, settings, *, today: dt.date, source: str, question
     """Build the agent over ``client`` and run the question set through it (what the CLI does)."""
     questions = questions or load_questions()
     agent, ctx = eval_agent(client, settings, today=today, audit=audit, offline=offline)
-    model = None if agent.llm is None else settings.llm_model
+    model = None if agent.llm is None else settings.llm.model
     return evaluate_agent(agent, ctx, questions, only=only, limit=limit, mode=agent.mode, model=model,
                           source=source, progress=progress)

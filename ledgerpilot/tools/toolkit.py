@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ledgerpilot.config import setting_value
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.jsonsafe import json_safe
 from ledgerpilot.odoo.links import record_url
@@ -113,7 +114,7 @@ class ToolContext:
 
     @property
     def odoo_url(self) -> str:
-        return str(getattr(self.client, "url", "") or getattr(self.settings, "odoo_url", "") or "").rstrip("/")
+        return str(getattr(self.client, "url", "") or setting_value(self.settings, "odoo_url", "") or "").rstrip("/")
 
     def record_url(self, model: str, record_id: int) -> str:
         """A link that opens the record in Odoo's web client (Odoo 17 form view)."""
