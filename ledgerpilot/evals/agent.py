@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.evals.question_file import (
@@ -47,6 +47,7 @@ from ledgerpilot.evals.question_file import (
     QuestionSet,
     load_questions,
 )
+from ledgerpilot.prompts import prompt_versions
 
 __all__ = ["AgentEvalError", "AgentEvalReport", "QuestionScore", "evaluate_agent", "evaluate_on_books",
            "load_questions", "score_answer", "summarize"]
@@ -230,6 +231,7 @@ class AgentEvalReport(BaseModel):
     misses_by_module: dict[str, int]
     picks: dict[str, str]
     results: list[QuestionScore]
+    prompts: dict[str, str] = Field(default_factory=prompt_versions)   # the prompt versions in use, by name
 
 
 def _module_file(module: str) -> str:
