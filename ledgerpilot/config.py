@@ -5,6 +5,11 @@ one. Keys are the same as the environment variables without the prefix, either f
 (``odoo_url = "..."``) or in sections (``[odoo]`` ``url = "..."``). Bad values are rejected with a
 message naming the setting and where it came from.
 
+:class:`Settings` has one section per capability (``settings.odoo``, ``settings.cash``, ``settings.llm``,
+...), each a model of its own; a section's fields are its settings without the section's prefix
+(``LEDGERPILOT_ODOO_URL`` is ``settings.odoo.url``). docs/settings.md lists them all; it is generated
+from these models by ``python -m ledgerpilot.config_doc``.
+
 Nothing is read at import time: call :func:`load_settings`.
 """
 
@@ -16,8 +21,11 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, create_model,
+                      field_validator, model_validator)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ledgerpilot.errors import ConfigError
 
@@ -119,156 +127,211 @@ def flatten_sections(data: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-class Settings(BaseSettings):
-    """All of ledgerpilot's settings. Every field maps to ``LEDGERPILOT_<NAME>``."""
+class _Section(BaseModel):
+    """One capability's settings. Its fields are ``LEDGERPILOT_<SECTION>_<FIELD>`` and ``[section] field``."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True,
-                                      allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
-    home: Path = Field(default_factory=default_home, description="where ledgerpilot keeps its state")
 
-    odoo_url: str | None = None
-    odoo_db: str | None = None
-    odoo_user: str | None = None
-    odoo_password: SecretStr | None = None
-    odoo_api_key: SecretStr | None = None
-    odoo_transport: Transport = "auto"
-    odoo_timeout: float = Field(default=120.0, gt=0)
-    odoo_batch_size: int = Field(default=5000, ge=1, le=100_000)
-    odoo_verify_tls: bool = True
-    odoo_company: str | int | None = Field(
+class OdooSettings(_Section):
+    """The Odoo database read (and, by the write user, written to)."""
+
+    url: str | None = Field(default=None, description="address of the Odoo server (https://mycompany.odoo.com)")
+    db: str | None = Field(default=None, description="database name")
+    user: str | None = Field(default=None, description="login the books are read as")
+    password: SecretStr | None = Field(default=None, description="password of the login (or set the API key)")
+    api_key: SecretStr | None = Field(default=None, description="API key of the login, used instead of the password")
+    transport: Transport = Field(default="auto", description="protocol: auto (JSON-2 on Odoo 19, else JSON-RPC), "
+                                                             "jsonrpc, xmlrpc or json2")
+    timeout: float = Field(default=120.0, gt=0, description="seconds one call to Odoo may take")
+    batch_size: int = Field(default=5000, ge=1, le=100_000, description="records read per call")
+    verify_tls: bool = Field(default=True, description="check the server's TLS certificate")
+    company: str | int | None = Field(
         default=None, description="the company whose books are read (its name or id, one of the user's companies); "
                                   "unset: the user's current company")
+    write_user: str | None = Field(
+        default=None, description="Odoo login that writes approved proposals (default: LEDGERPILOT_ODOO_USER)")
+    write_password: SecretStr | None = Field(
+        default=None, description="password or API key of LEDGERPILOT_ODOO_WRITE_USER")
 
-    currency_display: str = Field(default="", description="override of the currency symbol shown")
+    @property
+    def configured(self) -> bool:
+        return bool(self.url)
 
-    cash_threshold: float | None = Field(
+    def connection(self) -> OdooConnection:
+        """The configured Odoo, or a :class:`ConfigError` that names what is missing."""
+        missing = [name for name, value in (("LEDGERPILOT_ODOO_URL", self.url),
+                                            ("LEDGERPILOT_ODOO_DB", self.db),
+                                            ("LEDGERPILOT_ODOO_USER", self.user)) if not value]
+        if self.password is None and self.api_key is None:
+            missing.append("LEDGERPILOT_ODOO_PASSWORD or LEDGERPILOT_ODOO_API_KEY")
+        if missing:
+            raise ConfigError("Odoo is not configured: set " + ", ".join(missing)
+                              + " (environment or config file), or run `ledgerpilot demo` to use the sandbox.")
+        try:
+            return OdooConnection(url=self.url, db=self.db, user=self.user,
+                                  password=self.password, api_key=self.api_key,
+                                  transport=self.transport, timeout=self.timeout,
+                                  batch_size=self.batch_size, verify_tls=self.verify_tls,
+                                  company=self.company)
+        except ValidationError as exc:
+            raise ConfigError(describe_validation_error(exc, prefix="LEDGERPILOT_ODOO_")) from exc
+
+    def write_connection(self) -> OdooConnection:
+        """The Odoo user that writes approved proposals: LEDGERPILOT_ODOO_WRITE_USER, else the main one."""
+        main = self.connection()
+        if not self.write_user:
+            return main
+        if self.write_password is None:
+            raise ConfigError("LEDGERPILOT_ODOO_WRITE_USER is set but LEDGERPILOT_ODOO_WRITE_PASSWORD is not: set the "
+                              "password or API key of the user that writes approved proposals")
+        return main.model_copy(update={"user": self.write_user, "password": self.write_password,
+                                       "api_key": None})
+
+
+class CurrencySettings(_Section):
+    """How amounts are shown."""
+
+    display: str = Field(default="", description="override of the currency symbol shown")
+
+
+class CashSettings(_Section):
+    """The cash forecast's levels."""
+
+    threshold: float | None = Field(
         default=None, description="safety level of the cash forecast, company currency: a lower P50 point "
                                   "is a breach and calls for follow-up proposals")
-    cash_surplus_level: float | None = Field(
+    surplus_level: float | None = Field(
         default=None, description="cash above this level at the forecast's lowest point is a surplus: "
                                   "bills due soon are proposed for payment")
 
-    budget_file: Path | None = Field(
+
+class BudgetSettings(_Section):
+    """Budgets: where they come from and how drift is graded."""
+
+    file: Path | None = Field(
         default=None, description="budget file (CSV or YAML) used when the database has no budget module")
-    budget_note_drift: float = Field(
+    note_drift: float = Field(
         default=0.05, gt=0, lt=1, description="a projected drift under this share of the budget is a note")
-    budget_high_overspend: float = Field(
+    high_overspend: float = Field(
         default=0.15, gt=0, description="a projected overspend above this share of the budget is high risk")
 
-    close_checks: list[str] | None = Field(
+
+class CloseSettings(_Section):
+    """The month-end close checks and bank matching."""
+
+    checks: list[str] | None = Field(
         default=None, description="close checks to run, by name (`ledgerpilot close checks` lists them); "
                                   "unset: all of them")
-    close_unusual_amount_ratio: float = Field(
+    unusual_amount_ratio: float = Field(
         default=3.0, gt=1, description="an account's movement this many times its usual size (or more) "
                                       "is unusual")
-    close_tb_variance: float = Field(
+    tb_variance: float = Field(
         default=0.5, gt=0, description="trial-balance review: a period movement differing from the account's "
                                        "recent average by more than this share is flagged")
-    close_tb_min_amount: float = Field(
+    tb_min_amount: float = Field(
         default=1000.0, ge=0, description="trial-balance review: smaller differences are never flagged "
                                           "(company currency)")
-    close_match_high_confidence: float = Field(
+    match_high_confidence: float = Field(
         default=0.9, gt=0, le=1, description="bank matches at or above this confidence are 'high'")
 
-    anomaly_min_score: float = Field(
+
+class AnomalySettings(_Section):
+    """The anomaly scan: which detectors, their parameters, and who alerts are assigned to."""
+
+    min_score: float = Field(
         default=0.5, gt=0, le=1, description="anomaly findings whose combined risk (0-1) is at or above this "
                                             "are alerts")
-    anomaly_detectors: list[str] | None = Field(
+    detectors: list[str] | None = Field(
         default=None, description="anomaly detectors to run, by name; unset: all of them")
-    anomaly_params: dict[str, dict[str, float]] = Field(
+    params: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="anomaly detector parameters overriding their defaults: "
                                           "detector name -> parameter name -> value")
-    anomaly_ap_user: str | int | None = Field(
+    ap_user: str | int | None = Field(
         default=None, description="Odoo login or user id that anomaly alerts on bills and payments are assigned "
                                   "to (the AP manager); unset: no assignee")
-    anomaly_inventory_user: str | int | None = Field(
+    inventory_user: str | int | None = Field(
         default=None, description="Odoo login or user id that anomaly alerts on inventory valuation are assigned "
                                   "to (the inventory accountant); unset: no assignee")
-    anomaly_gl_user: str | int | None = Field(
+    gl_user: str | int | None = Field(
         default=None, description="Odoo login or user id that anomaly alerts on journal entries and credit notes "
                                   "are assigned to (the controller); unset: no assignee")
 
-    llm_base_url: str | None = Field(
+
+class LlmSettings(_Section):
+    """The model endpoint; without one the agent runs offline."""
+
+    base_url: str | None = Field(
         default=None, description="OpenAI-compatible endpoint (https://api.openai.com/v1, an Azure OpenAI deployment's "
                                   "/openai/v1, vLLM, Ollama's http://localhost:11434/v1, a llama.cpp server); unset: "
                                   "offline mode")
-    llm_model: str | None = Field(default=None, description="model name the endpoint serves")
-    llm_api_key: SecretStr | None = Field(default=None, description="API key of the endpoint (local servers: any)")
-    llm_timeout: float = Field(default=60.0, gt=0, description="seconds one model call may take")
-    llm_max_retries: int = Field(default=4, ge=0, le=10, description="retries of a call refused with 429 or 5xx")
-    llm_temperature: float = Field(default=0.0, ge=0, le=2)
-    llm_retry_wait_max: float = Field(default=8.0, ge=0, description="longest wait in seconds between retries")
-    agent_step_budget: int = Field(
-        default=6, ge=1, le=20, description="model rounds (tool calls then answer) one question may use")
-    discuss_channel: str = Field(default="finance", description="Discuss channel the bot watches")
-    discuss_poll_seconds: float = Field(default=5.0, gt=0, description="how often the bot looks for new messages")
+    model: str | None = Field(default=None, description="model name the endpoint serves")
+    api_key: SecretStr | None = Field(default=None, description="API key of the endpoint (local servers: any)")
+    timeout: float = Field(default=60.0, gt=0, description="seconds one model call may take")
+    max_retries: int = Field(default=4, ge=0, le=10, description="retries of a call refused with 429 or 5xx")
+    temperature: float = Field(default=0.0, ge=0, le=2, description="sampling temperature of the model")
+    retry_wait_max: float = Field(default=8.0, ge=0, description="longest wait in seconds between retries")
 
-    web_host: str = Field(default="127.0.0.1", description="address the approval page and webhooks listen on")
-    web_port: int = Field(default=8750, ge=0, le=65535, description="port of the approval page and webhooks")
-    web_public_url: str | None = Field(
+    @property
+    def configured(self) -> bool:
+        """A model endpoint is set: the agent writes with it; otherwise it runs offline."""
+        return bool(self.base_url and self.model)
+
+
+class AgentSettings(_Section):
+    """The chat agent."""
+
+    step_budget: int = Field(
+        default=6, ge=1, le=20, description="model rounds (tool calls then answer) one question may use")
+
+
+class DiscussSettings(_Section):
+    """The Discuss bot."""
+
+    channel: str = Field(default="finance", description="Discuss channel the bot watches")
+    poll_seconds: float = Field(default=5.0, gt=0, description="how often the bot looks for new messages")
+
+
+class WebSettings(_Section):
+    """The approval page (and the address webhooks are posted to)."""
+
+    host: str = Field(default="127.0.0.1", description="address the approval page and webhooks listen on")
+    port: int = Field(default=8750, ge=0, le=65535, description="port of the approval page and webhooks")
+    public_url: str | None = Field(
         default=None, description="the approval page's address as people reach it (for links in the digest); "
                                   "default http://WEB_HOST:WEB_PORT")
-    web_session_idle_minutes: float = Field(default=30.0, gt=0, description="a session unused this long ends")
-    web_session_max_hours: float = Field(default=8.0, gt=0, description="a session ends this long after sign-in")
-    web_apply_on_approve: bool = Field(
+    session_idle_minutes: float = Field(default=30.0, gt=0, description="a session unused this long ends")
+    session_max_hours: float = Field(default=8.0, gt=0, description="a session ends this long after sign-in")
+    apply_on_approve: bool = Field(
         default=True, description="write a proposal to Odoo as soon as it is approved on the page (else "
                                   "`proposals apply` or the schedule does)")
-    webhook_secret: SecretStr | None = Field(
+
+    @property
+    def url(self) -> str:
+        """Where people open the approval page."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class WebhookSettings(_Section):
+    """Webhooks from relays and from Odoo's automation rules."""
+
+    secret: SecretStr | None = Field(
         default=None, description="shared secret of the HMAC-SHA256 signature of relays posting to /webhooks/odoo; "
                                   "unset: signed webhooks are refused")
-    webhook_max_age_seconds: int = Field(
+    max_age_seconds: int = Field(
         default=300, ge=1, description="a signed webhook whose timestamp is older (or further in the future) is "
                                        "refused")
-    webhook_odoo_secrets: dict[str, SecretStr] = Field(
+    odoo_secrets: dict[str, SecretStr] = Field(
         default_factory=dict, description="secrets of Odoo's own automation rules, by name: a rule posts to "
                                           "/webhooks/odoo/<secret>; several at once for rotation; empty: refused")
-    webhook_odoo_sources: list[str] = Field(
+    odoo_sources: list[str] = Field(
         default_factory=list, description="IP addresses or networks Odoo's automation rules may post from "
                                           "(e.g. 10.0.0.5, 10.0.0.0/24); empty: any address")
-    webhook_settle_seconds: float = Field(
+    settle_seconds: float = Field(
         default=2.0, ge=0, le=300, description="how long after a webhook arrives its record is read back (Odoo 17 "
                                                "notifies before it commits the change)")
 
-    smtp_host: str | None = Field(default=None, description="SMTP server that sends the digest; unset: no sending")
-    smtp_port: int = Field(default=587, ge=1, le=65535)
-    smtp_security: Literal["starttls", "ssl", "none"] = Field(
-        default="starttls", description="starttls (port 587), ssl (implicit TLS, port 465) or none (a local relay)")
-    smtp_user: str | None = Field(default=None, description="SMTP login, when the server needs one")
-    smtp_password: SecretStr | None = None
-    smtp_timeout: float = Field(default=30.0, gt=0)
-    digest_from: str = Field(default="ledgerpilot@localhost", description="sender address of the digest")
-    digest_to: list[str] = Field(default_factory=list, description="recipients of the weekly digest")
-    digest_channel: str | None = Field(default=None, description="Discuss channel the digest is also posted to")
-
-    serve_digest_cron: str = Field(
-        default="mon 07:00", description="when serve sends the digest: a weekday and a time (server local time)")
-    serve_digest_interval_minutes: float | None = Field(
-        default=None, gt=0, description="send the digest every N minutes instead of weekly (trials)")
-    serve_budget_interval_minutes: float = Field(default=60.0, gt=0, description="how often serve watches budgets")
-    serve_anomaly_interval_minutes: float = Field(default=15.0, gt=0, description="how often serve scans for anomalies")
-    serve_jobs: list[str] | None = Field(
-        default=None, description="scheduled jobs serve runs (digest, budget_watch, anomaly_scan, apply_approved, "
-                                  "audit_anchor); unset: all")
-    serve_discuss: bool = Field(default=True, description="serve runs the Discuss bot")
-    serve_apply_interval_minutes: float = Field(
-        default=5.0, gt=0, description="how often serve writes approved proposals to Odoo (those the page did not)")
-    serve_status_token: SecretStr | None = Field(
-        default=None, description="bearer token for serve's /health/details and /metrics; unset: they answer only "
-                                  "requests from this machine that came through no proxy")
-    apply_lease_seconds: float = Field(
-        default=300.0, ge=1, le=86400, description="a claim on a proposal being applied lapses after this long "
-                                                  "without a heartbeat (its applier died): then another takes over")
-
-    approval_groups: dict[str, str] = Field(
-        default_factory=dict, description="Odoo group (xml id) an approver needs, by proposal kind; kinds not "
-                                          "listed need account.group_account_manager")
-    odoo_write_user: str | None = Field(
-        default=None, description="Odoo login that writes approved proposals (default: LEDGERPILOT_ODOO_USER)")
-    odoo_write_password: SecretStr | None = Field(
-        default=None, description="password or API key of LEDGERPILOT_ODOO_WRITE_USER")
-
-    @field_validator("webhook_odoo_secrets")
+    @field_validator("odoo_secrets")
     @classmethod
     def _odoo_secrets(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
         from ledgerpilot.channels.webhooks.url_secret import check_secret_value
@@ -282,7 +345,7 @@ class Settings(BaseSettings):
             seen[secret.get_secret_value()] = name
         return value
 
-    @field_validator("webhook_odoo_sources")
+    @field_validator("odoo_sources")
     @classmethod
     def _odoo_sources(cls, value: list[str]) -> list[str]:
         from ledgerpilot.channels.webhooks.url_secret import parse_networks
@@ -290,58 +353,211 @@ class Settings(BaseSettings):
         parse_networks(value)
         return value
 
+
+class SmtpSettings(_Section):
+    """The mail server that sends the digest."""
+
+    host: str | None = Field(default=None, description="SMTP server that sends the digest; unset: no sending")
+    port: int = Field(default=587, ge=1, le=65535, description="port of the SMTP server")
+    security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="starttls (port 587), ssl (implicit TLS, port 465) or none (a local relay)")
+    user: str | None = Field(default=None, description="SMTP login, when the server needs one")
+    password: SecretStr | None = Field(default=None, description="password of the SMTP login")
+    timeout: float = Field(default=30.0, gt=0, description="seconds one exchange with the SMTP server may take")
+
+
+class DigestSettings(_Section):
+    """The weekly digest: who sends it, who gets it."""
+
+    sender: str = Field(default="ledgerpilot@localhost", description="sender address of the digest",
+                        json_schema_extra={"setting": "digest_from"})
+    to: list[str] = Field(default_factory=list, description="recipients of the weekly digest")
+    channel: str | None = Field(default=None, description="Discuss channel the digest is also posted to")
+
+
+class ServeSettings(_Section):
+    """What ``ledgerpilot serve`` runs, and how often."""
+
+    digest_cron: str = Field(
+        default="mon 07:00", description="when serve sends the digest: a weekday and a time (server local time)")
+    digest_interval_minutes: float | None = Field(
+        default=None, gt=0, description="send the digest every N minutes instead of weekly (trials)")
+    budget_interval_minutes: float = Field(default=60.0, gt=0, description="how often serve watches budgets")
+    anomaly_interval_minutes: float = Field(default=15.0, gt=0, description="how often serve scans for anomalies")
+    jobs: list[str] | None = Field(
+        default=None, description="scheduled jobs serve runs (digest, budget_watch, anomaly_scan, apply_approved, "
+                                  "audit_anchor); unset: all")
+    discuss: bool = Field(default=True, description="serve runs the Discuss bot")
+    apply_interval_minutes: float = Field(
+        default=5.0, gt=0, description="how often serve writes approved proposals to Odoo (those the page did not)")
+    status_token: SecretStr | None = Field(
+        default=None, description="bearer token for serve's /health/details and /metrics; unset: they answer only "
+                                  "requests from this machine that came through no proxy")
+
+
+class ApplySettings(_Section):
+    """Applying approved proposals to Odoo."""
+
+    lease_seconds: float = Field(
+        default=300.0, ge=1, le=86400, description="a claim on a proposal being applied lapses after this long "
+                                                  "without a heartbeat (its applier died): then another takes over")
+
+
+class ApprovalSettings(_Section):
+    """Who may approve what."""
+
+    groups: dict[str, str] = Field(
+        default_factory=dict, description="Odoo group (xml id) an approver needs, by proposal kind; kinds not "
+                                          "listed need account.group_account_manager")
+
+
+class Settings(BaseSettings):
+    """All of ledgerpilot's settings, one section per capability (``settings.odoo.url``, ``settings.cash.threshold``).
+
+    Every setting maps to ``LEDGERPILOT_<SECTION>_<FIELD>`` (``LEDGERPILOT_ODOO_URL``) and to the TOML key
+    ``[section] field`` or ``section_field``; :data:`SETTING_NAMES` lists them all. The keyword arguments
+    take the same flat names (``Settings(odoo_url=...)``) or whole sections (``Settings(odoo={...})``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True,
+                                      allow_inf_nan=False)
+
+    home: Path = Field(default_factory=default_home, description="where ledgerpilot keeps its state")
+    odoo: OdooSettings = Field(default_factory=OdooSettings)
+    currency: CurrencySettings = Field(default_factory=CurrencySettings)
+    cash: CashSettings = Field(default_factory=CashSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    close: CloseSettings = Field(default_factory=CloseSettings)
+    anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    discuss: DiscussSettings = Field(default_factory=DiscussSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+    apply: ApplySettings = Field(default_factory=ApplySettings)
+    approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _section_is_a_table(cls, value: Any, info: ValidationInfo) -> Any:
+        # a flat key that is only a section's name (``odoo = "x"``) is no setting, as before sections existed
+        if info.field_name in SECTIONS and not isinstance(value, (Mapping, _Section)):
+            raise PydanticCustomError("extra_forbidden", "Extra inputs are not permitted")
+        return value
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
-        return (init_settings, env_settings, _TomlSource(settings_cls, config_file_path()), file_secret_settings)
+        flat_env = EnvSettingsSource(_flat_settings_model(), env_prefix=ENV_PREFIX)
+        return (_NestedSource(settings_cls, init_settings), _NestedSource(settings_cls, flat_env),
+                _NestedSource(settings_cls, _TomlSource(settings_cls, config_file_path())), file_secret_settings)
 
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
 
-    @property
-    def web_url(self) -> str:
-        """Where people open the approval page."""
-        return (self.web_public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
+    def updated(self, **values: Any) -> "Settings":
+        """A copy with some settings replaced, by flat name (``llm_model="m"``), unvalidated like ``model_copy``."""
+        changes: dict[str, Any] = {}
+        for name, value in values.items():
+            path = SETTING_NAMES.get(name)
+            if path is None:
+                raise ValueError(f"{name!r} is not a setting; settings: {', '.join(SETTING_NAMES)}")
+            if len(path) == 1:
+                changes[path[0]] = value
+            else:
+                changes.setdefault(path[0], {})[path[1]] = value
+        return self.model_copy(update={
+            key: (getattr(self, key).model_copy(update=value) if key in SECTIONS else value)
+            for key, value in changes.items()})
 
-    @property
-    def llm_configured(self) -> bool:
-        """A model endpoint is set: the agent writes with it; otherwise it runs offline."""
-        return bool(self.llm_base_url and self.llm_model)
 
-    @property
-    def odoo_configured(self) -> bool:
-        return bool(self.odoo_url)
+SECTIONS: dict[str, type[_Section]] = {
+    name: field.annotation for name, field in Settings.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)}
 
-    def odoo_connection(self) -> OdooConnection:
-        """The configured Odoo, or a :class:`ConfigError` that names what is missing."""
-        missing = [name for name, value in (("LEDGERPILOT_ODOO_URL", self.odoo_url),
-                                            ("LEDGERPILOT_ODOO_DB", self.odoo_db),
-                                            ("LEDGERPILOT_ODOO_USER", self.odoo_user)) if not value]
-        if self.odoo_password is None and self.odoo_api_key is None:
-            missing.append("LEDGERPILOT_ODOO_PASSWORD or LEDGERPILOT_ODOO_API_KEY")
-        if missing:
-            raise ConfigError("Odoo is not configured: set " + ", ".join(missing)
-                              + " (environment or config file), or run `ledgerpilot demo` to use the sandbox.")
-        try:
-            return OdooConnection(url=self.odoo_url, db=self.odoo_db, user=self.odoo_user,
-                                  password=self.odoo_password, api_key=self.odoo_api_key,
-                                  transport=self.odoo_transport, timeout=self.odoo_timeout,
-                                  batch_size=self.odoo_batch_size, verify_tls=self.odoo_verify_tls,
-                                  company=self.odoo_company)
-        except ValidationError as exc:
-            raise ConfigError(describe_validation_error(exc, prefix="LEDGERPILOT_ODOO_")) from exc
 
-    def odoo_write_connection(self) -> OdooConnection:
-        """The Odoo user that writes approved proposals: LEDGERPILOT_ODOO_WRITE_USER, else the main one."""
-        main = self.odoo_connection()
-        if not self.odoo_write_user:
-            return main
-        if self.odoo_write_password is None:
-            raise ConfigError("LEDGERPILOT_ODOO_WRITE_USER is set but LEDGERPILOT_ODOO_WRITE_PASSWORD is not: set the "
-                              "password or API key of the user that writes approved proposals")
-        return main.model_copy(update={"user": self.odoo_write_user, "password": self.odoo_write_password,
-                                       "api_key": None})
+def _setting_name(section: str, name: str, field: FieldInfo) -> str:
+    extra = field.json_schema_extra
+    if isinstance(extra, dict) and isinstance(extra.get("setting"), str):
+        return extra["setting"]
+    return f"{section}_{name}"
+
+
+SETTING_NAMES: dict[str, tuple[str, ...]] = {}
+"""Every setting's flat name (``odoo_url``: ``LEDGERPILOT_ODOO_URL``, ``[odoo] url``) -> its place in :class:`Settings`."""
+for _name, _field in Settings.model_fields.items():
+    if _name in SECTIONS:
+        for _sub, _subfield in SECTIONS[_name].model_fields.items():
+            SETTING_NAMES[_setting_name(_name, _sub, _subfield)] = (_name, _sub)
+    else:
+        SETTING_NAMES[_name] = (_name,)
+_FLAT_NAMES = {path: name for name, path in SETTING_NAMES.items()}
+
+
+def setting_value(settings: Any, name: str, default: Any = None) -> Any:
+    """The setting of flat name ``name`` (``"cash_threshold"``) in ``settings``; ``default`` when there is none
+    (no settings at all, as in contexts that only read the books)."""
+    value: Any = settings
+    for part in SETTING_NAMES[name]:
+        value = getattr(value, part, None)
+        if value is None:
+            return default
+    return value
+
+
+def nest_settings(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat setting names (``odoo_url``) put in their sections (``{"odoo": {"url": ...}}``); other keys kept as given."""
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        path = SETTING_NAMES.get(key)
+        if path is None or len(path) == 1:
+            if isinstance(nested.get(key), dict) and isinstance(value, (Mapping, _Section)):
+                value = {**_as_dict(value), **nested[key]}
+            nested[key] = value
+            continue
+        section = nested.get(path[0])
+        if not isinstance(section, dict):
+            section = _as_dict(section) if isinstance(section, (Mapping, _Section)) else {}
+            nested[path[0]] = section
+        section[path[1]] = value
+    return nested
+
+
+def _as_dict(value: Mapping[str, Any] | _Section) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {name: getattr(value, name) for name in value.model_fields_set}
+
+
+class _NestedSource(PydanticBaseSettingsSource):
+    """Another source's values with flat setting names put in their sections."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - interface requirement
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return nest_settings(self.inner())
+
+
+_FLAT_MODEL: type[BaseSettings] | None = None
+
+
+def _flat_settings_model() -> type[BaseSettings]:
+    """Settings with one flat field per setting, for reading ``LEDGERPILOT_*`` variables (JSON for lists and maps)."""
+    global _FLAT_MODEL
+    if _FLAT_MODEL is None:
+        fields: dict[str, Any] = {}
+        for name, path in SETTING_NAMES.items():
+            owner = Settings if len(path) == 1 else SECTIONS[path[0]]
+            fields[name] = (owner.model_fields[path[-1]].annotation, None)
+        _FLAT_MODEL = create_model("FlatSettings", __base__=BaseSettings, **fields)
+    return _FLAT_MODEL
 
 
 def config_file_path() -> Path | None:
@@ -352,10 +568,18 @@ def config_file_path() -> Path | None:
     return (Path(home) if home else default_home()) / "config.toml"
 
 
+def _setting_of(loc: tuple[Any, ...]) -> str:
+    """An error's place in :class:`Settings` as the setting's flat name (``("digest", "sender")``: ``digest_from``)."""
+    parts = [str(part) for part in loc]
+    if len(parts) >= 2 and (parts[0], parts[1]) in _FLAT_NAMES:
+        parts[:2] = [_FLAT_NAMES[(parts[0], parts[1])]]
+    return "_".join(parts)
+
+
 def describe_validation_error(exc: ValidationError, prefix: str = ENV_PREFIX) -> str:
     lines = []
     for err in exc.errors():
-        loc = "_".join(str(part) for part in err["loc"]) if err["loc"] else ""
+        loc = _setting_of(err["loc"]) if prefix == ENV_PREFIX else "_".join(str(part) for part in err["loc"])
         name = f"{prefix}{loc.upper()}" if loc else prefix.rstrip("_")
         value = err.get("input")
         hidden = any(word in loc for word in ("password", "key", "secret", "token"))

@@ -22,7 +22,7 @@ def test_environment_configures_odoo(monkeypatch):
     monkeypatch.setenv("LEDGERPILOT_ODOO_DB", "prod")
     monkeypatch.setenv("LEDGERPILOT_ODOO_USER", "bot@example.com")
     monkeypatch.setenv("LEDGERPILOT_ODOO_API_KEY", "k" * 40)
-    conn = load_settings().odoo_connection()
+    conn = load_settings().odoo.connection()
     assert conn.url == "https://erp.example.com"
     assert conn.secret == "k" * 40 and conn.transport == "auto"
 
@@ -31,7 +31,7 @@ def test_toml_file_with_sections_and_env_precedence(monkeypatch, tmp_path):
     (tmp_path / "config.toml").write_text(
         '[odoo]\nurl = "http://localhost:8069"\ndb = "fin"\nuser = "admin"\npassword = "secret"\nbatch_size = 2000\n')
     monkeypatch.setenv("LEDGERPILOT_ODOO_DB", "other")
-    conn = load_settings().odoo_connection()
+    conn = load_settings().odoo.connection()
     assert (conn.url, conn.db, conn.batch_size) == ("http://localhost:8069", "other", 2000)
     assert conn.password.get_secret_value() == "secret"
 
@@ -56,7 +56,7 @@ def test_malformed_toml_is_reported(tmp_path):
 
 def test_missing_odoo_settings_are_listed():
     with pytest.raises(ConfigError) as info:
-        load_settings().odoo_connection()
+        load_settings().odoo.connection()
     message = str(info.value)
     assert "LEDGERPILOT_ODOO_URL" in message and "LEDGERPILOT_ODOO_PASSWORD or LEDGERPILOT_ODOO_API_KEY" in message
 
@@ -65,7 +65,7 @@ def test_url_must_be_http(monkeypatch):
     for key, value in {"URL": "ftp://x", "DB": "d", "USER": "u", "PASSWORD": "p"}.items():
         monkeypatch.setenv(f"LEDGERPILOT_ODOO_{key}", value)
     with pytest.raises(ConfigError, match="LEDGERPILOT_ODOO_URL"):
-        load_settings().odoo_connection()
+        load_settings().odoo.connection()
 
 
 def test_config_path_that_does_not_exist(monkeypatch, tmp_path):
@@ -83,9 +83,9 @@ def test_odoo_webhook_secrets_and_sources_from_toml(tmp_path, monkeypatch):
                       'odoo_sources = ["10.0.0.0/24", "2001:db8::5"]\nsettle_seconds = 0.5\n')
     monkeypatch.setenv("LEDGERPILOT_CONFIG", str(config))
     settings = load_settings()
-    assert {name: s.get_secret_value() for name, s in settings.webhook_odoo_secrets.items()} == {
+    assert {name: s.get_secret_value() for name, s in settings.webhook.odoo_secrets.items()} == {
         "bills": GOOD_SECRET, "orders": GOOD_SECRET[::-1]}
-    assert settings.webhook_odoo_sources == ["10.0.0.0/24", "2001:db8::5"] and settings.webhook_settle_seconds == 0.5
+    assert settings.webhook.odoo_sources == ["10.0.0.0/24", "2001:db8::5"] and settings.webhook.settle_seconds == 0.5
 
 
 @pytest.mark.parametrize("secrets,words", [

@@ -259,7 +259,7 @@ def open_agent(client: Any, settings: Any, *, today: dt.date | Callable[[], dt.d
     llm = None if offline else llm_from_settings(settings, audit=audit)
     try:
         with open_checkpoints(Path(home or settings.home)) as (saver, _runs):
-            yield Agent(ctx, llm=llm, checkpointer=saver, step_budget=settings.agent_step_budget, today=day_of)
+            yield Agent(ctx, llm=llm, checkpointer=saver, step_budget=settings.agent.step_budget, today=day_of)
     finally:
         if llm is not None:
             llm.close()

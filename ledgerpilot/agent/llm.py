@@ -105,12 +105,12 @@ class LlmConfig:
     @classmethod
     def from_settings(cls, settings) -> LlmConfig | None:
         """The configured endpoint, or ``None`` when no model is configured (offline mode)."""
-        if not settings.llm_configured:
+        if not settings.llm.configured:
             return None
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
-        return cls(base_url=settings.llm_base_url, model=settings.llm_model, api_key=key or None,
-                   timeout=settings.llm_timeout, max_retries=settings.llm_max_retries,
-                   temperature=settings.llm_temperature, retry_wait_max=settings.llm_retry_wait_max)
+        key = settings.llm.api_key.get_secret_value() if settings.llm.api_key is not None else None
+        return cls(base_url=settings.llm.base_url, model=settings.llm.model, api_key=key or None,
+                   timeout=settings.llm.timeout, max_retries=settings.llm.max_retries,
+                   temperature=settings.llm.temperature, retry_wait_max=settings.llm.retry_wait_max)
 
     @property
     def safe_base_url(self) -> str:
@@ -224,8 +224,11 @@ class LlmClient:
         self.close()
 
     def chat(self, messages: Sequence[Mapping[str, Any]], *, tools: Sequence[Mapping[str, Any]] | None = None,
-             purpose: str = "chat", run_id: str = "") -> LlmReply:
-        """One chat completion: ``messages`` and ``tools`` in OpenAI format. Raises :class:`LlmError`."""
+             purpose: str = "chat", run_id: str = "", prompts: Sequence[str] = ()) -> LlmReply:
+        """One chat completion: ``messages`` and ``tools`` in OpenAI format. Raises :class:`LlmError`.
+
+        ``prompts`` names the prompt versions the messages were made from (``chat_system.v1``); the run
+        log records them with the call."""
         request: dict[str, Any] = {"model": self.config.model, "messages": list(messages),
                                    "temperature": self.config.temperature}
         if tools:
@@ -259,7 +262,7 @@ class LlmClient:
             with self._lock:
                 self._usage_total = self._usage_total + reply.usage
         self._record(messages=messages, tools=tools, purpose=purpose, run_id=run_id, reply=reply,
-                     failure=failure, seconds=seconds, attempts=attempts)
+                     failure=failure, seconds=seconds, attempts=attempts, prompts=prompts)
         if failure is not None:
             raise failure
         assert reply is not None
@@ -377,14 +380,14 @@ class LlmClient:
         return value
 
     def _record(self, *, messages, tools, purpose: str, run_id: str, reply: LlmReply | None,
-                failure: LlmError | None, seconds: float, attempts: int) -> None:
+                failure: LlmError | None, seconds: float, attempts: int, prompts: Sequence[str] = ()) -> None:
         config = self.config
         usage = reply.usage if reply is not None else None
         if self.run_log is not None:
             event = {
                 "at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
                 "run_id": run_id, "purpose": purpose, "model": config.model, "base_url": config.safe_base_url,
-                "messages": list(messages),
+                "prompts": list(prompts), "messages": list(messages),
                 "tools": [_tool_name(spec) for spec in tools or ()],
                 "response": None if reply is None else {
                     "content": reply.content, "tool_calls": [c.to_message() for c in reply.tool_calls],

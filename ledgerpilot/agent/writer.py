@@ -27,7 +27,7 @@ from ledgerpilot.agent.answer_templates import template_answer
 from ledgerpilot.agent.claims import claimed_actions
 from ledgerpilot.agent.grounding import GroundingReport, check_numbers
 from ledgerpilot.agent.llm import LlmClient, LlmError, Usage
-from ledgerpilot.prompts import render_prompt
+from ledgerpilot.prompts import load_prompt, render_prompt
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class GroundedWriter:
     def _call(self, purpose: str, request: str, system_prompt: str, run_id: str):
         assert self.llm is not None
         messages = [{"role": "system", "content": system_prompt}, {"role": "user", "content": request}]
-        return self.llm.chat(messages, purpose=purpose, run_id=run_id)
+        return self.llm.chat(messages, purpose=purpose, run_id=run_id, prompts=[load_prompt(purpose).label])
 
     @staticmethod
     def _template(results: list[Any], *, first_failures: tuple[str, ...] = (), usage: Usage | None = None,

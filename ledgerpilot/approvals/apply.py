@@ -33,7 +33,7 @@ Outcomes:
 After each apply the audit log's head is anchored outside the database (``AuditLog.anchor``).
 
 Writes use the configured write user (``LEDGERPILOT_ODOO_WRITE_USER``) when there is one
-(``Settings.odoo_write_connection()``), otherwise the main connection.
+(``Settings.odoo.write_connection()``), otherwise the main connection.
 """
 
 from __future__ import annotations

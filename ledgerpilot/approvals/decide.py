@@ -15,7 +15,7 @@ Refused, each with a sentence naming who and why, and each refusal audited:
   user, the Discuss author, the login a CLI run acted as -- every one of them when several asked):
   nobody approves what they proposed or asked for (segregation of duties);
 - wrong credentials (Odoo refused the login);
-- a user without the group the proposal's kind requires (``Settings.approval_groups``, else the
+- a user without the group the proposal's kind requires (``Settings.approval.groups``, else the
   proposal's ``required_group``, by default ``account.group_account_manager``).
 
 The decision (who, Odoo user id, when, the ``post`` flag for journal entries, the note) is stored
@@ -93,7 +93,7 @@ def approver_connection(base: OdooConnection, login: str, secret: str) -> OdooCo
 
 def agent_logins_from(settings) -> set[str]:
     """The logins ledgerpilot itself uses (its Odoo users and its own names): they may never approve."""
-    return {login for login in (settings.odoo_user, settings.odoo_write_user) if login} | set(OWN_NAMES)
+    return {login for login in (settings.odoo.user, settings.odoo.write_user) if login} | set(OWN_NAMES)
 
 
 def default_post(kind: str) -> bool:

@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.evals.question_file import (
@@ -47,6 +47,7 @@ from ledgerpilot.evals.question_file import (
     QuestionSet,
     load_questions,
 )
+from ledgerpilot.prompts import prompt_versions
 
 __all__ = ["AgentEvalError", "AgentEvalReport", "QuestionScore", "evaluate_agent", "evaluate_on_books",
            "load_questions", "score_answer", "summarize"]
@@ -230,6 +231,7 @@ class AgentEvalReport(BaseModel):
     misses_by_module: dict[str, int]
     picks: dict[str, str]
     results: list[QuestionScore]
+    prompts: dict[str, str] = Field(default_factory=prompt_versions)   # the prompt versions in use, by name
 
 
 def _module_file(module: str) -> str:
@@ -549,7 +551,7 @@ def eval_agent(client, settings, *, today: dt.date, audit=None, offline: bool = 
 
     ctx = ToolContext(client=client, settings=settings, today=today, actor=EVAL_ACTOR, audit=audit)
     llm = None if offline else llm_from_settings(settings, audit=audit)
-    return Agent(ctx, llm=llm, step_budget=settings.agent_step_budget), ctx
+    return Agent(ctx, llm=llm, step_budget=settings.agent.step_budget), ctx
 
 
 def evaluate_on_books(client, settings, *, today: dt.date, source: str, questions: QuestionSet | None = None,
@@ -558,6 +560,6 @@ def evaluate_on_books(client, settings, *, today: dt.date, source: str, question
     """Build the agent over ``client`` and run the question set through it (what the CLI does)."""
     questions = questions or load_questions()
     agent, ctx = eval_agent(client, settings, today=today, audit=audit, offline=offline)
-    model = None if agent.llm is None else settings.llm_model
+    model = None if agent.llm is None else settings.llm.model
     return evaluate_agent(agent, ctx, questions, only=only, limit=limit, mode=agent.mode, model=model,
                           source=source, progress=progress)

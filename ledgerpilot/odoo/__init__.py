@@ -1,7 +1,7 @@
 """The Odoo gateway: the only way ledgerpilot talks to Odoo.
 
     from ledgerpilot.odoo import connect
-    client = connect(settings.odoo_connection(), cache_dir=settings.cache_dir)
+    client = connect(settings.odoo.connection(), cache_dir=settings.cache_dir)
     lines = client.extract("account.move.line", ["move_id", "account_id", "date", "balance"],
                            [("parent_state", "=", "posted")], incremental=True)
 

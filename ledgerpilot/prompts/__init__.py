@@ -46,17 +46,36 @@ class Prompt:
 
     def render(self, **values: Any) -> str:
         """The prompt with ``values`` filled in; a value the template needs but was not given is an error."""
+        return self.render_text(**values) + "\n"
+
+    def render_text(self, **values: Any) -> str:
+        """:meth:`render` without the final newline: a line or a message part rather than a whole prompt."""
         try:
             template = _ENVIRONMENT.from_string(self.text)
         except jinja2.TemplateSyntaxError as exc:
             raise PromptError(f"prompt {self.label} is not a valid template (line {exc.lineno}: {exc.message})"
                               ) from exc
         try:
-            return template.render(**values).strip() + "\n"
+            return template.render(**values).strip()
         except jinja2.UndefinedError as exc:
             given = ", ".join(sorted(values)) or "none"
             raise PromptError(f"prompt {self.label} needs a value that was not given ({exc.message}); "
                               f"values given: {given}") from exc
+
+
+    def sections(self, **values: Any) -> dict[str, str]:
+        """A prompt made of parts, each under a line ``## <name>``: the rendered text of each part, by name."""
+        found: dict[str, list[str]] = {}
+        current: list[str] | None = None
+        for line in self.render_text(**values).splitlines():
+            if line.startswith("## "):
+                name = line[3:].strip()
+                if name in found:
+                    raise PromptError(f"prompt {self.label} has two parts named {name!r}")
+                current = found[name] = []
+            elif current is not None:
+                current.append(line)
+        return {name: "\n".join(lines).strip() for name, lines in found.items()}
 
 
 _ENVIRONMENT = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
@@ -136,5 +155,16 @@ def render_prompt(name: str, /, **values: Any) -> str:
     return PACKAGE_PROMPTS.render(name, **values)
 
 
+def prompt_versions() -> dict[str, str]:
+    """The version in use of each of ledgerpilot's prompts, by name (``{"chat_system": "chat_system.v1", ...}``)."""
+    return {name: load_prompt(name).label for name in PACKAGE_PROMPTS.names()}
+
+
+def prompt_text(name: str, /, **values: Any) -> str:
+    """The latest version of prompt ``name`` rendered as a line or message part (no final newline)."""
+    return load_prompt(name).render_text(**values)
+
+
 __all__ = ["PACKAGE_PROMPTS", "PROMPTS_FOLDER", "Prompt", "PromptError", "PromptLibrary", "load_prompt",
+           "prompt_text", "prompt_versions",
            "render_prompt"]

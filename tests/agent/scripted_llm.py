@@ -367,4 +367,4 @@ def llm_settings(settings, server: ScriptedLLM, **overrides):
     values.update(overrides)
     if isinstance(values.get("llm_api_key"), str):
         values["llm_api_key"] = SecretStr(values["llm_api_key"])
-    return settings.model_copy(update=values)
+    return settings.updated(**values)

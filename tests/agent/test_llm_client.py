@@ -329,8 +329,8 @@ def test_config_from_settings(settings):
             assert client.chat(QUESTION).content == "local model, no key"
         assert server.headers[0]["authorization"] == f"Bearer {NO_KEY_PLACEHOLDER}"
         assert RunLog.in_home(settings.home).entries()[0]["response"]["content"] == "local model, no key"
-    keyed = settings.model_copy(update={"llm_base_url": "https://api.openai.com/v1/", "llm_model": "gpt-4o-mini",
-                                        "llm_api_key": SecretStr(SECRET_KEY)})
+    keyed = settings.updated(llm_base_url="https://api.openai.com/v1/", llm_model="gpt-4o-mini",
+                             llm_api_key=SecretStr(SECRET_KEY))
     config = LlmConfig.from_settings(keyed)
     assert config.api_key == SECRET_KEY and config.base_url == "https://api.openai.com/v1"
     assert SECRET_KEY not in repr(config)

@@ -78,7 +78,7 @@ def test_the_digest_reaches_an_smtp_server_with_its_chart(built, smtp_server, tm
     settings = _settings(tmp_path / "home", smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none",
                          digest_from="finance-bot@example.com")
     digest = built.digest
-    send(digest_message(digest, sender=settings.digest_from, recipients=["cfo@example.com", "ceo@example.com"]),
+    send(digest_message(digest, sender=settings.digest.sender, recipients=["cfo@example.com", "ceo@example.com"]),
          settings, ["cfo@example.com", "ceo@example.com"])
     assert inbox.received.wait(10)
     [(recipients, message)] = inbox.messages

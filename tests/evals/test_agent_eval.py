@@ -292,7 +292,7 @@ def test_model_endpoint_run_counts_tokens_and_model_time(sandbox, tmp_path):
         settings = llm_settings(load_settings(home=tmp_path / "home"), server)
         agent, ctx = eval_agent(client, settings, today=DEMO_TODAY)
         report = evaluate_agent(agent, ctx, load_questions(), only=["cash-position-1"], mode=agent.mode,
-                                model=settings.llm_model, source="demo")
+                                model=settings.llm.model, source="demo")
         server.assert_done()
     result = report.results[0]
     assert report.mode == "llm" and report.model == "scripted"

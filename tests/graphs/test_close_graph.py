@@ -33,8 +33,8 @@ def _settings(handle, home):
 
 
 def _run(settings, month, **kwargs):
-    return run_close(settings, month, connection=settings.odoo_connection(),
-                     write_connection=settings.odoo_write_connection(), today=DEMO_TODAY, **kwargs)
+    return run_close(settings, month, connection=settings.odoo.connection(),
+                     write_connection=settings.odoo.write_connection(), today=DEMO_TODAY, **kwargs)
 
 
 def _cli(handle, home, *args):

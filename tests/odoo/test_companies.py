@@ -116,10 +116,10 @@ def test_the_company_setting_is_validated(monkeypatch, tmp_path):
     for bad in ("0", "-3", "x" * 201):
         with pytest.raises(ConfigError, match="LEDGERPILOT_ODOO_COMPANY"):
             load_settings(odoo_url="http://localhost:1", odoo_db="d", odoo_user="u", odoo_password="p",
-                          odoo_company=bad).odoo_connection()
+                          odoo_company=bad).odoo.connection()
     settings = load_settings(odoo_url="http://localhost:1", odoo_db="d", odoo_user="u", odoo_password="p",
                              odoo_company=" Brightwave Logistics BV ")
-    assert settings.odoo_connection().company == "Brightwave Logistics BV"
+    assert settings.odoo.connection().company == "Brightwave Logistics BV"
 
 
 def test_an_approver_must_work_in_the_company_read(sandbox):

@@ -194,7 +194,7 @@ def test_references_and_logins_must_resolve(home_ctx, client):
     assert noted.ok and noted.data["record"] == partner["name"]
     with StateDB.in_home(home_ctx.home) as db:
         [stored] = ProposalStore(db).list(kind="note")
-    assert stored.required_group == "account.group_account_user"      # settings.approval_groups by kind
+    assert stored.required_group == "account.group_account_user"      # settings.approval.groups by kind
 
 
 def test_no_tool_approves_anything(home_ctx):

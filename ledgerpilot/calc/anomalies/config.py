@@ -56,7 +56,7 @@ class AnomalyConfig:
     @classmethod
     def from_settings(cls, settings: Any) -> AnomalyConfig:
         """The anomaly settings of ``settings`` (``anomaly_min_score``, ``anomaly_detectors``, ``anomaly_params``)."""
-        detectors = settings.anomaly_detectors
-        return cls(min_score=float(settings.anomaly_min_score),
+        detectors = settings.anomaly.detectors
+        return cls(min_score=float(settings.anomaly.min_score),
                    detectors=tuple(detectors) if detectors is not None else None,
-                   params={name: dict(values) for name, values in (settings.anomaly_params or {}).items()})
+                   params={name: dict(values) for name, values in (settings.anomaly.params or {}).items()})

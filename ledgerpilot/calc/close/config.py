@@ -75,11 +75,11 @@ class CloseConfig:
     @classmethod
     def from_settings(cls, settings: Any) -> CloseConfig:
         """The close settings of ``settings`` (``close_checks``, ``close_unusual_amount_ratio``, ...)."""
-        checks = settings.close_checks
+        checks = settings.close.checks
         return cls(
             checks=tuple(checks) if checks is not None else None,
-            unusual_amount_ratio=float(settings.close_unusual_amount_ratio),
-            tb_variance=float(settings.close_tb_variance),
-            tb_min_amount=Decimal(str(settings.close_tb_min_amount)),
-            match_high_confidence=float(settings.close_match_high_confidence),
+            unusual_amount_ratio=float(settings.close.unusual_amount_ratio),
+            tb_variance=float(settings.close.tb_variance),
+            tb_min_amount=Decimal(str(settings.close.tb_min_amount)),
+            match_high_confidence=float(settings.close.match_high_confidence),
         )

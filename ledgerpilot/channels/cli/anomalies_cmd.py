@@ -42,7 +42,7 @@ def scan(since: str | None = typer.Option(None, "--since", help="only what chang
     if min_score is not None and not 0 < min_score <= 1:
         raise AnomalyUsageError(f"--min-score must be above 0 and at most 1, not {min_score}")
     settings = load_settings()
-    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, step):
+    with connected_client(settings.odoo.connection(), settings.cache_dir, not as_json) as (client, step):
         outcome = scan_anomalies(client, settings.home, today=day, since=chosen, min_score=min_score,
                                  progress=lambda message: step(f"anomalies: {message}"), settings=settings,
                                  use_memory=not no_memory)

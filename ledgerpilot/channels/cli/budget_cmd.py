@@ -66,7 +66,7 @@ def budget(ctx: typer.Context,
     settings = load_settings()
     request = budget_request(settings, period=period, account=account, as_of=parse_day(as_of, "--as-of"),
                              budget_file=budget_file, use_memory=not no_memory)
-    outcome = budget_with(settings.odoo_connection(), settings, request, cache_dir=settings.cache_dir,
+    outcome = budget_with(settings.odoo.connection(), settings, request, cache_dir=settings.cache_dir,
                           show_progress=not as_json)
     if as_json:
         print_json(budget_json(outcome))
@@ -83,8 +83,8 @@ def check_po(name: str = typer.Argument(..., help="the purchase order's name, e.
     touches (exit 0 either way: the verdict is in the output; exit 1 when there is no such order)."""
     day = parse_day(as_of, "--as-of")
     settings = load_settings()
-    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, step):
-        outcome = check_purchase_order(client, name, as_of=day, budget_file=budget_file or settings.budget_file,
+    with connected_client(settings.odoo.connection(), settings.cache_dir, not as_json) as (client, step):
+        outcome = check_purchase_order(client, name, as_of=day, budget_file=budget_file or settings.budget.file,
                                        progress=lambda msg: step(f"check-po: {msg}"))
     if as_json:
         print_json(check_po_json(outcome))
@@ -104,9 +104,9 @@ def burn(project: str = typer.Argument(..., help="the project's name or id"),
     if period is not None:
         parse_period(period)
     settings = load_settings()
-    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, step):
+    with connected_client(settings.odoo.connection(), settings.cache_dir, not as_json) as (client, step):
         outcome = project_burndown(client, project, as_of=day, period=period,
-                                   budget_file=budget_file or settings.budget_file,
+                                   budget_file=budget_file or settings.budget.file,
                                    progress=lambda msg: step(f"burn: {msg}"))
     if as_json:
         print_json(burn_json(outcome))

@@ -50,7 +50,7 @@ def agent_session(settings: Settings, *, demo: bool, seed: int, scale: float, to
                   offline: bool, show_progress: bool) -> Iterator[AgentSession]:
     """Connect (sandbox or configured Odoo), open the audit log and the agent; close all after."""
     day = parse_day(today, "--today")
-    connection = None if demo else settings.odoo_connection()   # a configuration error before any work
+    connection = None if demo else settings.odoo.connection()   # a configuration error before any work
     from ledgerpilot.agent.agent import open_agent
     from ledgerpilot.memory.audit import AuditLog
 

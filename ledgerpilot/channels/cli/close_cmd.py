@@ -62,8 +62,8 @@ def run(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt,
     month = _month(period, day)
     settings = load_settings()
     _close_config(settings)
-    connection = settings.odoo_connection()
-    write_connection = settings.odoo_write_connection()
+    connection = settings.odoo.connection()
+    write_connection = settings.odoo.write_connection()
     with progress_steps(not as_json) as step:
         outcome = run_close(settings, month, connection=connection, write_connection=write_connection, today=day,
                             new=new, progress=lambda message, fraction=None: step(f"close {month}: {message}",
@@ -101,7 +101,7 @@ def checks(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt, a
     month = _month(period, day)
     settings = load_settings()
     config = _close_config(settings)
-    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, step):
+    with connected_client(settings.odoo.connection(), settings.cache_dir, not as_json) as (client, step):
         step(f"close checks of {month}")
         checklist = check_month(client, month, today=day, config=config,
                                 own_entries=approved_entries_in_home(settings.home))
@@ -130,7 +130,7 @@ def matches(period: Optional[str] = PeriodOpt, today: Optional[str] = TodayOpt,
         raise UsageError(f"--level {level!r} is not one of high, medium, low")
     month = _month(period, parse_day(today, "--today") or dt.date.today())
     settings = load_settings()
-    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, step):
+    with connected_client(settings.odoo.connection(), settings.cache_dir, not as_json) as (client, step):
         step(f"bank lines up to {month.end}")
         data = load_reconciliation_data(client, as_of=month.end)
         result = match_bank_lines(data.bank_lines, data.open_items, config=MatchConfig.from_settings(settings))

@@ -29,11 +29,11 @@ def digest(send: bool = typer.Option(False, "--send", help="send it by SMTP (LED
     from ledgerpilot.channels.digest.run import make_digest
 
     settings = load_settings()
-    recipients = list(to or settings.digest_to)
+    recipients = list(to or settings.digest.to)
     with agent_session(settings, demo=demo, seed=seed, scale=scale, today=today, offline=offline,
                        show_progress=not as_json) as session:
         outcome = make_digest(session.agent, settings, out=out or settings.home / "digests", send=send,
-                              recipients=recipients, channel=post_to or settings.digest_channel)
+                              recipients=recipients, channel=post_to or settings.digest.channel)
     if as_json:
         print_json(outcome.to_dict())
         return

@@ -34,11 +34,11 @@ def discuss(channel: str | None = ChannelOpt, once: bool = OnceOpt,
     from ledgerpilot.memory.discuss_cursors import DiscussCursors
 
     settings = load_settings()
-    name = channel or settings.discuss_channel
+    name = channel or settings.discuss.channel
     with agent_session(settings, demo=demo, seed=seed, scale=scale, today=today, offline=offline,
                        show_progress=not as_json) as session:
         bot = DiscussBot(session.client, session.agent, channel_name=name, cursor_store=DiscussCursors(session.audit.db),
-                         poll_seconds=settings.discuss_poll_seconds, ignore_logins=ignore_login or ())
+                         poll_seconds=settings.discuss.poll_seconds, ignore_logins=ignore_login or ())
         if once:
             result = bot.poll_once()
             if as_json:

@@ -41,7 +41,7 @@ def _from_odoo(as_of: dt.date | None, kinds: tuple[str, ...], start: dt.date | N
     from ledgerpilot.tools.cash.history import load_cash_history
 
     settings = load_settings()
-    connection = settings.odoo_connection()
+    connection = settings.odoo.connection()
     with connected_client(connection, settings.cache_dir, show_progress) as (client, step):
         history = load_cash_history(client, progress=lambda stage: step(f"pulling {stage}"),
                                     **({"today": as_of} if as_of else {}))
@@ -219,7 +219,7 @@ def agent(
     overrides = {name: value for name, value in (("llm_base_url", llm_base_url), ("llm_model", llm_model),
                                                  ("llm_api_key", llm_api_key)) if value is not None}
     settings = load_settings(**overrides)
-    if (llm_base_url or llm_model) and not settings.llm_configured:
+    if (llm_base_url or llm_model) and not settings.llm.configured:
         raise ConfigError("a model needs both --llm-base-url and --llm-model (or LEDGERPILOT_LLM_BASE_URL and "
                           "LEDGERPILOT_LLM_MODEL)")
     if blind is not None:
@@ -279,6 +279,6 @@ def _agent_eval_on_demo(settings, seed: int, scale: float, day: dt.date | None, 
 
 
 def _agent_eval_on_odoo(settings, as_of: dt.date, show_progress: bool, run: dict):
-    connection = settings.odoo_connection()
+    connection = settings.odoo.connection()
     return _agent_eval_on(connection, settings, as_of, f"{connection.url} (database {connection.db})",
                           settings.cache_dir, show_progress, run)

@@ -96,9 +96,9 @@ def forecast(ctx: typer.Context,
     request = ForecastRequest(as_of=parse_day(as_of, "--as-of"), weeks=weeks, scenarios=parse_scenarios(scenario),
                               simulations=simulations, seed=seed)
     settings = load_settings()
-    connection = settings.odoo_connection()
-    request = replace(request, threshold=_level(threshold, settings.cash_threshold),
-                      surplus_level=_level(surplus_level, settings.cash_surplus_level))
+    connection = settings.odoo.connection()
+    request = replace(request, threshold=_level(threshold, settings.cash.threshold),
+                      surplus_level=_level(surplus_level, settings.cash.surplus_level))
     outcome = forecast_with(connection, settings, request, cache_dir=settings.cache_dir, today=None,
                             show_progress=not as_json)
     written = write_chart(outcome, chart) if chart is not None else None
@@ -121,7 +121,7 @@ def backtest(start: Optional[str] = typer.Option(None, "--from", help="first cut
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     parse_step(step)
     settings = load_settings()
-    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, progress):
+    with connected_client(settings.odoo.connection(), settings.cache_dir, not as_json) as (client, progress):
         outcome = run_backtest(client, settings.home, start=first, end=last, step=step, weeks=weeks,
                                simulations=simulations, progress=lambda msg: progress(f"backtest: {msg}"))
     if as_json:
@@ -135,7 +135,7 @@ def compare(run_id: str = typer.Argument(..., help="the id of a stored forecast 
             as_json: bool = JsonOpt) -> None:
     """A stored forecast against what actually happened since, with the records behind the misses."""
     settings = load_settings()
-    with connected_client(settings.odoo_connection(), settings.cache_dir, not as_json) as (client, progress):
+    with connected_client(settings.odoo.connection(), settings.cache_dir, not as_json) as (client, progress):
         outcome = compare_run(client, settings.home, run_id, progress=lambda msg: progress(f"pulling {msg}"))
     if as_json:
         print_json(compare_json(outcome))

@@ -45,7 +45,7 @@ def _show(result: CompanyOverview, as_json: bool) -> None:
 def overview(as_json: bool = JsonOpt, as_of: Optional[str] = AsOfOpt) -> None:
     """Company overview of the configured Odoo: bank, ageing, open orders, volume."""
     settings = load_settings()
-    connection = settings.odoo_connection()
+    connection = settings.odoo.connection()
     day = parse_day(as_of, "--as-of") or dt.date.today()
     _show(_overview_of(connection, day, settings.cache_dir, show_progress=not as_json), as_json)
 
@@ -79,7 +79,7 @@ def demo(seed: int = SeedOpt, scale: float = ScaleOpt, today: Optional[str] = To
         anomalies = _demo_anomalies(connection, settings, as_of, show_progress=not as_json)
         digest = _demo_digest(connection, settings, as_of, show_progress=not as_json)
     chart = write_chart(outcome, settings.home / DEMO_CHART)
-    approval_url = settings.web_url + "/proposals"
+    approval_url = settings.web.url + "/proposals"
     if as_json:
         print_json({**result.model_dump(mode="json"), "forecast": forecast_json(outcome, chart),
                     "budget": budget_json(budget, top=DEMO_RISKS_SHOWN), "close": close,
@@ -141,8 +141,7 @@ def _demo_anomalies(connection: OdooConnection, settings, as_of: dt.date, show_p
     assignees configured for a real Odoo are not users of the demo company, so they are left out."""
     from ledgerpilot.tools.anomalies.scan import scan_anomalies
 
-    demo_settings = settings.model_copy(update={"anomaly_ap_user": None, "anomaly_inventory_user": None,
-                                                "anomaly_gl_user": None})
+    demo_settings = settings.updated(anomaly_ap_user=None, anomaly_inventory_user=None, anomaly_gl_user=None)
     with connected_client(connection, settings.cache_dir / "demo", show_progress) as (client, step):
         return scan_anomalies(client, settings.home, today=as_of, settings=demo_settings,
                               progress=lambda message: step(f"anomalies: {message}"))
@@ -166,8 +165,8 @@ def _demo_forecast(connection: OdooConnection, settings, as_of: dt.date, show_pr
 
     request = ForecastRequest(
         as_of=as_of,
-        threshold=None if settings.cash_threshold is None else repr(settings.cash_threshold),
-        surplus_level=None if settings.cash_surplus_level is None else repr(settings.cash_surplus_level))
+        threshold=None if settings.cash.threshold is None else repr(settings.cash.threshold),
+        surplus_level=None if settings.cash.surplus_level is None else repr(settings.cash.surplus_level))
     return forecast_with(connection, settings, request, cache_dir=settings.cache_dir / "demo", today=as_of,
                          show_progress=show_progress)
 

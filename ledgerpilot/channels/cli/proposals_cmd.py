@@ -164,9 +164,9 @@ def approve_cmd(proposal_id: str = typer.Argument(..., help="the proposal's id (
     full_id = store.resolve_id(proposal_id)
     if post is False and store.get(full_id).kind not in ENTRY_KINDS:
         post = None                          # --draft on something that is no entry: there is nothing to post
-    connection = approver_connection(settings.odoo_connection(), user, _secret(user))
+    connection = approver_connection(settings.odoo.connection(), user, _secret(user))
     decision = approve(store, audit, connection, full_id, post=post, note=note,
-                       agent_logins=agent_logins_from(settings), approval_groups=settings.approval_groups)
+                       agent_logins=agent_logins_from(settings), approval_groups=settings.approval.groups)
     kind = store.get(full_id).kind
     how = (", to be posted" if decision.post else ", to be written as a draft") if kind in ENTRY_KINDS else ""
     console().print(f"approved {full_id[:12]} by {safe(decision.login)} (Odoo uid {decision.uid}){how}; "
@@ -182,9 +182,9 @@ def reject_cmd(proposal_id: str = typer.Argument(..., help="the proposal's id (o
 
     settings, store, audit = _open()
     full_id = store.resolve_id(proposal_id)
-    connection = approver_connection(settings.odoo_connection(), user, _secret(user))
+    connection = approver_connection(settings.odoo.connection(), user, _secret(user))
     decision = reject(store, audit, connection, full_id, note=note, agent_logins=agent_logins_from(settings),
-                      approval_groups=settings.approval_groups)
+                      approval_groups=settings.approval.groups)
     console().print(f"rejected {full_id[:12]} by {safe(decision.login)} (Odoo uid {decision.uid})")
 
 
@@ -198,9 +198,9 @@ def retry_cmd(proposal_id: str = typer.Argument(..., help="the failed proposal's
 
     settings, store, audit = _open()
     full_id = store.resolve_id(proposal_id)
-    connection = approver_connection(settings.odoo_connection(), user, _secret(user))
+    connection = approver_connection(settings.odoo.connection(), user, _secret(user))
     done = retry(store, audit, connection, full_id, note=note, agent_logins=agent_logins_from(settings),
-                 approval_groups=settings.approval_groups)
+                 approval_groups=settings.approval.groups)
     console().print(f"retried {full_id[:12]} by {safe(done.login)} (Odoo uid {done.uid}): approved again; "
                     f"`ledgerpilot proposals apply {full_id[:12]}` writes it to Odoo")
 
@@ -219,11 +219,11 @@ def apply_cmd(proposal_id: str | None = typer.Argument(None, help="the proposal'
     if (proposal_id is None) == (not all_approved):
         raise ProposalsUsageError("give either a proposal id or --all-approved (not both)")
     settings, store, audit = _open()
-    lease = settings.apply_lease_seconds
+    lease = settings.apply.lease_seconds
     results: list[Any] = []
     full_id = store.resolve_id(proposal_id) if proposal_id else None
     if full_id is not None or store.claimable():
-        connection = settings.odoo_write_connection()
+        connection = settings.odoo.write_connection()
         with connected_client(connection, settings.cache_dir, show_progress=not as_json) as (client, step):
             client.pull_hook = pull_hook(audit, connection.user)
             if full_id is not None:

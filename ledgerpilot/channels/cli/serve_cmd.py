@@ -40,9 +40,9 @@ def serve(host: str | None = typer.Option(None, "--host", help="address to liste
             writer = connection
             today_of = lambda: as_of
         else:
-            connection, cache_dir = settings.odoo_connection(), settings.cache_dir
-            writer = settings.odoo_write_connection()
+            connection, cache_dir = settings.odoo.connection(), settings.cache_dir
+            writer = settings.odoo.write_connection()
             today_of = (lambda: day) if day else dt.date.today
         app = ServeApp(settings=settings, connection=connection, cache_dir=cache_dir, today=today_of,
                        write_connection=writer)
-        app.run(host or settings.web_host, port if port is not None else settings.web_port)
+        app.run(host or settings.web.host, port if port is not None else settings.web.port)

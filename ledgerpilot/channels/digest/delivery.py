@@ -45,34 +45,34 @@ def save_copy(digest: Digest, message: EmailMessage, out: Path) -> SavedDigest:
 
 
 def send(message: EmailMessage, settings, recipients: list[str]) -> None:
-    if not settings.smtp_host:
+    if not settings.smtp.host:
         raise DigestDeliveryError("no SMTP server is configured: set LEDGERPILOT_SMTP_HOST (and PORT, SECURITY, "
                                   "USER, PASSWORD as needed)")
     if not recipients:
         raise DigestDeliveryError("no recipient: give --to or set LEDGERPILOT_DIGEST_TO")
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    where = f"{settings.smtp.host}:{settings.smtp.port}"
     context = ssl.create_default_context()
     try:
-        if settings.smtp_security == "ssl":
-            server = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout,
+        if settings.smtp.security == "ssl":
+            server = smtplib.SMTP_SSL(settings.smtp.host, settings.smtp.port, timeout=settings.smtp.timeout,
                                       context=context)
         else:
-            server = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
+            server = smtplib.SMTP(settings.smtp.host, settings.smtp.port, timeout=settings.smtp.timeout)
         with server:
             server.ehlo()
-            if settings.smtp_security == "starttls":
+            if settings.smtp.security == "starttls":
                 if not server.has_extn("starttls"):
                     raise DigestDeliveryError(f"the SMTP server {where} does not offer STARTTLS; set "
                                               "LEDGERPILOT_SMTP_SECURITY=ssl or none (a local relay) if that is "
                                               "intended")
                 server.starttls(context=context)
                 server.ehlo()
-            if settings.smtp_user:
-                secret = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-                server.login(settings.smtp_user, secret)
-            refused = server.send_message(message, from_addr=settings.digest_from, to_addrs=recipients)
+            if settings.smtp.user:
+                secret = settings.smtp.password.get_secret_value() if settings.smtp.password else ""
+                server.login(settings.smtp.user, secret)
+            refused = server.send_message(message, from_addr=settings.digest.sender, to_addrs=recipients)
     except smtplib.SMTPAuthenticationError as exc:
-        raise DigestDeliveryError(f"the SMTP server {where} refused the login of {settings.smtp_user!r}: "
+        raise DigestDeliveryError(f"the SMTP server {where} refused the login of {settings.smtp.user!r}: "
                                   f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}") from None
     except smtplib.SMTPException as exc:
         raise DigestDeliveryError(f"the SMTP server {where} refused the digest: {exc}") from None

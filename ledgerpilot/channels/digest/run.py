@@ -42,9 +42,9 @@ def make_digest(agent, settings, *, out: Path, send: bool = False, recipients: l
     """Build the digest from ``agent``'s tools (its model, if any, writes the narratives), then deliver it."""
     ctx = agent.ctx
     writer = GroundedWriter(agent.llm)
-    digest = build_digest(ctx, writer, approval_url=settings.web_url + "/proposals")
+    digest = build_digest(ctx, writer, approval_url=settings.web.url + "/proposals")
     recipients = list(recipients or [])
-    message = digest_message(digest, sender=settings.digest_from, recipients=recipients)
+    message = digest_message(digest, sender=settings.digest.sender, recipients=recipients)
     outcome = DigestOutcome(digest=digest, saved=save_copy(digest, message, out))
     audit = ctx.audit
     if send:

@@ -81,9 +81,9 @@ def run_digest(job: JobContext) -> str:
     settings = job.settings
     with job.client() as client, open_agent(client, settings, today=job.today(), actor="ledgerpilot-serve",
                                             audit=job.audit) as agent:
-        send = bool(settings.smtp_host and settings.digest_to)
+        send = bool(settings.smtp.host and settings.digest.to)
         outcome = make_digest(agent, settings, out=settings.home / "digests", send=send,
-                              recipients=list(settings.digest_to), channel=settings.digest_channel)
+                              recipients=list(settings.digest.to), channel=settings.digest.channel)
     sent = f"sent to {len(outcome.sent_to)}" if outcome.sent_to else "not mailed (no SMTP or recipients)"
     return f"saved {outcome.saved.html.name}; {sent}" + (f"; problems: {'; '.join(outcome.problems)}"
                                                          if outcome.problems else "")
@@ -125,7 +125,7 @@ def run_apply_approved(job: JobContext) -> str:
     client.call_hook = job.metrics.odoo_call
     client.pull_hook = job.audit.pull_hook(connection.user)
     try:
-        done = apply_claimable(client, job.store, job.audit, lease_seconds=job.settings.apply_lease_seconds)
+        done = apply_claimable(client, job.store, job.audit, lease_seconds=job.settings.apply.lease_seconds)
     finally:
         client.close()
     applied = sum(1 for r in done if not isinstance(r, Skipped) and r.ok)

@@ -49,13 +49,13 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def digest_trigger(settings) -> Any:
     """``serve_digest_interval_minutes`` when set, else the weekly ``serve_digest_cron`` ("mon 07:00")."""
-    if settings.serve_digest_interval_minutes:
-        return IntervalTrigger(minutes=settings.serve_digest_interval_minutes)
-    text = settings.serve_digest_cron.strip().lower()
+    if settings.serve.digest_interval_minutes:
+        return IntervalTrigger(minutes=settings.serve.digest_interval_minutes)
+    text = settings.serve.digest_cron.strip().lower()
     parts = text.split()
     if len(parts) != 2 or parts[0][:3] not in WEEKDAYS or ":" not in parts[1]:
         raise ConfigError(f"LEDGERPILOT_SERVE_DIGEST_CRON must be a weekday and a time such as 'mon 07:00', not "
-                          f"{settings.serve_digest_cron!r}")
+                          f"{settings.serve.digest_cron!r}")
     hour, _, minute = parts[1].partition(":")
     if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
         raise ConfigError(f"LEDGERPILOT_SERVE_DIGEST_CRON: {parts[1]!r} is not a time of day (HH:MM)")
@@ -63,7 +63,7 @@ def digest_trigger(settings) -> Any:
 
 
 def enabled_jobs(settings) -> tuple[str, ...]:
-    wanted = tuple(settings.serve_jobs) if settings.serve_jobs is not None else JOB_NAMES
+    wanted = tuple(settings.serve.jobs) if settings.serve.jobs is not None else JOB_NAMES
     unknown = [name for name in wanted if name not in JOB_NAMES]
     if unknown:
         raise ConfigError(f"LEDGERPILOT_SERVE_JOBS: unknown job(s) {', '.join(unknown)}; jobs are "
@@ -88,9 +88,9 @@ class ServeApp:
     def __post_init__(self) -> None:
         self.jobs = enabled_jobs(self.settings)
         self.triggers = {"digest": digest_trigger(self.settings),
-                         "budget_watch": IntervalTrigger(minutes=self.settings.serve_budget_interval_minutes),
-                         "anomaly_scan": IntervalTrigger(minutes=self.settings.serve_anomaly_interval_minutes),
-                         "apply_approved": IntervalTrigger(minutes=self.settings.serve_apply_interval_minutes),
+                         "budget_watch": IntervalTrigger(minutes=self.settings.serve.budget_interval_minutes),
+                         "anomaly_scan": IntervalTrigger(minutes=self.settings.serve.anomaly_interval_minutes),
+                         "apply_approved": IntervalTrigger(minutes=self.settings.serve.apply_interval_minutes),
                          "audit_anchor": IntervalTrigger(days=1)}
         self.state = ServeState.in_home(self.settings.home)
         self.db = StateDB.in_home(self.settings.home)
@@ -120,7 +120,7 @@ class ServeApp:
 
         app = FastAPI(title="ledgerpilot", docs_url=None, redoc_url=None, openapi_url=None)
 
-        token = self.settings.serve_status_token.get_secret_value() if self.settings.serve_status_token else None
+        token = self.settings.serve.status_token.get_secret_value() if self.settings.serve.status_token else None
 
         @app.get("/health")
         def health():
@@ -137,14 +137,14 @@ class ServeApp:
 
         from ledgerpilot.channels.webhooks.url_secret import parse_networks
 
-        secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+        secret = self.settings.webhook.secret.get_secret_value() if self.settings.webhook.secret else None
         self.worker = self._webhook_worker()
         self.receiver = add_webhook_routes(
-            app, secret=secret, max_age_seconds=self.settings.webhook_max_age_seconds, state=self.state,
+            app, secret=secret, max_age_seconds=self.settings.webhook.max_age_seconds, state=self.state,
             audit=self.audit, queued=self.worker.wake.set,
-            odoo_secrets={name: value.get_secret_value() for name, value in self.settings.webhook_odoo_secrets.items()},
-            odoo_sources=parse_networks(self.settings.webhook_odoo_sources),
-            settle_seconds=self.settings.webhook_settle_seconds)
+            odoo_secrets={name: value.get_secret_value() for name, value in self.settings.webhook.odoo_secrets.items()},
+            odoo_sources=parse_networks(self.settings.webhook.odoo_sources),
+            settle_seconds=self.settings.webhook.settle_seconds)
         create_approval_app(ApprovalPageConfig.from_settings(self.settings, odoo=self.connection,
                                                              writer=self.write_connection),
                             self.store, self.audit, app=app,
@@ -197,7 +197,7 @@ class ServeApp:
             self.scheduler.add_job(self.runner, self.triggers[name], args=[name], id=name, name=name)
         self.scheduler.start()
         self._thread("webhook-worker", lambda: self.worker.run(self.stop))
-        if self.settings.serve_discuss:
+        if self.settings.serve.discuss:
             self._thread("discuss-bot", self._discuss)
 
     def _thread(self, name: str, target: Callable[[], None]) -> None:
@@ -220,9 +220,9 @@ class ServeApp:
         try:
             with open_agent(client, self.settings, today=self.today, actor=self.connection.user,
                             audit=self.audit) as agent:
-                bot = DiscussBot(client, agent, channel_name=self.settings.discuss_channel,
-                                 cursor_store=DiscussCursors(self.db), poll_seconds=self.settings.discuss_poll_seconds)
-                log.info("Discuss bot watching", extra={"channel": self.settings.discuss_channel})
+                bot = DiscussBot(client, agent, channel_name=self.settings.discuss.channel,
+                                 cursor_store=DiscussCursors(self.db), poll_seconds=self.settings.discuss.poll_seconds)
+                log.info("Discuss bot watching", extra={"channel": self.settings.discuss.channel})
                 bot.run(self.stop)
         except (DiscussError, LedgerpilotError) as exc:
             log.error("the Discuss bot stopped", extra={"error": str(exc)})
@@ -252,7 +252,7 @@ class ServeApp:
                                                                                           signal.SIGINT)}
         self._start_background()
         log.info("serve started", extra={"url": f"http://{host}:{port}", "jobs": list(self.jobs),
-                                         "discuss": self.settings.serve_discuss})
+                                         "discuss": self.settings.serve.discuss})
         try:
             server.run()
         finally:

@@ -120,18 +120,18 @@ class ApprovalPageConfig:
                       writer: OdooConnection | None = None) -> ApprovalPageConfig:
         """From the settings; ``odoo``/``writer`` replace the configured connections (the demo's sandbox)."""
         explicit = odoo is not None
-        odoo = odoo or settings.odoo_connection()
-        if settings.web_apply_on_approve:
-            writer = writer or (odoo if explicit else settings.odoo_write_connection())
+        odoo = odoo or settings.odoo.connection()
+        if settings.web.apply_on_approve:
+            writer = writer or (odoo if explicit else settings.odoo.write_connection())
         else:
             writer = None
         logins = agent_logins_from(settings) | {odoo.user} | ({writer.user} if writer else set())
         return cls(odoo=odoo, write_connection=writer, agent_logins=logins,
-                   approval_groups=dict(settings.approval_groups),
-                   session_idle_seconds=settings.web_session_idle_minutes * 60,
-                   session_max_seconds=settings.web_session_max_hours * 3600,
-                   secure_cookies=settings.web_url.startswith("https://"),
-                   apply_lease_seconds=settings.apply_lease_seconds)
+                   approval_groups=dict(settings.approval.groups),
+                   session_idle_seconds=settings.web.session_idle_minutes * 60,
+                   session_max_seconds=settings.web.session_max_hours * 3600,
+                   secure_cookies=settings.web.url.startswith("https://"),
+                   apply_lease_seconds=settings.apply.lease_seconds)
 
 
 def _templates() -> Jinja2Templates:

@@ -2,7 +2,7 @@
 
 Odoo checks the login and password (a fresh login on the configured server and database); the
 person must hold at least one group that approves some kind of proposal (by default
-``account.group_account_manager``; ``Settings.approval_groups`` may add others). The agent's own
+``account.group_account_manager``; ``Settings.approval.groups`` may add others). The agent's own
 logins are refused: the agent never approves. Each decision is checked again when it is made
 (``ledgerpilot.approvals.decide``), so a group removed in Odoo after sign-in stops approvals at once.
 """

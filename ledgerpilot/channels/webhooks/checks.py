@@ -134,7 +134,7 @@ class WebhookChecks:
             raise EventSkipped(f"{order['name']} is {order['state']}, not confirmed")
         try:
             outcome = check_purchase_order(client, order["name"], as_of=self.today(),
-                                           budget_file=self.settings.budget_file)
+                                           budget_file=self.settings.budget.file)
         except EmptyPurchaseOrderError as exc:
             raise EventSkipped(f"{order['name']}: {exc}") from None
         check = outcome.check

@@ -20,6 +20,7 @@ from ledgerpilot.calc.cash.forecast.params import ForecastParams
 from ledgerpilot.calc.cash.forecast.results import CashForecast, Flow
 from ledgerpilot.calc.cash.history import CashBooks, CashHistory
 from ledgerpilot.calc.cash.payment_behaviour.model import PaymentBehaviourModel
+from ledgerpilot.config import setting_value
 from ledgerpilot.domain.money import quantize
 from ledgerpilot.tools.agent.toolkit import Citation, ToolContext
 from ledgerpilot.tools.ledger.overview import CompanyInfo
@@ -87,7 +88,7 @@ def base_forecast(ctx: ToolContext, weeks: int, threshold: Decimal | None) -> Ca
 def threshold_level(ctx: ToolContext, value: float | None) -> Decimal | None:
     """The safety threshold asked for, else the configured one, rounded to the company currency."""
     if value is None:
-        value = getattr(ctx.settings, "cash_threshold", None)
+        value = setting_value(ctx.settings, "cash_threshold")
     if value is None:
         return None
     return quantize(value, company(ctx).currency_digits)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerpilot.config import setting_value
 from ledgerpilot.tools.agent.toolkit import Citation, ToolContext, ToolOutput, tool
 from ledgerpilot.tools.budget import watch as budget_watch
 from ledgerpilot.tools.budget.watch import (
@@ -169,7 +170,7 @@ def _month_view(ctx: ToolContext, report: Any, period: str, department: str | No
     if not longer:
         return None
     data, _ = ctx.memo(("budget_month_data", period, ctx.today), lambda: load_period_data(
-        ctx.client, period, ctx.today, ctx.settings.budget_file))
+        ctx.client, period, ctx.today, ctx.settings.budget.file))
     thresholds = BudgetThresholds(note_drift=report.note_drift, high_overspend=report.high_overspend)
     rows = month_lines(longer, ActualIndex(data.actuals, data.digits), month, ctx.today, data.digits, thresholds)
     expense = [r for r in rows if r.direction == "expense"]
@@ -187,7 +188,7 @@ def _month_view(ctx: ToolContext, report: Any, period: str, department: str | No
 
 def _budget_year(ctx: ToolContext, year: int):
     """The budget data of one calendar year (as check_purchase_order reads it), once per context."""
-    budget_file = getattr(ctx.settings, "budget_file", None)
+    budget_file = setting_value(ctx.settings, "budget_file")
     return ctx.memo(("budget_data", str(year), ctx.today),
                     lambda: load_period_data(ctx.client, str(year), ctx.today, budget_file))
 
@@ -242,7 +243,7 @@ def project_burndown(ctx: ToolContext, args: ProjectBurndownArgs) -> ToolOutput:
     period = parse_period(args.period).label if args.period else None
     name = args.project.strip()
     outcome = ctx.memo(("project_burndown", name.casefold(), period, ctx.today), lambda: budget_watch.project_burndown(
-        ctx.client, name, as_of=ctx.today, period=period, budget_file=getattr(ctx.settings, "budget_file", None)))
+        ctx.client, name, as_of=ctx.today, period=period, budget_file=setting_value(ctx.settings, "budget_file")))
     burn = outcome.burn
     used = None
     if burn.budget:

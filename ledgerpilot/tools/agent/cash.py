@@ -2,7 +2,7 @@
 
 Read-only: they compute from the books and never store a forecast run or a proposal (that is what
 ``ledgerpilot forecast`` does). The forecast and the scenarios are the calculators' own
-(``calc.cash.forecast``) on the books loaded once per context (``agent_books``).
+(``calc.cash.forecast``) on the books loaded once per context (``tools.agent.books``).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from ledgerpilot.calc.anomalies.alerts import NOTE_SUBTYPE, activity_values
 from ledgerpilot.calc.budget.proposals import TODO_ACTIVITY
 from ledgerpilot.calc.chatter import paragraphs_html
 from ledgerpilot.calc.close.accruals.entries import EntryLine, entry_call
+from ledgerpilot.config import setting_value
 from ledgerpilot.domain.money import minor_to_decimal, quantize
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP, Evidence, OdooCall, Proposal, RecordRef
 from ledgerpilot.tools.agent import references as refs
@@ -100,7 +101,7 @@ def _ref_words(ref: RecordRef) -> str:
 
 
 def _required_group(ctx: ToolContext, kind: str) -> str:
-    return (getattr(ctx.settings, "approval_groups", None) or {}).get(kind) or DEFAULT_REQUIRED_GROUP
+    return (setting_value(ctx.settings, "approval_groups") or {}).get(kind) or DEFAULT_REQUIRED_GROUP
 
 
 def _requester(ctx: ToolContext) -> str:

@@ -25,9 +25,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ledgerpilot.config import setting_value
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.jsonsafe import json_safe
 from ledgerpilot.odoo.links import record_url
+from ledgerpilot.prompts import PromptError, load_prompt
 
 ToolKind = Literal["read", "propose"]
 
@@ -113,7 +115,7 @@ class ToolContext:
 
     @property
     def odoo_url(self) -> str:
-        return str(getattr(self.client, "url", "") or getattr(self.settings, "odoo_url", "") or "").rstrip("/")
+        return str(getattr(self.client, "url", "") or setting_value(self.settings, "odoo_url", "") or "").rstrip("/")
 
     def record_url(self, model: str, record_id: int) -> str:
         """A link that opens the record in Odoo's web client (Odoo 17 form view)."""
@@ -146,7 +148,12 @@ class Tool:
 
     @property
     def description(self) -> str:
-        return inspect.cleandoc(self.fn.__doc__ or self.name).split("\n\n")[0].replace("\n", " ")
+        """What the model reads about this tool: its part of the prompt ``tool_descriptions``."""
+        descriptions = load_prompt(TOOL_DESCRIPTIONS).sections()
+        if self.name not in descriptions:
+            raise PromptError(f"prompt {load_prompt(TOOL_DESCRIPTIONS).label} has no part '## {self.name}' "
+                              f"describing the tool {self.name}")
+        return descriptions[self.name]
 
     def spec(self) -> dict[str, Any]:
         """The OpenAI ``tools`` entry of this tool."""
@@ -156,6 +163,9 @@ class Tool:
         return {"type": "function",
                 "function": {"name": self.name, "description": self.description, "parameters": schema}}
 
+
+#: the prompt holding the description of every tool, one part per tool
+TOOL_DESCRIPTIONS = "tool_descriptions"
 
 _REGISTRY: dict[str, Tool] = {}
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from ledgerpilot.calc.anomalies.alerts import Alert, AlertSettings, alert_proposals, role_of
 from ledgerpilot.calc.anomalies.suppression import PastDisposition, Verdict, judge
+from ledgerpilot.config import setting_value
 from ledgerpilot.domain.anomaly import Anomaly
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import ConfigError, LedgerpilotError
@@ -270,7 +271,7 @@ def alert_settings(settings: Any, users) -> AlertSettings:
     """The alert assignees of ``settings`` (logins or ids) as user ids known to this Odoo."""
     ids: dict[str, int | None] = {}
     for name, role in SETTING_ROLES:
-        ids[role] = _user_id(name, getattr(settings, name, None), users)
+        ids[role] = _user_id(name, setting_value(settings, name), users)
     return AlertSettings(ap_user_id=ids["ap"], inventory_user_id=ids["inventory"], gl_user_id=ids["gl"])
 
 

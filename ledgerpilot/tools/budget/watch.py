@@ -199,16 +199,16 @@ def budget_request(settings: Any, *, period: str | None = None, account: str | N
     """The request of a run, the configured thresholds and budget file filled in."""
     if period is not None:
         parse_period(period)   # a malformed period is a usage error before connecting
-    if settings.budget_high_overspend <= settings.budget_note_drift:
-        raise BudgetUsageError(f"LEDGERPILOT_BUDGET_HIGH_OVERSPEND ({settings.budget_high_overspend}) must be above "
-                               f"LEDGERPILOT_BUDGET_NOTE_DRIFT ({settings.budget_note_drift})")
+    if settings.budget.high_overspend <= settings.budget.note_drift:
+        raise BudgetUsageError(f"LEDGERPILOT_BUDGET_HIGH_OVERSPEND ({settings.budget.high_overspend}) must be above "
+                               f"LEDGERPILOT_BUDGET_NOTE_DRIFT ({settings.budget.note_drift})")
     chosen_account: str | int | None = None
     if account is not None:
         text = account.strip()
         chosen_account = int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else text
     return BudgetRequest(period=period, account=chosen_account, as_of=as_of,
-                         budget_file=budget_file or settings.budget_file, note_drift=settings.budget_note_drift,
-                         high_overspend=settings.budget_high_overspend, use_memory=use_memory)
+                         budget_file=budget_file or settings.budget.file, note_drift=settings.budget.note_drift,
+                         high_overspend=settings.budget.high_overspend, use_memory=use_memory)
 
 
 # ------------------------------------------------------------------------------------------------ loading

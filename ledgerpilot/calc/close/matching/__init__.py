@@ -58,7 +58,7 @@ TIE_MARGIN = 0.02
 
 @dataclass(frozen=True)
 class MatchConfig:
-    """Thresholds of the matcher. ``high`` comes from ``Settings.close_match_high_confidence``."""
+    """Thresholds of the matcher. ``high`` comes from ``Settings.close.match_high_confidence``."""
 
     high: float = 0.9
     medium: float = 0.6
@@ -82,7 +82,7 @@ class MatchConfig:
     @classmethod
     def from_settings(cls, settings, **overrides) -> MatchConfig:
         """The matcher's config from ``Settings`` (``close_match_high_confidence``)."""
-        return cls(high=float(settings.close_match_high_confidence), **overrides)
+        return cls(high=float(settings.close.match_high_confidence), **overrides)
 
     def level(self, confidence: float) -> Level:
         if confidence >= self.high:
