@@ -10,6 +10,7 @@ layer do not import each other)::
     errors, jsonsafe                 the base: the error types, JSON-safe values
     domain, config                   the vocabulary (money, months, proposals, findings) and the settings
     calc, odoo, prompts, sandbox     pure calculators | the Odoo gateway | prompt texts | the built-in Odoo
+    config_doc                       the settings table of docs/settings.md, written from the settings
     memory                           local state: proposals, audit log, exceptions, checkpoints
     approvals                        deciding and applying proposals (the gateway + memory)
     tools                            the capabilities: read through the gateway, compute with calc
@@ -33,7 +34,7 @@ PACKAGE = Path(ledgerpilot.__file__).parent
 LAYERS: dict[str, int] = {
     "ledgerpilot": 0, "errors": 0, "jsonsafe": 0,  # "ledgerpilot": the (empty) package itself
     "domain": 1, "config": 1,
-    "calc": 2, "odoo": 2, "prompts": 2, "sandbox": 2,
+    "calc": 2, "odoo": 2, "prompts": 2, "sandbox": 2, "config_doc": 2,
     "memory": 3,
     "approvals": 4,
     "tools": 5,
