@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ledgerpilot.domain.money import quantize
+from ledgerpilot.domain.month import year_earlier  # noqa: F401  (re-exported: last year's span)
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,6 @@ class Projection:
     projected_end: Decimal
     method: str
     words: str
-
-
-def year_earlier(day: dt.date) -> dt.date:
-    """The same calendar day one year earlier (29 February -> 28 February)."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
 
 
 def _pct(value: Decimal) -> str:

@@ -34,6 +34,7 @@ from ledgerpilot.calc.cashflow.params import ForecastParams, Scenario, parse_thr
 from ledgerpilot.calc.cashflow.results import BacktestResult, CashForecast, ScenarioResult
 from ledgerpilot.calc.forecast_compare import ForecastComparison, compare_forecast
 from ledgerpilot.domain.money import quantize
+from ledgerpilot.domain.month import add_months
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory import ForecastRun, ForecastRunStore, ProposalStore, StateDB
@@ -240,10 +241,7 @@ def _add(day: dt.date, count: int, unit: str) -> dt.date:
         return day + dt.timedelta(days=count)
     if unit == "w":
         return day + dt.timedelta(weeks=count)
-    month = day.month - 1 + count
-    year, month = day.year + month // 12, month % 12 + 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
+    return add_months(day, count)
 
 
 def cut_dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
