@@ -35,6 +35,7 @@ from ledgerpilot.domain.month import Period, PeriodError, year_earlier
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory import ProposalStore, StateDB
+from ledgerpilot.tools import Timings
 
 Progress = Callable[[str], None]
 
@@ -96,13 +97,6 @@ def lines_span(data: BudgetData) -> tuple[dt.date, dt.date] | None:
 
 
 # ---------------------------------------------------------------------------------------------- results
-
-
-class Timings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    extraction_seconds: float
-    compute_seconds: float
 
 
 class SimilarCase(BaseModel):
@@ -385,7 +379,7 @@ def run_budget(client, home: Path, request: BudgetRequest, *, today: dt.date | N
                          source_kind=data.source.kind, source_reason=data.source.reason, report=report,
                          proposals=tuple(stored), new_proposals=created, similar=as_cases(similar),
                          recorded_exceptions=recorded, memory_note=memory_note,
-                         timings=Timings(extraction_seconds=round(extraction, 3), compute_seconds=round(compute, 3)))
+                         timings=Timings.of(extraction, compute))
 
 
 # -------------------------------------------------------------------------------------- purchase orders

@@ -38,6 +38,7 @@ from ledgerpilot.domain.month import add_months
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory import ForecastRun, ForecastRunStore, ProposalStore, StateDB
+from ledgerpilot.tools import Timings
 
 Progress = Callable[[str], None]
 
@@ -50,13 +51,6 @@ class ForecastUsageError(LedgerpilotError):
 
 class RunMismatchError(LedgerpilotError):
     """A stored run is compared against another Odoo database than the one it came from."""
-
-
-class Timings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    extraction_seconds: float
-    compute_seconds: float
 
 
 class ForecastOutcome(BaseModel):
@@ -199,7 +193,7 @@ def run_forecast(client, home: Path, request: ForecastRequest, *, today: dt.date
                            odoo_db=run.odoo_db, inputs_hash=run.inputs_hash, forecast=base,
                            scenarios=scenario_results, proposals=tuple(stored), new_proposals=created,
                            surplus_level=rules.surplus_level, notes=notes,
-                           timings=Timings(extraction_seconds=round(extraction, 3), compute_seconds=round(compute, 3)))
+                           timings=Timings.of(extraction, compute))
 
 
 OPEN_STATES = ("proposed", "approved", "applying")
@@ -292,7 +286,7 @@ def run_backtest(client, home: Path, *, start: dt.date | None = None, end: dt.da
     with StateDB.in_home(home) as db:
         ForecastRunStore(db).save(run)
     return BacktestOutcome(run_id=run.run_id, company=history.company_name, result=result,
-                           timings=Timings(extraction_seconds=round(extraction, 3), compute_seconds=round(compute, 3)))
+                           timings=Timings.of(extraction, compute))
 
 
 # -------------------------------------------------------------------------------------------- compare
