@@ -242,7 +242,7 @@ class Settings(BaseSettings):
     digest_channel: str | None = Field(default=None, description="Discuss channel the digest is also posted to")
 
     serve_digest_cron: str = Field(
-        default="mon 07:00", description="when serve sends the digest: a weekday and a time (server local time)")
+        default="mon 07:00", description="when serve sends the digest: a weekday and a time (server local time), or a crontab line")
     serve_digest_interval_minutes: float | None = Field(
         default=None, gt=0, description="send the digest every N minutes instead of weekly (trials)")
     serve_budget_interval_minutes: float = Field(default=60.0, gt=0, description="how often serve watches budgets")
