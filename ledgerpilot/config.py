@@ -379,7 +379,8 @@ class ServeSettings(_Section):
     """What ``ledgerpilot serve`` runs, and how often."""
 
     digest_cron: str = Field(
-        default="mon 07:00", description="when serve sends the digest: a weekday and a time (server local time)")
+        default="mon 07:00", description="when serve sends the digest: a weekday and a time (server local time), or a "
+                                         "crontab line")
     digest_interval_minutes: float | None = Field(
         default=None, gt=0, description="send the digest every N minutes instead of weekly (trials)")
     budget_interval_minutes: float = Field(default=60.0, gt=0, description="how often serve watches budgets")

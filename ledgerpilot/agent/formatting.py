@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from ledgerpilot.domain.money import format_amount
+
 #: ISO 4217 currencies whose amounts have no minor unit, and those with three decimals; all others use two
 _ZERO_DECIMAL_CURRENCIES = frozenset(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
                                       "UYI", "VND", "VUV", "XAF", "XOF", "XPF"])
@@ -75,7 +77,7 @@ def _round(value: Decimal, digits: int) -> Decimal:
 
 
 def _grouped(value: Decimal, digits: int) -> str:
-    return f"{_round(value, digits):,.{digits}f}"
+    return format_amount(value, digits)
 
 
 def _with_currency(text: str, currency: str | None) -> str:

@@ -18,6 +18,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerpilot.domain.money import format_amount
+
 REPORT_NAME = "close-{month}"
 
 
@@ -80,10 +82,8 @@ def money(value: Any) -> str:
     if value is None or value == "":
         return ""
     try:
-        from decimal import Decimal
-
-        return f"{Decimal(str(value)):,.2f}"
-    except ArithmeticError:
+        return format_amount(value, 2)
+    except ValueError:                  # not a number: shown as it is
         return str(value)
 
 

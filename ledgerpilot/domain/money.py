@@ -3,12 +3,15 @@
 Odoo sends monetary amounts as JSON floats that are already rounded to the currency's decimals.
 ``from_wire`` recovers the exact decimal value; sums over many rows are done in integer minor
 units (``to_minor``) so that no float error creeps in, however many rows are added.
+
+Every amount ledgerpilot prints is laid out by :func:`format_amount` ("1,234.50 EUR"), in Decimal
+arithmetic from end to end.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -47,7 +50,40 @@ class Money(BaseModel):
         return Money(amount=-self.amount, currency=self.currency)
 
     def __str__(self) -> str:
-        return f"{self.amount:,} {self.currency}"
+        return format_amount(self.amount, currency=self.currency)
+
+
+def exact_amount(value: Decimal | int | float | str) -> Decimal:
+    """An amount as an exact Decimal: a float through its shortest repr (``0.1`` is 0.1, not the binary
+    0.1000000000000000055...), a string as written. Not a number, NaN or infinity -> ``ValueError``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is a yes/no value, not an amount")
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float)
+                                                                  else str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{str(value)[:40]!r} is not an amount") from None
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not a finite amount")
+    return amount
+
+
+def format_amount(value: Decimal | int | float | str | Any, digits: int | None = None,
+                  currency: str | None = None) -> str:
+    """An amount as people read it: ``Decimal("-1234567.891")``, 2 -> ``"-1,234,567.89"``; with a
+    ``currency``, ``"-1,234,567.89 EUR"``. Thousands are separated, the value is rounded half-up to
+    ``digits`` decimals (``None``: the decimals the Decimal carries, so an amount quantized to its
+    currency shows as it is: ``Decimal("5")`` -> ``"5"``, ``Decimal("5.00")`` -> ``"5.00"``); a zero
+    never prints as ``-0.00``. Never goes through a binary float (see :func:`exact_amount`)."""
+    amount = exact_amount(value)
+    shown = max(0, -amount.as_tuple().exponent) if digits is None else int(digits)
+    with localcontext() as context:                     # enough digits for any amount, however large
+        context.prec = max(context.prec, amount.adjusted() + shown + 2)
+        rounded = amount.quantize(Decimal(1).scaleb(-shown), rounding=ROUND_HALF_UP)
+    if not rounded:
+        rounded = abs(rounded)
+    text = f"{rounded:,.{shown}f}"
+    return f"{text} {currency}" if currency else text
 
 
 def quantize(amount: Decimal | float | int, digits: int = 2) -> Decimal:

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ledgerpilot.calc.close.matching import MatchCandidate, MatchConfig, match_bank_lines
+from ledgerpilot.domain.month import months_back_start
 from ledgerpilot.sandbox.generator import load_ground_truth
 from ledgerpilot.tools.close.reconciliation import (
     ITEM_ACCOUNT_TYPES,
@@ -163,9 +164,7 @@ def score_reconciliation(client, data_dir: str | Path, *, months: int | None = 6
 def _window_start(as_of: dt.date, months: int | None, lines: pd.DataFrame) -> dt.date:
     if months is None:
         return lines["date"].min().date() if len(lines) else as_of
-    first = as_of.replace(day=1)
-    index = first.year * 12 + first.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, 1)
+    return months_back_start(as_of, months)
 
 
 def _truths(items: pd.DataFrame, partials: pd.DataFrame) -> dict[int, tuple[int, ...]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerpilot.errors import LedgerpilotError
+from ledgerpilot.memory.state import immediate_transaction
 
 CHECKPOINT_FILE = "checkpoints.sqlite"
 
@@ -82,13 +83,13 @@ class CloseRuns:
     def start(self, month: str, run_id: str) -> CloseRunRow:
         thread_id = f"close-{month}-{run_id[:12]}"
         now = _now()
-        with self._conn:
+        with immediate_transaction(self._conn):
             self._conn.execute("INSERT INTO close_runs (thread_id, month, run_id, status, started_at, updated_at)"
                                " VALUES (?, ?, ?, 'running', ?, ?)", (thread_id, month, run_id, now, now))
         return self.get(thread_id)
 
     def set_status(self, thread_id: str, status: str, detail: str = "") -> None:
-        with self._conn:
+        with immediate_transaction(self._conn):
             self._conn.execute("UPDATE close_runs SET status = ?, detail = ?, updated_at = ? WHERE thread_id = ?",
                                (status, detail, _now(), thread_id))
 

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.embeddings import DEFAULT_MODEL, Embedder, ModelNotInstalledError, load_embedder
 
@@ -136,7 +137,7 @@ class SimilarException(BaseModel):
     def last_time(self) -> str:
         """One sentence for an alert: what happened and how it was resolved."""
         past = self.exception
-        amount = f" ({past.amount:,})" if past.amount is not None else ""
+        amount = f" ({format_amount(past.amount)})" if past.amount is not None else ""
         partner = f" with {past.partner}" if past.partner else ""
         what = f"{past.occurred_on.isoformat()}: {past.title}{amount}{partner}"
         if past.resolution:

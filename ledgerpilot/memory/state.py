@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Self
 
@@ -255,17 +255,9 @@ class StateDB:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {version + 1}")
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; any exception rolls the whole change back."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        return immediate_transaction(self._conn, self._lock)
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -279,6 +271,24 @@ class StateDB:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection,
+                          lock: AbstractContextManager | None = None) -> Iterator[sqlite3.Connection]:
+    """Every write ledgerpilot makes to one of its SQLite files: ``BEGIN IMMEDIATE`` (the file's write
+    lock is taken at once, so two processes never both read-then-write; the other waits for the
+    connection's timeout) ... ``COMMIT``, and ``ROLLBACK`` on any exception, ``KeyboardInterrupt``
+    included, so that nothing is half-written. ``lock`` (a ``threading`` lock) keeps the threads that
+    share ``conn`` from interleaving their statements with the transaction's."""
+    with lock if lock is not None else nullcontext():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def _statements(script: str) -> list[str]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ledgerpilot.errors import ConfigError
+from ledgerpilot.odoo.extract import m2o_id
 
 
 class ReadingClient(Protocol):
@@ -90,7 +91,7 @@ def resolve_company(client: ReadingClient, wanted: str | int | None) -> CompanyS
     user = client.read("res.users", [client.uid], ["company_id", "company_ids"])
     if not user:
         raise ConfigError(f"Odoo user {client.connection.user!r} cannot read its own user record")
-    current = _m2o_id(user[0].get("company_id"))
+    current = m2o_id(user[0].get("company_id"))
     allowed = [int(i) for i in (user[0].get("company_ids") or [])] or ([current] if current else [])
     rows = client.read("res.company", allowed, ["name"], context={"allowed_company_ids": allowed}) if allowed else []
     names = {int(row["id"]): str(row["name"]) for row in rows}
@@ -114,14 +115,6 @@ def _match(wanted: str | int, names: dict[int, str]) -> int | None:
     folded = text.casefold()
     exact = [cid for cid, name in names.items() if name.casefold() == folded]
     return exact[0] if len(exact) == 1 else None
-
-
-def _m2o_id(value: Any) -> int | None:
-    if isinstance(value, (list, tuple)) and value:
-        return int(value[0])
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
 
 
 def scoped_domain(scope: CompanyScope | None, model: str, fields: dict[str, dict],

@@ -45,6 +45,16 @@ class ColumnSpec:
         return (self.name,)
 
 
+def m2o_id(value: Any) -> int | None:
+    """A many2one as Odoo reads it (``[id, "name"]`` or ``false``) or as a payload holds it (the id) -> the
+    id; ``false``, ``None``, ``[]`` (and a stray ``true``) -> None."""
+    if isinstance(value, (list, tuple)):
+        return int(value[0]) if value else None
+    if value is None or isinstance(value, bool):
+        return None
+    return int(value)
+
+
 def _none_if_false(values: Sequence[Any]) -> list[Any]:
     return [None if value is False else value for value in values]
 

@@ -14,9 +14,9 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
+from ledgerpilot.domain.month import month_end
 from ledgerpilot.sandbox.env import Env
 from ledgerpilot.sandbox.exceptions import UserError
 from ledgerpilot.sandbox.values import to_date
@@ -97,10 +97,6 @@ def violated_lock_dates(env: Env, company_id: int, date: dt.date, affects_tax: b
     return sorted(locks)
 
 
-def _end_of_month(value: dt.date) -> dt.date:
-    return value.replace(day=calendar.monthrange(value.year, value.month)[1])
-
-
 def accounting_date(date: dt.date, locks: list[dt.date], today: dt.date, is_sale: bool,
                     number_reset: str | None) -> dt.date:
     """Odoo 17's ``_get_accounting_date``: where a draft dated in a locked period is posted.
@@ -113,13 +109,13 @@ def accounting_date(date: dt.date, locks: list[dt.date], today: dt.date, is_sale
     if is_sale:
         if locks:
             if number_reset in (None, "month"):
-                return min(today, _end_of_month(date))
+                return min(today, month_end(date))
             if number_reset == "year":
                 return min(today, dt.date(date.year, 12, 31))
         return date
     if number_reset in (None, "month"):
         if (today.year, today.month) > (date.year, date.month):
-            return _end_of_month(date)
+            return month_end(date)
         return max(date, today)
     if number_reset == "year":
         if today.year > date.year:

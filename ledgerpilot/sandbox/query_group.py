@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ledgerpilot.domain.month import add_months
 from ledgerpilot.sandbox.domain import FALSE_LEAF, TRUE_LEAF, DomainCompiler, normalize_domain
 from ledgerpilot.sandbox.exceptions import PythonError
 from ledgerpilot.sandbox.query_names import display_names
@@ -67,19 +68,13 @@ def domain_and(domains: Sequence[Sequence]) -> list:
 
 # -- dates -----------------------------------------------------------------------------------
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def period_end(start: dt.datetime, granularity: str) -> dt.datetime:
     if granularity == "day":
         return start + dt.timedelta(days=1)
     if granularity == "week":
         return start + dt.timedelta(days=7)
     months = {"month": 1, "quarter": 3, "year": 12}[granularity]
-    return dt.datetime.combine(_add_months(start.date(), months), start.time())
+    return dt.datetime.combine(add_months(start.date(), months), start.time())
 
 
 def week_number(day: dt.date, first_week_day: int = 6) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.memory.proposal_store import Decision
 from ledgerpilot.odoo.client import OdooClient
+from ledgerpilot.odoo.extract import m2o_id  # noqa: F401  (the write modules take it from here)
 
 MARKER_LENGTH = 12
 
@@ -101,15 +102,6 @@ def as_number(value: Any) -> Decimal:
     if value in (None, False, ""):
         return Decimal(0)
     return Decimal(str(value))
-
-
-def m2o_id(value: Any) -> int | None:
-    """A many2one as Odoo sends it (``[id, name]`` or ``false``) or as a payload holds it (int) -> id."""
-    if isinstance(value, (list, tuple)):
-        return int(value[0]) if value else None
-    if value in (None, False):
-        return None
-    return int(value)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ledgerpilot.calc.chatter import paragraphs_html
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.domain.anomaly import Anomaly
 from ledgerpilot.domain.proposal import Evidence, OdooCall, Proposal, RecordRef
 
@@ -147,7 +148,7 @@ def _ref_words(ref: RecordRef) -> str:
 
 def _paragraphs(alert: Alert, currency: str) -> list[str]:
     anomaly = alert.anomaly
-    amount = f" Amount: {anomaly.amount:,} {currency}." if anomaly.amount is not None else ""
+    amount = f" Amount: {format_amount(anomaly.amount)} {currency}." if anomaly.amount is not None else ""
     lines = [f"{anomaly.title}. {anomaly.reason}",
              (f"Risk {alert.risk:.2f} (detector {anomaly.detector}, {anomaly.kind.replace('_', ' ')}, "
               f"score {anomaly.score:.2f}).{amount}"),

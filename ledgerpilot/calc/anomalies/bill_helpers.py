@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ledgerpilot.calc.anomalies.frames import AnomalyData
-from ledgerpilot.domain.money import minor_to_decimal, to_minor
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, to_minor
 from ledgerpilot.domain.proposal import RecordRef
 
 MOVE = "account.move"
@@ -179,7 +179,7 @@ def money(data: AnomalyData, minor: int | np.integer) -> Decimal:
 
 def fmt(amount: Decimal | float, currency: str, digits: int = 2) -> str:
     """An amount as a person reads it: ``1,843.20 EUR``."""
-    return f"{float(amount):,.{digits}f} {currency}"
+    return format_amount(amount, digits, currency)
 
 
 def text(value: object, default: str = "") -> str:

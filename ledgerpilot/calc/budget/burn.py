@@ -31,7 +31,7 @@ from ledgerpilot.calc.budget.errors import (
 from ledgerpilot.calc.budget.match import ActualIndex
 from ledgerpilot.calc.budget.results import ProjectBurn
 from ledgerpilot.calc.budget.status import BudgetThresholds, budget_status
-from ledgerpilot.domain.money import minor_to_decimal, quantize, to_minor
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, quantize, to_minor
 
 
 def _text(value) -> str:
@@ -113,14 +113,16 @@ def project_burn(data, project: str | int, as_of: dt.date) -> ProjectBurn:
     runout = _runout(budget, cost, committed, rate, as_of, dates, minor, digits) if budget is not None else None
     before_end = (runout <= end) if runout is not None and end is not None else None
 
-    words = [f"{name} (analytic account {account_name}): cost to date {cost:,} {currency}"]
-    words.append(f"burn {rate:,} a day since {start}" if rate is not None else "no burn rate yet")
-    words.append(f"committed on open purchase orders {committed:,}")
-    words.append(f"projected final cost {projected:,}" + (f" by {end}" if end else ""))
+    words = [f"{name} (analytic account {account_name}): cost to date {format_amount(cost)} {currency}"]
+    words.append(f"burn {format_amount(rate)} a day since {start}" if rate is not None
+                 else "no burn rate yet")
+    words.append(f"committed on open purchase orders {format_amount(committed)}")
+    words.append(f"projected final cost {format_amount(projected)}" + (f" by {end}" if end else ""))
     if budget is None:
         words.append("no budget line for its analytic account, so there is no budget to compare with")
     else:
-        words.append(f"budget {budget:,}: " + (f"{overrun:,} over" if overrun > 0 else f"{-overrun:,} within"))
+        words.append(f"budget {format_amount(budget)}: "
+                     + (f"{format_amount(overrun)} over" if overrun > 0 else f"{format_amount(-overrun)} within"))
         if runout is None:
             words.append("at the current rate the budget does not run out")
         elif cost >= budget:

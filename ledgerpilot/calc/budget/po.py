@@ -23,7 +23,7 @@ from ledgerpilot.calc.budget.errors import EmptyPurchaseOrderError
 from ledgerpilot.calc.budget.match import effective_dates
 from ledgerpilot.calc.budget.results import BudgetLineStatus, PoAccountCheck, PoCheck
 from ledgerpilot.calc.budget.status import BudgetThresholds, budget_status
-from ledgerpilot.domain.money import minor_to_decimal, to_minor
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, to_minor
 
 
 def _text(value) -> str:
@@ -99,22 +99,26 @@ def check_po(data, po_lines: pd.DataFrame, as_of: dt.date,
                 analytic_account_id=account_id, analytic_account_name=name, amount=amount, po_line_ids=ids,
                 date=day, line_key=None, budget_name="", position_name="", date_from=None, date_to=None,
                 planned=None, available_before=None, available_after=None, fits=None,
-                reason=f"{name}: {amount:,} {currency} on {day}, but no expense budget line covers this analytic "
+                reason=f"{name}: {format_amount(amount)} {currency} on {day}, but no expense budget line "
+                       "covers this analytic "
                        "account at that date (and expense account): it cannot be checked"))
             continue
         before = line.available + _already(line, order_id)
         after = before - amount
         fits = after >= 0
         where = f"{line.budget_name}, {line.position_name or 'all accounts'}, {line.date_from} to {line.date_to}"
-        verdict = (f"fits: {after:,} remains" if fits else f"does not fit: {-after:,} {currency} over the budget")
+        verdict = (f"fits: {format_amount(after)} remains" if fits
+                   else f"does not fit: {format_amount(-after)} {currency} over the budget")
         checks.append(PoAccountCheck(
             analytic_account_id=account_id, analytic_account_name=name, amount=amount, po_line_ids=ids,
             date=day, line_key=line.key, budget_name=line.budget_name,
             position_name=line.position_name, date_from=line.date_from, date_to=line.date_to,
             planned=line.planned, available_before=before, available_after=after, fits=fits,
-            reason=(f"{name} ({where}): planned {line.planned:,}, spent {line.actual:,}, committed by other orders "
-                    f"{line.committed - _already(line, order_id):,}, remaining {before:,}; this order adds "
-                    f"{amount:,} -> {verdict}")))
+            reason=(f"{name} ({where}): planned {format_amount(line.planned)}, spent "
+                    f"{format_amount(line.actual)}, committed by other orders "
+                    f"{format_amount(line.committed - _already(line, order_id))}, remaining "
+                    f"{format_amount(before)}; this order adds "
+                    f"{format_amount(amount)} -> {verdict}")))
     verdicts = [c.fits for c in checks]
     if any(v is False for v in verdicts):
         fits, head = False, "does not fit the budget of " + ", ".join(
@@ -127,9 +131,10 @@ def check_po(data, po_lines: pd.DataFrame, as_of: dt.date,
         fits, head = None, "could not be checked: no budget line covers what it touches"
     if not checks:
         head = "has no analytic distribution: it is not charged to any budget, so it cannot be checked"
-    reason = f"{order_name} ({total:,} {currency} to bill) {head}"
+    reason = f"{order_name} ({format_amount(total)} {currency} to bill) {head}"
     if unallocated and checks:
-        reason += f"; {unallocated:,} {currency} of it has no analytic distribution and is charged to no budget"
+        reason += (f"; {format_amount(unallocated)} {currency} of it has no analytic distribution and is "
+                   "charged to no budget")
     return PoCheck(order_id=order_id, order_name=order_name, order_state=_text(first["order_state"]),
                    partner_name=_text(first["partner_name"]), as_of=as_of, currency=currency, total=total,
                    unallocated=unallocated, unallocated_po_line_ids=unallocated_ids, accounts=tuple(checks),

@@ -26,7 +26,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ledgerpilot.domain.money import quantize
+from ledgerpilot.domain.money import format_amount, quantize
+from ledgerpilot.domain.month import year_earlier  # noqa: F401  (re-exported: last year's span)
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,6 @@ class Projection:
     projected_end: Decimal
     method: str
     words: str
-
-
-def year_earlier(day: dt.date) -> dt.date:
-    """The same calendar day one year earlier (29 February -> 28 February)."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
 
 
 def _pct(value: Decimal) -> str:
@@ -83,7 +76,7 @@ def project(actual: Decimal, planned: Decimal, committed: Decimal, date_from: dt
             end = max(actual, shape)
             return Projection(0, total_days, None, end, method_prefix or "no_burn_history",
                               f"{started}, no burn rate yet: projected like last year's same period "
-                              f"({shape:,} spent)")
+                              f"({format_amount(shape)} spent)")
         pace = max(planned - committed, zero)
         end = max(actual, pace)
         return Projection(0, total_days, None, end, method_prefix or "no_burn_planned_pace",

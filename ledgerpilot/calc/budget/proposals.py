@@ -35,6 +35,7 @@ from typing import Any
 
 from ledgerpilot.calc.budget.results import BudgetLineStatus, BudgetReport, OrderCommitment
 from ledgerpilot.calc.chatter import paragraphs_html
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.domain.proposal import Evidence, OdooCall, Proposal, RecordRef
 
 CREATED_BY = "ledgerpilot:budget"
@@ -208,14 +209,17 @@ def _transfer(report: BudgetReport, line: BudgetLineStatus, donor: BudgetLineSta
     target_new = (line.planned + amount) * expense_sign
     donor_new = (donor.planned - amount) * expense_sign
     currency = report.currency
-    summary = (f"{_label(line)} is projected {amount:,} {currency} over its plan of {line.planned:,}. "
-               f"{_label(donor)} has {donor.available:,} available and is projected "
-               f"{donor.planned - donor.projected_total:,} under plan: move {amount:,} from it "
-               f"(plan {donor.planned:,} -> {donor.planned - amount:,}; {line.planned:,} -> "
-               f"{line.planned + amount:,}). {line.reason}")
+    summary = (f"{_label(line)} is projected {format_amount(amount)} {currency} over its plan of "
+               f"{format_amount(line.planned)}. "
+               f"{_label(donor)} has {format_amount(donor.available)} available and is projected "
+               f"{format_amount(donor.planned - donor.projected_total)} under plan: move "
+               f"{format_amount(amount)} from it "
+               f"(plan {format_amount(donor.planned)} -> {format_amount(donor.planned - amount)}; "
+               f"{format_amount(line.planned)} -> "
+               f"{format_amount(line.planned + amount)}). {line.reason}")
     return Proposal(
         kind="budget_transfer",
-        title=f"Budget transfer {amount:,} {currency}: {_label(donor)} -> {_label(line)}",
+        title=f"Budget transfer {format_amount(amount)} {currency}: {_label(donor)} -> {_label(line)}",
         summary=_with_memory(summary, memory),
         payload=OdooCall(model=model, method="write", args=(
             [line.budget_id], {field: [(1, donor.line_id, {amount_field: donor_new}),
@@ -234,11 +238,15 @@ def _hold(report: BudgetReport, line: BudgetLineStatus, order: OrderCommitment, 
           deadline_days: int) -> Proposal:
     currency = report.currency
     overspend = line.projected_total - line.planned
-    summary_line = f"Hold {order.order_name}: {_label(line)} projected {overspend:,} {currency} over budget"
+    summary_line = (f"Hold {order.order_name}: {_label(line)} projected {format_amount(overspend)} {currency} "
+                    "over budget")
     paragraphs = [
-        (f"Please put {order.order_name} ({order.partner_name}) on hold: it still has {order.amount:,} {currency} "
-         f"to bill against {_label(line)}, the largest open commitment on a line projected {overspend:,} "
-         f"{currency} over its plan of {line.planned:,}. No other line of {line.budget_name} has the room for a "
+        (f"Please put {order.order_name} ({order.partner_name}) on hold: it still has "
+         f"{format_amount(order.amount)} {currency} "
+         f"to bill against {_label(line)}, the largest open commitment on a line projected "
+         f"{format_amount(overspend)} "
+         f"{currency} over its plan of {format_amount(line.planned)}. No other line of {line.budget_name} "
+         f"has the room for a "
          "transfer. Do not cancel the order; release it once the budget is adjusted."),
         line.reason, memory or ""]
     values = _activity(RecordRef(model="purchase.order", id=order.order_id, name=order.order_name), report, line,

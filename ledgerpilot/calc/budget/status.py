@@ -39,7 +39,7 @@ from ledgerpilot.calc.budget.results import (
     BudgetTotal,
     OrderCommitment,
 )
-from ledgerpilot.domain.money import minor_to_decimal, quantize, to_minor
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, quantize, to_minor
 
 
 @dataclass(frozen=True)
@@ -149,36 +149,41 @@ def _reason(s: dict, currency: str, thresholds: BudgetThresholds, method_words: 
     period = f"{s['date_from']} to {s['date_to']}"
     planned, actual, committed = s["planned"], s["actual"], s["committed"]
     if s["direction"] == "income":
-        head = (f"{label}, {period}: earned {actual:,} of {planned:,} {currency} to earn after "
+        head = (f"{label}, {period}: earned {format_amount(actual)} of {format_amount(planned)} {currency} "
+                "to earn after "
                 f"{s['elapsed_days']} of {s['total_days']} days")
     else:
-        head = (f"{label}, {period}: spent {actual:,} of {planned:,} {currency} allowed after "
+        head = (f"{label}, {period}: spent {format_amount(actual)} of {format_amount(planned)} {currency} "
+                "allowed after "
                 f"{s['elapsed_days']} of {s['total_days']} days")
     if s["burn_rate"] is not None and s["projection_method"] != "period_over":
-        head += f" ({s['burn_rate']:,} a day)"
+        head += f" ({format_amount(s['burn_rate'])} a day)"
     parts = [head]
     if s["direction"] == "expense":
-        parts.append(f"committed on open purchase orders {committed:,}; available {s['available']:,}")
-    parts.append(f"projected {s['projected_end']:,} by {s['date_to']} ({method_words})")
+        parts.append(f"committed on open purchase orders {format_amount(committed)}; available "
+                     f"{format_amount(s['available'])}")
+    parts.append(f"projected {format_amount(s['projected_end'])} by {s['date_to']} ({method_words})")
     tier = s["tier"]
     if s["direction"] == "expense":
         total = s["projected_total"]
         if planned == 0:
-            verdict = (f"nothing is planned but {total:,} is spent or committed" if total > 0
+            verdict = (f"nothing is planned but {format_amount(total)} is spent or committed" if total > 0
                        else "nothing is planned and nothing is spent")
         elif total > planned:
-            verdict = (f"{total:,} with commitments, {total - planned:,} ({(total - planned) / planned * 100:.1f}%) "
+            verdict = (f"{format_amount(total)} with commitments, {format_amount(total - planned)} "
+                       f"({(total - planned) / planned * 100:.1f}%) "
                        f"over budget")
         else:
-            verdict = f"{total:,} with commitments, {planned - total:,} within budget"
+            verdict = f"{format_amount(total)} with commitments, {format_amount(planned - total)} within budget"
     else:
         end = s["projected_end"]
         if planned == 0:
             verdict = "nothing is planned to be earned"
         elif end < planned:
-            verdict = f"{planned - end:,} ({(planned - end) / planned * 100:.1f}%) short of the target"
+            verdict = (f"{format_amount(planned - end)} ({(planned - end) / planned * 100:.1f}%) short of the "
+                       "target")
         else:
-            verdict = f"{end - planned:,} above the target"
+            verdict = f"{format_amount(end - planned)} above the target"
     limits = (f"note below {thresholds.note_drift:.0%}, activity up to {thresholds.high_overspend:.0%}, "
               f"transfer or hold above")
     parts.append(f"{verdict} -> {tier} ({limits})")
@@ -317,7 +322,8 @@ def budget_status(data, as_of: dt.date, thresholds: BudgetThresholds = BudgetThr
             if rows.any():
                 loose = commitments.loc[rows]
                 amount = minor_to_decimal(int(to_minor(loose["amount"], data.digits).sum()), data.digits)
-                findings.append(f"{len(loose)} open purchase-order amounts ({amount:,} {data.currency}) {words}")
+                findings.append(f"{len(loose)} open purchase-order amounts ({format_amount(amount)} "
+                                f"{data.currency}) {words}")
     return BudgetReport(
         as_of=as_of, company_name=data.company_name, currency=data.currency, digits=data.digits,
         source=data.source.kind, source_reason=data.source.reason, note_drift=thresholds.note_drift,

@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from ledgerpilot.domain.money import minor_to_decimal, quantize, to_minor
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, quantize, to_minor
 
 ITEM_CATEGORIES = ("receivable", "payable")
 
@@ -202,8 +202,9 @@ def _misses(stored: Mapping[str, Any], paid_items: pd.DataFrame, as_of: dt.date,
                           + ", ".join(str(d) for d, _m in sorted(payments))
                           + (f" (week {', '.join(map(str, paid_weeks))})" if paid_weeks else ""))
             else:
-                reason = (f"expected {minor_to_decimal(abs(predicted_minor), digits):,} in week {week}, "
-                          f"{minor_to_decimal(abs(in_week), digits):,} arrived that week")
+                reason = (f"expected {format_amount(minor_to_decimal(abs(predicted_minor), digits))} in week "
+                          f"{week}, "
+                          f"{format_amount(minor_to_decimal(abs(in_week), digits))} arrived that week")
         if missed <= 0:
             continue
         misses.append(Miss(

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from ledgerpilot.domain.money import quantize
+from ledgerpilot.domain.money import format_amount, quantize
 from ledgerpilot.domain.proposal import Evidence, OdooCall, Proposal, RecordRef
 
 CREATED_BY = "ledgerpilot:forecast"
@@ -161,13 +161,17 @@ def payment_proposal(forecast, open_items: pd.DataFrame, rules: ProposalRules, r
                   "amount": amount, "forecast_payment_date": planned}
                  for b, amount, planned in chosen]
     n = len(chosen)
-    summary = (f"The lowest forecast balance is {lowest:,} {forecast.currency} on {forecast.lowest_date}, "
-               f"{lowest - level:,} above the surplus level of {level:,}. Paying {n} bill{'s' if n > 1 else ''} "
-               f"due by {horizon_end} now ({total:,} {forecast.currency}, oldest due first) keeps the lowest "
-               f"point at {lowest_after:,}, not below the level.")
+    summary = (f"The lowest forecast balance is {format_amount(lowest)} {forecast.currency} on "
+               f"{forecast.lowest_date}, "
+               f"{format_amount(lowest - level)} above the surplus level of {format_amount(level)}. Paying "
+               f"{n} bill{'s' if n > 1 else ''} "
+               f"due by {horizon_end} now ({format_amount(total)} {forecast.currency}, oldest due first) "
+               f"keeps the lowest "
+               f"point at {format_amount(lowest_after)}, not below the level.")
     return Proposal(
         kind="payment_proposal",
-        title=f"Pay {n} bill{'s' if n > 1 else ''} due by {horizon_end}: {total:,} {forecast.currency}",
+        title=f"Pay {n} bill{'s' if n > 1 else ''} due by {horizon_end}: {format_amount(total)} "
+              f"{forecast.currency}",
         summary=summary,
         payload=OdooCall(model="account.payment", method="create", args=(payments,)),
         evidence=Evidence(
@@ -245,23 +249,29 @@ def followup_proposals(forecast, open_items: pd.DataFrame, rules: ProposalRules,
             "res_model": "account.move",
             "res_id": lift.move_id,
             "activity_type_id": TODO_ACTIVITY,
-            "summary": f"Collect {lift.move_name}: {lift.residual:,} {forecast.currency}, "
+            "summary": f"Collect {lift.move_name}: {format_amount(lift.residual)} {forecast.currency}, "
                        f"{lift.days_overdue} days overdue",
-            "note": (f"The cash forecast of {forecast.as_of} falls to {lowest:,} {forecast.currency} on "
-                     f"{forecast.lowest_date}, {gap:,} below the threshold of {threshold:,}. Collecting this "
-                     f"invoice now would raise that lowest point by {lift.lift:,}."),
+            "note": (f"The cash forecast of {forecast.as_of} falls to {format_amount(lowest)} "
+                     f"{forecast.currency} on "
+                     f"{forecast.lowest_date}, {format_amount(gap)} below the threshold of "
+                     f"{format_amount(threshold)}. Collecting this "
+                     f"invoice now would raise that lowest point by {format_amount(lift.lift)}."),
             "date_deadline": deadline,
         }
         if user_id is not None:
             values["user_id"] = user_id
         proposals.append(Proposal(
             kind="activity",
-            title=f"Follow up {lift.move_name} ({lift.partner_name}): +{lift.lift:,} {forecast.currency} "
+            title=f"Follow up {lift.move_name} ({lift.partner_name}): +{format_amount(lift.lift)} "
+                  f"{forecast.currency} "
                   f"at the lowest point",
-            summary=(f"{lift.partner_name}'s invoice {lift.move_name} ({lift.residual:,} {forecast.currency}) is "
-                     f"{lift.days_overdue} days overdue; the forecast lands {lift.expected_before_lowest:,} of it "
+            summary=(f"{lift.partner_name}'s invoice {lift.move_name} ({format_amount(lift.residual)} "
+                     f"{forecast.currency}) is "
+                     f"{lift.days_overdue} days overdue; the forecast lands "
+                     f"{format_amount(lift.expected_before_lowest)} of it "
                      f"before the lowest point on {forecast.lowest_date}. Collected now it lifts that point by "
-                     f"{lift.lift:,} (rank {rank}; the gap to the threshold is {gap:,})."),
+                     f"{format_amount(lift.lift)} (rank {rank}; the gap to the threshold is "
+                     f"{format_amount(gap)})."),
             payload=OdooCall(model="mail.activity", method="create", args=(values,)),
             evidence=Evidence(
                 records=(RecordRef(model="account.move", id=lift.move_id, name=lift.move_name),

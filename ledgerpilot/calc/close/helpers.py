@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ledgerpilot.domain.money import minor_to_decimal, to_minor
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, to_minor
 from ledgerpilot.domain.proposal import RecordRef
 
 
@@ -30,7 +30,7 @@ def line_refs(lines: pd.DataFrame, name_column: str = "move_name") -> tuple[Reco
 
 def fmt(amount: Decimal, currency: str) -> str:
     """``1,234.50 EUR``: the amount as quantized, with thousands separators."""
-    return f"{amount:,} {currency}"
+    return format_amount(amount, currency=currency)
 
 
 def period_movements(data) -> pd.Series:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
 from ledgerpilot.channels.cli.tables import fit
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.tools.anomalies.scan import AnomalyDetail, DisposeOutcome, ScanItem, ScanOutcome
 
 DEMO_ANOMALIES_SHOWN = 5
@@ -31,7 +32,7 @@ def _who(item: ScanItem) -> str:
 
 
 def _amount(item: ScanItem) -> str:
-    return "" if item.anomaly.amount is None else f"{item.anomaly.amount:,.2f}"
+    return "" if item.anomaly.amount is None else format_amount(item.anomaly.amount, 2)
 
 
 def _table(title: str, items: Sequence[ScanItem], currency: str) -> Table:
@@ -120,7 +121,7 @@ def render_detail(out: Console, detail: AnomalyDetail) -> None:
     out.print(f"{safe(anomaly.reason)}")
     rows = [("detector / kind", f"{anomaly.detector} / {anomaly.kind}"), ("score", f"{anomaly.score:.2f}"),
             ("risk (last scan)", f"{stored.risk:.2f}"),
-            ("amount", "" if anomaly.amount is None else f"{anomaly.amount:,.2f}"),
+            ("amount", "" if anomaly.amount is None else format_amount(anomaly.amount, 2)),
             ("date", anomaly.occurred_on.isoformat() if anomaly.occurred_on else ""),
             ("partner", anomaly.partner or ""), ("user", anomaly.user or ""),
             ("first seen / last seen", f"{stored.first_seen.isoformat(sep=' ')} / {stored.last_seen.isoformat(sep=' ')}"),

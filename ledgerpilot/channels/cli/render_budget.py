@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Sequence
 
 from rich.console import Console
@@ -10,6 +9,7 @@ from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
 from ledgerpilot.channels.cli.tables import fit
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.tools.budget.watch import (
     BudgetOutcome,
     BurnOutcome,
@@ -24,7 +24,7 @@ DEMO_RISKS_SHOWN = 5
 
 
 def _m(value: Any) -> str:
-    return "-" if value is None else f"{Decimal(str(value)):,.2f}"
+    return "-" if value is None else format_amount(value, 2)
 
 
 def _pct(value: float | None) -> str:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from ledgerpilot.channels.cli.console import safe
 from ledgerpilot.channels.cli.tables import fit
+from ledgerpilot.domain.money import format_amount
 
 STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[red]failed[/]", "pending": "[yellow]to finish[/]",
                 "skipped": "[dim]skipped[/]"}
@@ -111,7 +112,7 @@ def render_matches(out: Console, month: str, summary: dict) -> None:
     for column in ("date", "label", "amount", "best candidate", "confidence", "why"):
         table.add_column(column, justify="right" if column in ("amount", "confidence") else "left")
     for row in summary["rows"]:
-        table.add_row(row["date"], safe(row["label"]), f"{float(row['amount']):,.2f}", safe(row["candidate"]),
+        table.add_row(row["date"], safe(row["label"]), format_amount(row["amount"], 2), safe(row["candidate"]),
                       f"{row['confidence']:.0%} {row['level']}", safe(row["reason"]))
     out.print(fit(table, out))
     out.print("Matches are suggestions: reconcile them in Odoo's bank reconciliation, where the match is made.")

@@ -10,13 +10,14 @@ from rich.table import Table
 
 from ledgerpilot.channels.cli.console import print_proposals, safe
 from ledgerpilot.channels.cli.tables import fit
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.tools.cash.forecast import BacktestOutcome, ComparisonOutcome, ForecastOutcome
 
 TOP_DRIVERS_SHOWN = 3
 
 
 def _m(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
+    return "-" if value is None else format_amount(value, 2)
 
 
 def _pct(value: float | None) -> str:
@@ -142,7 +143,7 @@ def render_backtest(out: Console, outcome: BacktestOutcome) -> None:
         table.add_column(name, justify="left" if name in ("Variant", "What it includes") else "right")
     for v in r.variants:
         table.add_row(v.variant, v.description, _pct(v.wape),
-                      "-" if v.ending_balance_mae is None else f"{v.ending_balance_mae:,.2f}",
+                      _m(v.ending_balance_mae),
                       _pct(v.band_coverage), str(v.weeks_scored))
     out.print(fit(table, out))
     wape = {v.variant: v.wape for v in r.variants}

@@ -10,11 +10,12 @@ from rich.table import Table
 from ledgerpilot.calc.ledger.overview import Ageing, OpenOrders
 from ledgerpilot.channels.cli.console import safe
 from ledgerpilot.channels.cli.tables import fit
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.tools.ledger.overview import CompanyOverview
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    return format_amount(amount, 2, currency)
 
 
 def _ageing_table(ageing: Ageing) -> Table:

@@ -44,22 +44,27 @@ from ledgerpilot.memory.state import StateDB
 
 log = logging.getLogger("ledgerpilot.serve")
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 def digest_trigger(settings) -> Any:
-    """``serve_digest_interval_minutes`` when set, else the weekly ``serve_digest_cron`` ("mon 07:00")."""
+    """``serve_digest_interval_minutes`` when set, else ``serve_digest_cron`` read by APScheduler's
+    ``CronTrigger``: a weekday and a time ("mon 07:00"; days as cron writes them: "mon-fri 07:00",
+    "mon,thu 18:30") or a whole crontab line ("0 7 * * mon"). Anything else is a one-line ``ConfigError``."""
     if settings.serve.digest_interval_minutes:
         return IntervalTrigger(minutes=settings.serve.digest_interval_minutes)
-    text = settings.serve.digest_cron.strip().lower()
-    parts = text.split()
-    if len(parts) != 2 or parts[0][:3] not in WEEKDAYS or ":" not in parts[1]:
-        raise ConfigError(f"LEDGERPILOT_SERVE_DIGEST_CRON must be a weekday and a time such as 'mon 07:00', not "
-                          f"{settings.serve.digest_cron!r}")
-    hour, _, minute = parts[1].partition(":")
-    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-        raise ConfigError(f"LEDGERPILOT_SERVE_DIGEST_CRON: {parts[1]!r} is not a time of day (HH:MM)")
-    return CronTrigger(day_of_week=parts[0][:3], hour=int(hour), minute=int(minute))
+    raw = settings.serve.digest_cron.strip()
+    parts = raw.lower().split()
+    try:
+        if len(parts) == 5:
+            return CronTrigger.from_crontab(raw)
+        if len(parts) == 2 and ":" in parts[1]:
+            hour, _, minute = parts[1].partition(":")
+            if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+                raise ConfigError(f"LEDGERPILOT_SERVE_DIGEST_CRON: {parts[1]!r} is not a time of day (HH:MM)")
+            days = parts[0][:3] if parts[0].isalpha() else parts[0]     # "monday" -> "mon"; "mon-fri" as is
+            return CronTrigger(day_of_week=days, hour=int(hour), minute=int(minute))
+    except ValueError as error:
+        raise ConfigError(f"LEDGERPILOT_SERVE_DIGEST_CRON {raw!r}: {error}") from None
+    raise ConfigError(f"LEDGERPILOT_SERVE_DIGEST_CRON must be a weekday and a time such as 'mon 07:00' (or a crontab "
+                      f"line such as '0 7 * * mon'), not {settings.serve.digest_cron!r}")
 
 
 def enabled_jobs(settings) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.domain.proposal import to_jsonable
 
 #: Figure keys never shown: internal keys, ids (the records list shows them, linked) and technical detail.
@@ -104,7 +105,7 @@ def _decimal(value: Any) -> Decimal | None:
 
 def money_text(value: Any) -> str:
     number = _decimal(value)
-    return str(value) if number is None else f"{number:,.2f}"
+    return str(value) if number is None else format_amount(number, 2)
 
 
 def number_text(value: Any) -> str:

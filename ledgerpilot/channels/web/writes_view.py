@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from typing import Any
 
+from ledgerpilot.domain.money import format_amount
 from ledgerpilot.domain.proposal import Proposal
 
 #: models whose records are shown by their own fields rather than their display name
@@ -74,7 +75,7 @@ def _decimal(value: Any) -> Decimal:
 
 
 def money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+    return "" if value is None else format_amount(value, 2)
 
 
 def _commands(lines: Any) -> list[Mapping[str, Any]]:

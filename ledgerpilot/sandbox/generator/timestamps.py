@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+# the generator's month steps are ledgerpilot's own (re-exported under the names the generator uses)
+from ledgerpilot.domain.month import add_months, month_start  # noqa: F401
+from ledgerpilot.domain.month import month_end as last_day  # noqa: F401
+
 
 def office_time(rng: random.Random, day: dt.date) -> str:
     """A ``YYYY-MM-DD HH:MM:SS`` on ``day`` between 07:00 and 17:59, weighted to mid-morning."""
@@ -28,19 +32,3 @@ def shift_weekday(day: dt.date) -> dt.date:
     while day.weekday() >= 5:
         day += dt.timedelta(days=1)
     return day
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    last = last_day(dt.date(year, month, 1)).day
-    return dt.date(year, month, min(day.day, last))
-
-
-def last_day(day: dt.date) -> dt.date:
-    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return nxt - dt.timedelta(days=1)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledgerpilot.domain.money import from_wire
+from ledgerpilot.odoo.extract import m2o_id
 
 #: rows read per model and step: enough to see that a reference is ambiguous
 LIMIT = 6
@@ -87,10 +88,6 @@ def _name(many2one: Any) -> str | None:
     return str(many2one[1]) if isinstance(many2one, (list, tuple)) and len(many2one) > 1 else None
 
 
-def _id(many2one: Any) -> int | None:
-    return int(many2one[0]) if isinstance(many2one, (list, tuple)) and many2one else None
-
-
 def _kind(model: str, row: dict[str, Any]) -> str:
     if model == "account.move":
         return MOVE_KINDS.get(row.get("move_type") or "entry", "journal entry")
@@ -117,7 +114,7 @@ def search_step(client, domains: dict[str, list]) -> tuple[list[Found], bool]:
         more = more or len(rows) >= LIMIT
         found.extend(Found(model=model, id=int(r["id"]), name=str(r.get("name") or f"{model} {r['id']}"),
                            kind=_kind(model, r), row=r) for r in rows)
-    payment_moves = {_id(f.row.get("move_id")) for f in found if f.model == "account.payment"}
+    payment_moves = {m2o_id(f.row.get("move_id")) for f in found if f.model == "account.payment"}
     return [f for f in found if not (f.model == "account.move" and f.id in payment_moves)], more
 
 

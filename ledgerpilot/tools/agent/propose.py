@@ -29,7 +29,7 @@ from ledgerpilot.calc.budget.proposals import TODO_ACTIVITY
 from ledgerpilot.calc.chatter import paragraphs_html
 from ledgerpilot.calc.close.accruals.entries import EntryLine, entry_call
 from ledgerpilot.config import setting_value
-from ledgerpilot.domain.money import minor_to_decimal, quantize
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, quantize
 from ledgerpilot.domain.proposal import DEFAULT_REQUIRED_GROUP, Evidence, OdooCall, Proposal, RecordRef
 from ledgerpilot.tools.agent import references as refs
 from ledgerpilot.tools.agent.requesters import requester_login
@@ -210,10 +210,11 @@ def propose_journal_entry(ctx: ToolContext, args: JournalEntryArgs) -> ToolOutpu
                          digits=company.digits)
     records = [RecordRef(model="account.journal", id=chosen["id"], name=chosen["name"]), *records]
     proposal = Proposal(
-        kind="adjusting_entry", title=_plain(f"Adjusting entry {day.isoformat()} ({total:,} {company.currency}): "
+        kind="adjusting_entry", title=_plain(f"Adjusting entry {day.isoformat()} ({format_amount(total)} "
+                                             f"{company.currency}): "
                                              f"{reason}", TITLE_LENGTH),
         summary=(f"Draft entry in {chosen['code']} dated {day.isoformat()}, {len(lines)} lines, total "
-                 f"{total:,} {company.currency}. Reason given: {reason}"),
+                 f"{format_amount(total)} {company.currency}. Reason given: {reason}"),
         payload=payload,
         evidence=Evidence(records=tuple(records), figures={"reason": reason, "total": total,
                                                            "currency": company.currency, "asked_by": ctx.actor}),

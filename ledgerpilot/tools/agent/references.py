@@ -53,15 +53,11 @@ def _listing(values: Iterable[str]) -> str:
     return ", ".join(shown) if shown else "none"
 
 
-def _m2o_id(value: Any) -> int | None:
-    return int(value[0]) if isinstance(value, (list, tuple)) and value else None
-
-
 def _account_companies(row: dict[str, Any]) -> set[int] | None:
     """The companies an account belongs to (17: its ``company_id``; 18+: ``company_ids``); None: shared."""
     if "company_ids" in row:
         return {int(i) for i in row["company_ids"] or ()} or None
-    company = _m2o_id(row.get("company_id"))
+    company = m2o_id(row.get("company_id"))
     return {company} if company is not None else None
 
 
@@ -106,7 +102,7 @@ def journal(client, text: str | None, company_id: int) -> dict[str, Any]:
     from ledgerpilot.tools.close.accruals import misc_journal
 
     rows = client.search_read("account.journal", [], ["code", "name", "type", "sequence", "company_id"])
-    rows = [row for row in rows if _m2o_id(row.get("company_id")) in (None, company_id)]
+    rows = [row for row in rows if m2o_id(row.get("company_id")) in (None, company_id)]
     if text is None or not text.strip():
         frame = pd.DataFrame(rows, columns=["id", "code", "name", "type", "sequence"])
         chosen = misc_journal(client, frame, company_id, None)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ledgerpilot.calc.anomalies.frames import AnomalyData, Scope, conform, empty_frame
+from ledgerpilot.domain.month import months_back_start
 from ledgerpilot.odoo.field_names import fields_on
 from ledgerpilot.tools.ledger.overview import company_info
 
@@ -186,8 +187,7 @@ def _partials(raw: pd.DataFrame) -> pd.DataFrame:
 
 def window_start(today: dt.date, history_months: int) -> dt.date:
     """The first day of the month ``history_months`` before ``today``'s month."""
-    months = today.year * 12 + today.month - 1 - history_months
-    return dt.date(months // 12, months % 12 + 1, 1)
+    return months_back_start(today, history_months)
 
 
 # ----------------------------------------------------------------------------------- extraction

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ledgerpilot.calc.budget.frames import BudgetData, BudgetSourceInfo, conform, empty_frame
+from ledgerpilot.domain.month import year_earlier
 from ledgerpilot.tools.budget import commitments as budget_commitments
 from ledgerpilot.tools.budget.actuals import load_actuals
 from ledgerpilot.tools.budget.file import read_budget_file, resolve_budget_rows
@@ -65,7 +66,7 @@ def load_budget_data(client, period_start: dt.date, period_end: dt.date, *, toda
         source = BudgetSourceInfo(source.kind, source.reason, source.models, source.path,
                                   budget_count=int(budget_lines["budget_id"].nunique()))
     step("actuals")
-    actuals = load_actuals(client, _year_before(period_start), period_end, plan_of, company.currency_digits)
+    actuals = load_actuals(client, year_earlier(period_start), period_end, plan_of, company.currency_digits)
     step("commitments")
     commitments = budget_commitments.load_commitments(client, plan_of, company.currency_digits)
     step("projects")
@@ -137,10 +138,3 @@ def _budget_lines(client, source: BudgetSourceInfo, accounts: pd.DataFrame, peri
         by_code = {str(code): int(aid) for aid, code in zip(codes["id"], codes["code"]) if isinstance(code, str)}
         return resolve_budget_rows(path, rows, accounts, by_code, period_start, period_end)
     return empty_frame("budget_lines")
-
-
-def _year_before(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from calendar import monthrange
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -29,13 +28,11 @@ from typing import Any
 import pandas as pd
 
 from ledgerpilot.calc.budget.frames import conform, empty_frame
+from ledgerpilot.domain.month import Period, PeriodError
 from ledgerpilot.tools.budget.errors import BudgetFileError
 
 KNOWN_COLUMNS = frozenset({"analytic_account", "period", "date_from", "date_to", "amount", "type", "position",
                            "accounts", "owner", "budget"})
-MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
-YEAR = re.compile(r"^(\d{4})$")
 ACCOUNT_SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -215,18 +212,15 @@ def _period(record: Mapping[str, Any], fail) -> tuple[dt.date, dt.date]:
         raise fail("give either period or date_from/date_to, not both")
     if period is not None:
         text = str(period).strip()
-        if match := MONTH.match(text):
-            year, month = int(match[1]), int(match[2])
-            if not 1 <= month <= 12:
-                raise fail(f"period {text!r}: month {month} does not exist")
-            return dt.date(year, month, 1), dt.date(year, month, monthrange(year, month)[1])
-        if match := QUARTER.match(text):
-            year, quarter = int(match[1]), int(match[2])
-            last = 3 * quarter
-            return dt.date(year, last - 2, 1), dt.date(year, last, monthrange(year, last)[1])
-        if match := YEAR.match(text):
-            return dt.date(int(match[1]), 1, 1), dt.date(int(match[1]), 12, 31)
-        raise fail(f"period {text!r} is not YYYY-MM, YYYY-Qn or YYYY")
+        try:
+            parsed = Period.parse(text)
+        except PeriodError as error:
+            if error.reason == "month":
+                raise fail(f"period {text!r}: month {error.bad_month} does not exist") from None
+            if error.reason == "year":
+                raise fail(str(error)) from None
+            raise fail(f"period {text!r} is not YYYY-MM, YYYY-Qn or YYYY") from None
+        return parsed.start, parsed.end
     if not has_dates:
         raise fail("no period (YYYY-MM, YYYY-Qn or YYYY) and no date_from/date_to")
     start, end = _date(record.get("date_from"), "date_from", fail), _date(record.get("date_to"), "date_to", fail)

@@ -20,9 +20,7 @@ never overwritten once someone resolved it, so a resolution survives every later
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -33,9 +31,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ledgerpilot.calc.budget.frames import BudgetData
+from ledgerpilot.domain.month import Period, PeriodError, year_earlier
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory import ProposalStore, StateDB
+from ledgerpilot.tools import Timings
 
 Progress = Callable[[str], None]
 
@@ -55,43 +55,13 @@ class BudgetUsageError(LedgerpilotError):
 # --------------------------------------------------------------------------------------------- periods
 
 
-@dataclass(frozen=True)
-class Period:
-    """A budget period: first and last day (inclusive) and how it was written."""
-
-    start: dt.date
-    end: dt.date
-    label: str
-
-
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def parse_period(text: str) -> Period:
-    """``"2026"``, ``"2026-Q4"`` or ``"2026-11"`` -> the period's first and last day (years 1900-2999)."""
-    value = (text or "").strip()
-    match = (_YEAR.match(value) or _QUARTER.match(value) or _MONTH.match(value)) if value.isascii() else None
-    if match is None:
-        raise BudgetUsageError(f"period {text[:40]!r} is not a year (2026), a quarter (2026-Q4) or a month (2026-11)")
-    year = int(match.group(1))
-    if not 1900 <= year <= 2999:
-        raise BudgetUsageError(f"period {text!r}: the year must be between 1900 and 2999")
-    if match.re is _YEAR:
-        return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), value)
-    if match.re is _QUARTER:
-        quarter = int(match.group(2))
-        first = 3 * (quarter - 1) + 1
-        return Period(dt.date(year, first, 1), _month_end(year, first + 2), f"{year}-Q{quarter}")
-    month = int(match.group(2))
-    if not 1 <= month <= 12:
-        raise BudgetUsageError(f"period {text!r} is not a year (2026), a quarter (2026-Q4) or a month (2026-11)")
-    return Period(dt.date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
+    """``"2026"``, ``"2026-Q4"`` or ``"2026-11"`` -> the period's first and last day (years 1900-2999);
+    anything else is a :class:`BudgetUsageError` naming the text."""
+    try:
+        return Period.parse(text)
+    except PeriodError as error:
+        raise BudgetUsageError(str(error)) from None
 
 
 def _as_date(value: Any) -> dt.date:
@@ -127,13 +97,6 @@ def lines_span(data: BudgetData) -> tuple[dt.date, dt.date] | None:
 
 
 # ---------------------------------------------------------------------------------------------- results
-
-
-class Timings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    extraction_seconds: float
-    compute_seconds: float
 
 
 class SimilarCase(BaseModel):
@@ -416,7 +379,7 @@ def run_budget(client, home: Path, request: BudgetRequest, *, today: dt.date | N
                          source_kind=data.source.kind, source_reason=data.source.reason, report=report,
                          proposals=tuple(stored), new_proposals=created, similar=as_cases(similar),
                          recorded_exceptions=recorded, memory_note=memory_note,
-                         timings=Timings(extraction_seconds=round(extraction, 3), compute_seconds=round(compute, 3)))
+                         timings=Timings.of(extraction, compute))
 
 
 # -------------------------------------------------------------------------------------- purchase orders
@@ -485,7 +448,7 @@ def project_burndown(client, project: str, *, as_of: dt.date | None = None, peri
     if period is None:
         row = find_project(data.projects, project)       # UnknownProjectError names the projects there are
         started = None if pd_isna(row["date_start"]) else _as_date(row["date_start"])
-        if started is not None and started < year_before(chosen.start):
+        if started is not None and started < year_earlier(chosen.start):
             ended = None if pd_isna(row["date_end"]) else _as_date(row["date_end"])
             chosen = Period(started, max(chosen.end, ended or chosen.end), f"{started}..")
             step("reading again from the project's start")
@@ -495,14 +458,6 @@ def project_burndown(client, project: str, *, as_of: dt.date | None = None, peri
     burn = project_burn(data, int(project) if str(project).strip().isdigit() else str(project).strip(), day)
     return BurnOutcome(company=data.company_name, currency=data.currency, as_of=day, period=chosen.label,
                        source_kind=data.source.kind, burn=burn)
-
-
-def year_before(day: dt.date) -> dt.date:
-    """The same day a year earlier (28 February for 29 February): where the actuals read begin."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
 
 
 def pd_isna(value: Any) -> bool:

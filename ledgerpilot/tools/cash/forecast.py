@@ -34,9 +34,11 @@ from ledgerpilot.calc.cash.forecast.results import BacktestResult, CashForecast,
 from ledgerpilot.calc.cash.history import CashHistory
 from ledgerpilot.calc.cash.proposals import ProposalRules, cash_proposals
 from ledgerpilot.domain.money import quantize
+from ledgerpilot.domain.month import add_months
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory import ForecastRun, ForecastRunStore, ProposalStore, StateDB
+from ledgerpilot.tools import Timings
 
 Progress = Callable[[str], None]
 
@@ -49,13 +51,6 @@ class ForecastUsageError(LedgerpilotError):
 
 class RunMismatchError(LedgerpilotError):
     """A stored run is compared against another Odoo database than the one it came from."""
-
-
-class Timings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    extraction_seconds: float
-    compute_seconds: float
 
 
 class ForecastOutcome(BaseModel):
@@ -198,7 +193,7 @@ def run_forecast(client, home: Path, request: ForecastRequest, *, today: dt.date
                            odoo_db=run.odoo_db, inputs_hash=run.inputs_hash, forecast=base,
                            scenarios=scenario_results, proposals=tuple(stored), new_proposals=created,
                            surplus_level=rules.surplus_level, notes=notes,
-                           timings=Timings(extraction_seconds=round(extraction, 3), compute_seconds=round(compute, 3)))
+                           timings=Timings.of(extraction, compute))
 
 
 OPEN_STATES = ("proposed", "approved", "applying")
@@ -240,10 +235,7 @@ def _add(day: dt.date, count: int, unit: str) -> dt.date:
         return day + dt.timedelta(days=count)
     if unit == "w":
         return day + dt.timedelta(weeks=count)
-    month = day.month - 1 + count
-    year, month = day.year + month // 12, month % 12 + 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
+    return add_months(day, count)
 
 
 def cut_dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
@@ -294,7 +286,7 @@ def run_backtest(client, home: Path, *, start: dt.date | None = None, end: dt.da
     with StateDB.in_home(home) as db:
         ForecastRunStore(db).save(run)
     return BacktestOutcome(run_id=run.run_id, company=history.company_name, result=result,
-                           timings=Timings(extraction_seconds=round(extraction, 3), compute_seconds=round(compute, 3)))
+                           timings=Timings.of(extraction, compute))
 
 
 # -------------------------------------------------------------------------------------------- compare

@@ -7,13 +7,14 @@ import pandas as pd
 from ledgerpilot.calc.cash.forecast.flows import ORDER_INVOICE_LAG_DAYS
 from ledgerpilot.calc.cash.forecast.params import ForecastParams
 from ledgerpilot.calc.cash.forecast.recurring import RecurringPattern
+from ledgerpilot.domain.money import format_amount, minor_to_decimal
 
 #: how many partners' payment habits are spelled out
 MAIN_PARTNERS = 5
 
 
 def _money(minor: int, digits: int, currency: str) -> str:
-    return f"{abs(minor) / 10**digits:,.{digits}f} {currency}"
+    return format_amount(minor_to_decimal(abs(int(minor)), digits), digits, currency)
 
 
 def describe(table: pd.DataFrame, behaviour, params: ForecastParams, patterns: list[RecurringPattern],

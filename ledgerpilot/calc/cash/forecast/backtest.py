@@ -29,6 +29,7 @@ from ledgerpilot.calc.cash.forecast.results import BacktestResult, BacktestWeek,
 from ledgerpilot.calc.cash.history import CashHistory
 from ledgerpilot.calc.cash.payment_behaviour.model import fit_payment_behaviour
 from ledgerpilot.domain.money import minor_to_decimal
+from ledgerpilot.domain.month import add_months
 
 #: simulations for the baselines, whose bands are not scored
 BASELINE_SIMULATIONS = 10
@@ -56,20 +57,12 @@ def variant_params(params: ForecastParams) -> dict[str, ForecastParams]:
     }
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31,
-            30, 31][month - 1]
-    return dt.date(year, month, min(day.day, last))
-
-
 def default_cuts(today: dt.date, months: int = 12, weeks: int = 13) -> list[dt.date]:
     """Monthly cut dates over the last ``months`` months whose whole horizon lies before ``today``."""
-    start = _add_months(today, -months)
+    start = add_months(today, -months)
     cuts, n = [], 0
     while True:
-        cut = _add_months(start, n)
+        cut = add_months(start, n)
         if cut + dt.timedelta(days=7 * weeks) > today:
             return cuts
         cuts.append(cut)

@@ -20,12 +20,13 @@ that payment).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ledgerpilot.domain.month import add_months
 
 LOOKBACK_DAYS = 400
 MIN_OCCURRENCES = 3
@@ -63,12 +64,6 @@ def _shift_weekday(day: dt.date) -> dt.date:
     while day.weekday() >= 5:
         day += dt.timedelta(days=1)
     return day
-
-
-def _add_months(day: dt.date, months: int, typical_day: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(typical_day, calendar.monthrange(year, month)[1]))
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -175,7 +170,7 @@ def occurrences(pattern: RecurringPattern, as_of: dt.date, horizon_days: int) ->
             day = nearest + dt.timedelta(days=7 * step if nearest == pattern.last_date else 7 * (step - 1))
         else:
             months = 1 if pattern.cadence == "monthly" else 3
-            day = _shift_weekday(_add_months(pattern.last_date, months * step, pattern.typical_day))
+            day = _shift_weekday(add_months(pattern.last_date, months * step, day_of_month=pattern.typical_day))
         if day > end:
             break
         if day <= as_of:

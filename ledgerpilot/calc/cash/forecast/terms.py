@@ -11,27 +11,24 @@ takes the remainder so the installments add up to the total exactly.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 import pandas as pd
 
-
-def _end_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+from ledgerpilot.domain.month import add_months, month_end, month_start
 
 
 def _next_month_first(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return month_start(add_months(day, 1))
 
 
 def due_date(invoice_date: dt.date, delay_type: str, nb_days: int) -> dt.date:
     """One payment-term line's due date for an invoice dated ``invoice_date``."""
     days = dt.timedelta(days=int(nb_days or 0))
     if delay_type == "days_after_end_of_month":
-        return _end_of_month(invoice_date) + days
+        return month_end(invoice_date) + days
     if delay_type == "days_after_end_of_next_month":
-        return _end_of_month(_next_month_first(invoice_date)) + days
+        return month_end(add_months(month_start(invoice_date), 1)) + days
     if delay_type == "days_end_of_month_on_the":
         return _next_month_first(invoice_date + days)
     return invoice_date + days

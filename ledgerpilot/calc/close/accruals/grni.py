@@ -19,7 +19,7 @@ import pandas as pd
 
 from ledgerpilot.calc.close.accruals.entries import DraftEntry, EntryLine
 from ledgerpilot.calc.close.accruals.frames import AccrualData, text
-from ledgerpilot.domain.money import minor_to_decimal, quantize
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, quantize
 from ledgerpilot.domain.proposal import RecordRef
 
 QTY_TOLERANCE = Decimal("0.0001")
@@ -141,7 +141,8 @@ def grni_entries(data: AccrualData) -> tuple[list[DraftEntry], list[str]]:
         ref = grni_ref(month.label, order_name)
         entries.append(DraftEntry(
             kind="accrual", ref=ref, date=month.end,
-            title=f"Accrue {amount:,} {data.currency} of goods received not billed on {order_name} ({partner_name})",
+            title=f"Accrue {format_amount(amount)} {data.currency} of goods received not billed on "
+                  f"{order_name} ({partner_name})",
             summary=(f"{partner_name} delivered goods on {order_name} that are not billed yet; accrue their untaxed "
                      f"value at {month.end.isoformat()} (debit the expense, credit {data.accrued_account_name}) "
                      f"and reverse it on the first day of next month."),

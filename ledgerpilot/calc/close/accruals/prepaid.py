@@ -18,7 +18,7 @@ import pandas as pd
 
 from ledgerpilot.calc.close.accruals.entries import DraftEntry, EntryLine, allocate
 from ledgerpilot.calc.close.accruals.frames import AccrualData, text
-from ledgerpilot.domain.money import minor_to_decimal, to_minor
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, to_minor
 from ledgerpilot.domain.month import Month
 from ledgerpilot.domain.proposal import RecordRef
 
@@ -95,7 +95,8 @@ def prepaid_entries(data: AccrualData) -> tuple[list[DraftEntry], list[str]]:
             last = first.shift(count - 1)
             entries.append(DraftEntry(
                 kind="adjusting_entry", ref=prepaid_ref(month.label, source), date=month.end,
-                title=f"Amortise {amount:,} {data.currency} of prepaid {source} for {month.label}",
+                title=f"Amortise {format_amount(amount)} {data.currency} of prepaid {source} for "
+                      f"{month.label}",
                 summary=(f"{source} prepaid {total} {data.currency} for {first.label} to {last.label}; expense "
                          f"this month's share ({index + 1} of {count}) from {data.account_label(int(account_id))}."),
                 lines=(EntryLine(account_id=expense_account, partner_id=_opt_int(row.partner_id), debit=share,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ledgerpilot.calc.close.accruals.entries import DraftEntry, EntryLine, allocate
 from ledgerpilot.calc.close.accruals.frames import AccrualData, text
-from ledgerpilot.domain.money import minor_to_decimal, to_minor
+from ledgerpilot.domain.money import format_amount, minor_to_decimal, to_minor
 from ledgerpilot.domain.month import Month
 from ledgerpilot.domain.proposal import RecordRef
 
@@ -117,7 +117,8 @@ def recurring_entries(data: AccrualData) -> tuple[list[DraftEntry], list[str]]:
         month_words = ", ".join(f"{m.label}: {minor_to_decimal(v, digits)}" for m, v in zip(monthly.index, totals))
         entries.append(DraftEntry(
             kind="accrual", ref=recurring_ref(month.label, partner_name), date=month.end,
-            title=f"Accrue {amount:,} {data.currency} for {partner_name}: no bill in {month.label}",
+            title=f"Accrue {format_amount(amount)} {data.currency} for {partner_name}: no bill in "
+                  f"{month.label}",
             summary=(f"{partner_name} billed in {len(monthly)} of the last {rules.recurring_window} months at a "
                      f"regular amount and has no bill dated in {month.label}; accrue the median monthly amount "
                      f"on the accounts of its latest bill ({text(latest['move_name'])}) and reverse it next month."),

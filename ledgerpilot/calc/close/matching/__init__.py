@@ -46,7 +46,7 @@ from ledgerpilot.calc.close.matching.candidates import Candidates, Combo, find_c
 from ledgerpilot.calc.close.matching.frames import MatchingInputError, item_arrays, line_arrays
 from ledgerpilot.calc.close.matching.score import proximity, score_combo, score_pairs
 from ledgerpilot.calc.close.matching.text import reference_key, runs
-from ledgerpilot.domain.money import minor_to_decimal
+from ledgerpilot.domain.money import format_amount, minor_to_decimal
 
 Level = Literal["high", "medium", "low"]
 
@@ -267,7 +267,7 @@ def _cap_shared_items(ranked: dict[int, list[tuple[_Option, float, str]]], line_
 
 
 def _money(cents: int, digits: int) -> str:
-    return f"{minor_to_decimal(int(cents), digits):,.{digits}f}"
+    return format_amount(minor_to_decimal(int(cents), digits), digits)
 
 
 def _pair_words(row, lines, items, config: MatchConfig) -> tuple[tuple[str, ...], list[str]]:
