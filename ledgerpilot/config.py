@@ -15,8 +15,11 @@ Nothing is read at import time: call :func:`load_settings`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal, Mapping
 from urllib.parse import urlparse
@@ -312,6 +315,36 @@ class WebSettings(_Section):
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
+#: A webhook secret (Odoo's automation rules carry it in the URL): at least 32 characters a URL path
+#: carries unchanged (``secrets.token_urlsafe(32)`` gives 43); its name is what the audit and logs record.
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_\-]{32,256}")
+SECRET_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def check_secret_value(name: str, value: str) -> None:
+    """:class:`ValueError` naming the secret (never its value) unless it is long and URL-safe."""
+    if not SECRET_NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"the secret name {name[:70]!r} must be 1-64 letters, digits or _.-")
+    if not SECRET_PATTERN.fullmatch(value):
+        raise ValueError(f"the secret {name!r} must be 32 to 256 letters, digits, '-' or '_' (for example the "
+                         "output of: python -c \"import secrets; print(secrets.token_urlsafe(32))\")")
+
+
+def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
+    """Addresses and networks (``10.0.0.5``, ``10.0.0.0/24``, ``2001:db8::/32``); :class:`ValueError` naming
+    the first that is neither."""
+    out = []
+    for entry in entries:
+        text = str(entry).strip()
+        try:
+            out.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            raise ValueError(f"{text[:80]!r} is not an IP address or network (such as 10.0.0.5 or "
+                             "10.0.0.0/24)") from None
+    return tuple(out)
+
+
 class WebhookSettings(_Section):
     """Webhooks from relays and from Odoo's automation rules."""
 
@@ -334,8 +367,6 @@ class WebhookSettings(_Section):
     @field_validator("odoo_secrets")
     @classmethod
     def _odoo_secrets(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
-        from ledgerpilot.channels.webhooks.url_secret import check_secret_value
-
         seen: dict[str, str] = {}
         for name, secret in value.items():
             check_secret_value(name, secret.get_secret_value())
@@ -348,8 +379,6 @@ class WebhookSettings(_Section):
     @field_validator("odoo_sources")
     @classmethod
     def _odoo_sources(cls, value: list[str]) -> list[str]:
-        from ledgerpilot.channels.webhooks.url_secret import parse_networks
-
         parse_networks(value)
         return value
 

@@ -48,7 +48,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("agent", "graphs"),  # the agent's facade runs the chat graph, which is made of the agent's parts
     ("graphs", "agent"),
     ("graphs", "channels"),  # the close graph writes the close report
-    ("config", "channels"),  # the settings check the webhook secrets with the webhooks' own parser
 }
 KNOWN_CIRCLES: set[frozenset[str]] = {
     frozenset({"sandbox.env", "sandbox.query", "sandbox.rules", "sandbox.security"}),

@@ -12,6 +12,9 @@ so a secret is rotated by adding the new one, changing the rule's URL in Odoo, t
 - An optional allow-list of source addresses and networks (``LEDGERPILOT_WEBHOOK_ODOO_SOURCES``) is checked
   before the secret: an address outside it is refused whatever it sends.
 
+What a secret and a source may look like is checked where the settings are read (``ledgerpilot.config``:
+:func:`check_secret_value`, :func:`parse_networks`), so a bad value stops the start with a configuration error.
+
 Only the secret's *name* is ever recorded (audit, logs, the queue); the value is never written anywhere.
 """
 
@@ -20,28 +23,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import re
 import secrets as _random
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-#: A secret: at least 32 characters a URL path carries unchanged (``secrets.token_urlsafe(32)`` gives 43).
-SECRET_PATTERN = re.compile(r"[A-Za-z0-9_\-]{32,256}")
-SECRET_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+from ledgerpilot.config import Network, check_secret_value, parse_networks
+
+__all__ = ["Network", "check_secret_value", "matching_secret", "parse_networks", "source_allowed"]
+
 #: a longer path segment is refused without comparing anything
 MAX_SEGMENT = 256
 #: the key both sides of a comparison are reduced with (new at every start; never stored)
 _COMPARE_KEY = _random.token_bytes(32)
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def check_secret_value(name: str, value: str) -> None:
-    """:class:`ValueError` naming the secret (never its value) unless it is long and URL-safe."""
-    if not SECRET_NAME_PATTERN.fullmatch(name):
-        raise ValueError(f"the secret name {name[:70]!r} must be 1-64 letters, digits or _.-")
-    if not SECRET_PATTERN.fullmatch(value):
-        raise ValueError(f"the secret {name!r} must be 32 to 256 letters, digits, '-' or '_' (for example the "
-                         "output of: python -c \"import secrets; print(secrets.token_urlsafe(32))\")")
 
 
 def matching_secret(segment: str, secrets: Mapping[str, str]) -> str | None:
@@ -58,20 +50,6 @@ def matching_secret(segment: str, secrets: Mapping[str, str]) -> str | None:
 
 def _digest(text: str) -> bytes:
     return hmac.new(_COMPARE_KEY, text.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
-
-
-def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
-    """Addresses and networks (``10.0.0.5``, ``10.0.0.0/24``, ``2001:db8::/32``); :class:`ValueError` naming
-    the first that is neither."""
-    out = []
-    for entry in entries:
-        text = str(entry).strip()
-        try:
-            out.append(ipaddress.ip_network(text, strict=False))
-        except ValueError:
-            raise ValueError(f"{text[:80]!r} is not an IP address or network (such as 10.0.0.5 or "
-                             "10.0.0.0/24)") from None
-    return tuple(out)
 
 
 def source_allowed(host: str | None, networks: tuple[Network, ...]) -> bool:
