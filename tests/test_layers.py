@@ -47,7 +47,6 @@ LAYERS: dict[str, int] = {
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("agent", "graphs"),  # the agent's facade runs the chat graph, which is made of the agent's parts
     ("graphs", "agent"),
-    ("graphs", "channels"),  # the close graph writes the close report
 }
 KNOWN_CIRCLES: set[frozenset[str]] = {
     frozenset({"sandbox.env", "sandbox.query", "sandbox.rules", "sandbox.security"}),

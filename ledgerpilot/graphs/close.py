@@ -37,6 +37,7 @@ from ledgerpilot.calc.close.config import CloseConfig
 from ledgerpilot.calc.close.lock_date import decide_lock_date
 from ledgerpilot.domain.findings import Finding
 from ledgerpilot.domain.month import Month
+from ledgerpilot.graphs.close_report import build_close_report, write_close_report
 from ledgerpilot.graphs.close_summary import (
     applied_summary,
     checklist_summary,
@@ -199,8 +200,6 @@ def _apply_lock(deps: CloseDeps, state: CloseState) -> CloseState:
 
 
 def _report(deps: CloseDeps, state: CloseState) -> CloseState:
-    from ledgerpilot.channels.close_report import build_close_report, write_close_report
-
     proposals = [proposal_summary(deps.store, pid) for pid in _all_proposal_ids(state)]
     report = build_close_report(state, proposals, generated_at=dt.datetime.now(dt.UTC))
     paths = write_close_report(report, deps.report_dir)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from ledgerpilot.channels.close_report import (
+from ledgerpilot.graphs.close_report import (
     CloseReport,
     md_escape,
     render_html,

@@ -2,7 +2,7 @@
 
 Written at the end of every close run as Markdown (for a repository, a ticket, the chat) and as a
 self-contained HTML page (for the email and the approval page), both from the same
-:class:`CloseReport` through Jinja2 templates in ``channels/templates``. Text that came from Odoo
+:class:`CloseReport` through Jinja2 templates in ``graphs/templates``. Text that came from Odoo
 (partner names, labels, references) is data: HTML output is autoescaped, and Markdown cells are
 escaped so a name cannot open a link, an image or a table column.
 """
@@ -95,7 +95,7 @@ def percent(value: Any) -> str:
 
 @lru_cache(maxsize=2)
 def _environment(autoescape: bool) -> Environment:
-    env = Environment(loader=PackageLoader("ledgerpilot.channels", "templates"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("ledgerpilot.graphs", "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(enabled_extensions=("html", "j2")) if autoescape else False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(md=md_escape, money=money, percent=percent)
