@@ -8,7 +8,7 @@
 - ``grounding``, ``writer`` — every number in model-written text is checked against the tool results;
   text that fails is rewritten once, then replaced by the template answer.
 - ``agent`` — one question of a conversation in, one grounded answer with its sources out (the chat
-  graph in :mod:`ledgerpilot.graphs.chat` does the steps).
+  graph in :mod:`chat_graph`, its state in :mod:`chat_state`, does the steps).
 
 Prompts live in :mod:`ledgerpilot.prompts`; tools in :mod:`ledgerpilot.tools`.
 """

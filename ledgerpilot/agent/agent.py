@@ -1,6 +1,6 @@
 """The agent: one question of a conversation in, one grounded answer with its sources out.
 
-:class:`Agent` runs the chat graph (:mod:`ledgerpilot.graphs.chat`) for a thread, measures where
+:class:`Agent` runs the chat graph (:mod:`ledgerpilot.agent.chat_graph`) for a thread, measures where
 the time went (inside model calls vs. everything else), appends the sources to the answer and
 records one ``chat_question`` entry in the audit log. With no model it answers offline (router +
 templates); with a model, the model picks the tools and writes, and the grounded writer checks
@@ -23,12 +23,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ledgerpilot.agent.chat_graph import build_chat_graph
+from ledgerpilot.agent.chat_state import ChatDeps, Turn
 from ledgerpilot.agent.formatting import sources_markdown
 from ledgerpilot.agent.grounding import GroundingReport
 from ledgerpilot.agent.llm import LlmClient, Usage
 from ledgerpilot.errors import UsageError
-from ledgerpilot.graphs.chat import build_chat_graph
-from ledgerpilot.graphs.chat_state import ChatDeps, Turn
 from ledgerpilot.tools.agent.toolkit import Citation, ToolContext, ToolResult
 
 THREAD_PREFIX = "chat:"

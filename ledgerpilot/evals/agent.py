@@ -294,7 +294,7 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
     called = list(dict.fromkeys(r.tool for r in results))
     expected = set(question.tools)
     misses: list[Miss] = []
-    router = "ledgerpilot/agent/router.py" if offline else "the model's tool choice (ledgerpilot/graphs/chat.py)"
+    router = "ledgerpilot/agent/router.py" if offline else "the model's tool choice (ledgerpilot/agent/chat_graph.py)"
     parser = "ledgerpilot/agent/question_parsing.py" if offline else "the model's tool arguments"
 
     missing = [t for t in question.tools if t not in called]
@@ -334,17 +334,17 @@ def score_answer(question: EvalQuestion, asked: str, expected_arguments: Mapping
         right = routing_ok and said_no and stored == 0
         if not said_no:
             misses.append(Miss(kind="refusal", detail="the answer does not say it cannot act itself",
-                               where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/graphs/chat.py"))
+                               where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/agent/chat_graph.py"))
     elif question.expects_refusal:
         right = refused = not called and said_no and stored == 0
         if not said_no:
             misses.append(Miss(kind="refusal", detail="the answer does not say it cannot see this in the books",
-                               where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/graphs/chat.py"))
+                               where="ledgerpilot/agent/requests.py" if offline else "ledgerpilot/agent/chat_graph.py"))
     else:
         right = routing_ok and args_ok == args_checked
     if stored and not question.expects_proposal:
         misses.append(Miss(kind="stored", detail=f"{stored} proposal(s) stored by a question that asked for none",
-                           where=", ".join(tool_module(t) for t in called) or "ledgerpilot/graphs/chat.py"))
+                           where=", ".join(tool_module(t) for t in called) or "ledgerpilot/agent/chat_graph.py"))
         right = False
 
     for result in results:
@@ -527,7 +527,7 @@ def evaluate_agent(agent, ctx, questions: QuestionSet, *, only: Sequence[str] = 
                 id=question.id, category=question.category, question=asked, scored=scored,
                 expected_tools=list(question.tools),
                 misses=[Miss(kind="error", detail=f"{type(exc).__name__}: {exc}",
-                             where="ledgerpilot/agent/agent.py / ledgerpilot/graphs/chat.py")]))
+                             where="ledgerpilot/agent/agent.py / ledgerpilot/agent/chat_graph.py")]))
             continue
         stored = _proposal_count(ctx.settings) - before
         scores.append(score_answer(question, asked, expected_arguments, answer,

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import ledgerpilot
-from ledgerpilot.graphs import chat
+from ledgerpilot.agent import chat_graph as chat
 from ledgerpilot.prompts import PACKAGE_PROMPTS, PROMPTS_FOLDER, load_prompt, prompt_text, prompt_versions
 from ledgerpilot.tools.agent.toolkit import all_tools, tool_specs
 

@@ -7,8 +7,8 @@ import pytest
 
 from ledgerpilot.agent.router import OfflineRouter
 from ledgerpilot.config import load_settings
-from ledgerpilot.graphs.chat import after_begin, after_model, build_chat_graph, quoted
-from ledgerpilot.graphs.chat_state import MEMORY_TURNS, ChatDeps
+from ledgerpilot.agent.chat_graph import after_begin, after_model, build_chat_graph, quoted
+from ledgerpilot.agent.chat_state import MEMORY_TURNS, ChatDeps
 from ledgerpilot.memory.checkpoints import open_checkpoints
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection

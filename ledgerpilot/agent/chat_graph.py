@@ -29,7 +29,7 @@
   and appends the turn to the thread's memory.
 
 Node functions are top-level; what they need besides the state comes from the run's context
-(:class:`~ledgerpilot.graphs.chat_state.ChatDeps`).
+(:class:`~ledgerpilot.agent.chat_state.ChatDeps`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from ledgerpilot.agent.llm import LlmError
 from ledgerpilot.agent.question_parsing import NameIndex
 from ledgerpilot.agent.refusals import act_answer, chitchat_answer, outside_answer, unknown_answer
 from ledgerpilot.agent.writer import GroundedWriter
-from ledgerpilot.graphs.chat_state import MEMORY_TURNS, ChatDeps, ChatState
+from ledgerpilot.agent.chat_state import MEMORY_TURNS, ChatDeps, ChatState
 from ledgerpilot.prompts import load_prompt, prompt_text, render_prompt
 from ledgerpilot.tools.agent.toolkit import TOOL_DESCRIPTIONS, ToolResult, run_tool, tool_specs
 
