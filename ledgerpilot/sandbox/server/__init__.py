@@ -7,9 +7,10 @@ JSON-2 (``POST /json/2/<model>/<method>`` with a bearer API key) as Odoo 19 does
 17 answers 404 there; ``common.version`` still reports 17.0, so a client that picks its transport
 from the version behaves as against a real 17, and one that asks for JSON-2 can be tested.
 
-Modules: ``app`` (WSGI routing and fault injection), ``jsonrpc`` (the JSON-RPC dispatcher and
-``/jsonrpc``), ``rpc_services`` (the common/db/object services), ``xmlrpc``, ``web_session``
-(``/web/...`` routes) with ``sessions`` (in-memory web sessions), ``json2``, ``errors`` (error
+Modules: ``app`` (the WSGI application: fault injection, then the route table), ``routes`` (the
+table: which path each module answers), ``state`` (what a route sees of the server), ``jsonrpc`` (the
+JSON-RPC dispatcher and ``/jsonrpc``), ``rpc_services`` (the common/db/object services), ``xmlrpc``,
+``web_session`` (``/web/...`` routes) with ``sessions`` (in-memory web sessions), ``json2``, ``errors`` (error
 envelopes and faults), ``encoding`` (streamed JSON/XML bodies), ``responses``, ``faults``
 (:class:`FaultConfig`) and ``runner`` (start/stop).
 

@@ -1,6 +1,6 @@
-"""The sandbox's WSGI application: routing, fault injection and the web sessions.
+"""The sandbox's WSGI application: fault injection, the web sessions, and the route table of ``routes``.
 
-Routes (Odoo 17 unless noted):
+Paths (Odoo 17 unless noted; which module answers which path is the table in ``routes.py``):
 
 ==========================================  ============================================
 ``/jsonrpc``                                JSON-RPC services common/db/object (odoorpc)
@@ -33,13 +33,13 @@ from collections.abc import Iterable
 
 from werkzeug.wrappers import Request, Response
 
-from ledgerpilot.sandbox.server import responses
 from ledgerpilot.sandbox.server.faults import FaultConfig, proxy_error_page
-from ledgerpilot.sandbox.server.json2 import JSON2_PREFIX, serve_json2
-from ledgerpilot.sandbox.server.jsonrpc import JSONRPC_ROUTE, serve_json_route
+from ledgerpilot.sandbox.server.json2 import JSON2_PREFIX
+from ledgerpilot.sandbox.server.responses import json_response, not_found_page
+from ledgerpilot.sandbox.server.routes import find_route
 from ledgerpilot.sandbox.server.sessions import SessionStore, WebSession
-from ledgerpilot.sandbox.server.web_session import CALL_KW_PREFIX, WEB_ROUTES
-from ledgerpilot.sandbox.server.xmlrpc import XMLRPC2_PREFIX, XMLRPC_PREFIX, serve_xmlrpc
+from ledgerpilot.sandbox.server.web_session import CALL_KW_PREFIX
+from ledgerpilot.sandbox.server.xmlrpc import XMLRPC_PREFIX
 from ledgerpilot.sandbox.service import SandboxService
 
 _logger = logging.getLogger(__name__)
@@ -112,33 +112,18 @@ class SandboxApp:
     def _route(self, request: Request, path: str) -> Response:
         if path == "/jsonrpc" or path.startswith("/xmlrpc/"):
             if not self.legacy_rpc:
-                return responses.not_found_page(self._saved_new_session())
+                return not_found_page(self._saved_new_session())
             with self._counter_lock:
                 self.legacy_rpc_calls += 1
             if self.service.major >= 19:
                 _logger.warning(LEGACY_RPC_WARNING, path)
-        if path == "/jsonrpc":
-            return serve_json_route(self, request, JSONRPC_ROUTE)
-        route = WEB_ROUTES.get(path)
-        if route is None and path.startswith(CALL_KW_PREFIX):
-            route = WEB_ROUTES["/web/dataset/call_kw"]
-        if route is not None:
-            return serve_json_route(self, request, route)
-        if path.startswith(XMLRPC2_PREFIX):
-            name = path[len(XMLRPC2_PREFIX):]
-            if name and "/" not in name:
-                return serve_xmlrpc(self, request, name, legacy=False)
-        elif path.startswith(XMLRPC_PREFIX):
-            name = path[len(XMLRPC_PREFIX):]
-            if name and "/" not in name:
-                return serve_xmlrpc(self, request, name, legacy=True)
-        if path.startswith(JSON2_PREFIX):
-            parts = path[len(JSON2_PREFIX):].split("/")
-            if len(parts) == 2 and all(parts):
-                return serve_json2(self, request, parts[0], parts[1])
-        if path == "/web/health" and request.method in ("GET", "HEAD"):
-            return responses.json_response({"status": "pass"})
-        return responses.not_found_page(self.load_session(request) or self._saved_new_session())
+        found = find_route(path)
+        if found is not None:
+            handler, rest = found
+            response = handler(self, request, rest)
+            if response is not None:
+                return response
+        return not_found_page(self.load_session(request) or self._saved_new_session())
 
     def _saved_new_session(self) -> WebSession:
         session = self.sessions.new()
@@ -169,10 +154,10 @@ class SandboxApp:
                     raise TypeError("the body must be a JSON object of fault settings")
                 self.faults.update(**changes)
             except (ValueError, TypeError) as exc:
-                return responses.json_response({"error": str(exc)}, status=400)
+                return json_response({"error": str(exc)}, status=400)
         elif request.method != "GET":
             return Response("Method Not Allowed", status=405, headers=[("Allow", "GET, POST")])
-        return responses.json_response(self.faults.to_dict())
+        return json_response(self.faults.to_dict())
 
 
 def orm_call_of(request: Request) -> tuple[str | None, str | None]:

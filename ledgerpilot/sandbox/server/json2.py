@@ -26,7 +26,7 @@ import inspect
 import json
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import (
@@ -41,11 +41,9 @@ from werkzeug.wrappers import Request, Response
 
 from ledgerpilot.sandbox import methods
 from ledgerpilot.sandbox.exceptions import OdooError, PythonError
-from ledgerpilot.sandbox.server import responses
 from ledgerpilot.sandbox.server.errors import json2_error, json2_status
-
-if TYPE_CHECKING:
-    from ledgerpilot.sandbox.server.app import SandboxApp
+from ledgerpilot.sandbox.server.responses import json_response, wrong_route_type
+from ledgerpilot.sandbox.server.state import ServerState
 
 _logger = logging.getLogger(__name__)
 
@@ -54,9 +52,9 @@ _ROUTE = "/json/2/<model>/<method>"
 _BEARER = re.compile(r"^bearer\s+(.+)$", re.IGNORECASE)
 
 
-def serve_json2(app: SandboxApp, request: Request, model: str, method: str) -> Response:
+def serve_json2(app: ServerState, request: Request, model: str, method: str) -> Response:
     if request.mimetype != "application/json":
-        return responses.wrong_route_type(_ROUTE, "/json/2/rpc")
+        return wrong_route_type(_ROUTE, "/json/2/rpc")
     try:
         uid = _authenticate(app, request)
         params = _read_params(request)
@@ -70,15 +68,15 @@ def serve_json2(app: SandboxApp, request: Request, model: str, method: str) -> R
             _logger.warning("Python exception answered as a JSON-2 internal error: %s: %s",
                             type(exc).__name__, exc)
             _logger.debug("Traceback of the Python exception", exc_info=exc)
-        return responses.json_response(json2_error(exc), status=json2_status(exc))
+        return json_response(json2_error(exc), status=json2_status(exc))
     try:
-        return responses.json_response(result)
+        return json_response(result)
     except Exception as exc:  # a result that cannot be serialised
         _logger.warning("JSON-2 result could not be serialised", exc_info=exc)
-        return responses.json_response(json2_error(exc), status=500)
+        return json_response(json2_error(exc), status=500)
 
 
-def _authenticate(app: SandboxApp, request: Request) -> int:
+def _authenticate(app: ServerState, request: Request) -> int:
     database = request.headers.get("X-Odoo-Database")
     if database and database not in app.service.db_list():
         raise NotFound(f"database {database!r} not found")
@@ -105,7 +103,7 @@ def _read_params(request: Request) -> dict[str, Any]:
     return body
 
 
-def _call(app: SandboxApp, uid: int, model: str, method: str, params: dict[str, Any]) -> Any:
+def _call(app: ServerState, uid: int, model: str, method: str, params: dict[str, Any]) -> Any:
     """``web_json_2_rpc(model, method, ids=(), context={}, **kwargs)``."""
     kwargs = dict(params)
     ids = kwargs.pop("ids", [])
@@ -134,4 +132,4 @@ def _http_error(exc: HTTPException) -> Response:
     the headers of the exception (``WWW-Authenticate``) are kept, its Content-Type is not."""
     body = json2_error(exc, message=exc.description, arguments=(exc.description, exc.code))
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    return responses.json_response(body, status=exc.code or 500, headers=headers)
+    return json_response(body, status=exc.code or 500, headers=headers)

@@ -20,27 +20,31 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from ledgerpilot.sandbox.exceptions import OdooError, SessionExpired
-from ledgerpilot.sandbox.server import responses
 from ledgerpilot.sandbox.server.errors import jsonrpc_error
+from ledgerpilot.sandbox.server.responses import (
+    JSON_MIMETYPES,
+    bad_request_text,
+    json_response,
+    set_session_cookie,
+    wrong_route_type,
+)
 from ledgerpilot.sandbox.server.rpc_services import dispatch_rpc
 from ledgerpilot.sandbox.server.sessions import WebSession
-
-if TYPE_CHECKING:
-    from ledgerpilot.sandbox.server.app import SandboxApp
+from ledgerpilot.sandbox.server.state import ServerState
 
 _logger = logging.getLogger(__name__)
 
 
 @dataclass
 class CallContext:
-    """What an endpoint may use: the application, the HTTP request and the web session."""
+    """What an endpoint may use: the server's state, the HTTP request and the web session."""
 
-    app: SandboxApp
+    app: ServerState
     request: Request
     session: WebSession | None
 
@@ -79,10 +83,10 @@ def envelope(request_id: Any, result: Any = None, error: dict | None = None) -> 
     return body
 
 
-def serve_json_route(app: SandboxApp, request: Request, route: JsonRoute) -> Response:
+def serve_json_route(app: ServerState, request: Request, route: JsonRoute) -> Response:
     """Answer one request to a ``type='json'`` route exactly as Odoo 17's JsonRPCDispatcher."""
-    if request.mimetype not in responses.JSON_MIMETYPES:
-        return responses.wrong_route_type(route.route, "json")
+    if request.mimetype not in JSON_MIMETYPES:
+        return wrong_route_type(route.route, "json")
 
     session: WebSession | None = None
     if route.web:
@@ -95,9 +99,9 @@ def serve_json_route(app: SandboxApp, request: Request, route: JsonRoute) -> Res
     try:
         body = json.loads(request.get_data(cache=False) or b"null")
     except ValueError:
-        return responses.bad_request_text("Invalid JSON data")
+        return bad_request_text("Invalid JSON data")
     if not isinstance(body, dict):
-        return responses.bad_request_text("Invalid JSON-RPC data")
+        return bad_request_text("Invalid JSON-RPC data")
     request_id = body.get("id")
 
     ctx = CallContext(app=app, request=request, session=session)
@@ -108,25 +112,25 @@ def serve_json_route(app: SandboxApp, request: Request, route: JsonRoute) -> Res
     except Exception as exc:  # noqa: BLE001 - every failure is an answer, as in Odoo
         return _error_response(app, exc, request_id)
     try:
-        response = responses.json_response(envelope(request_id, result=result), list_path=("result",))
+        response = json_response(envelope(request_id, result=result), list_path=("result",))
     except Exception as exc:  # noqa: BLE001 - a result that cannot be serialised (Odoo: TypeError, HTTP 200)
         return _error_response(app, exc, request_id)
     _save_session(app, response, session)
     return response
 
 
-def _error_response(app: SandboxApp, exc: BaseException, request_id: Any) -> Response:
+def _error_response(app: ServerState, exc: BaseException, request_id: Any) -> Response:
     if not isinstance(exc, OdooError):
         _logger.warning("Python exception answered as an Odoo server error: %s: %s", type(exc).__name__, exc)
         _logger.debug("Traceback of the Python exception", exc_info=exc)
     # Odoo does not save the session (nor send its cookie) when the request failed.
-    return responses.json_response(envelope(request_id, error=jsonrpc_error(exc)))
+    return json_response(envelope(request_id, error=jsonrpc_error(exc)))
 
 
-def _save_session(app: SandboxApp, response: Response, session: WebSession | None) -> None:
+def _save_session(app: ServerState, response: Response, session: WebSession | None) -> None:
     if session is not None and session.should_save:
         app.sessions.save(session)
-        responses.set_session_cookie(response, session)
+        set_session_cookie(response, session)
 
 
 # -- /jsonrpc ------------------------------------------------------------------------------------

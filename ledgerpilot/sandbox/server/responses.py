@@ -9,7 +9,7 @@ from typing import Any
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
 
-from ledgerpilot.sandbox.server import encoding
+from ledgerpilot.sandbox.server.encoding import json_chunks
 from ledgerpilot.sandbox.server.sessions import COOKIE_EXPIRES_SECONDS, SESSION_LIFETIME, WebSession
 
 JSON_MIMETYPES = ("application/json", "application/json-rpc")
@@ -29,7 +29,7 @@ def json_response(obj: Any, status: int = 200, list_path: tuple[str, ...] = (),
     Long lists found at ``list_path`` are streamed in chunks (no Content-Length); anything
     else is sent in one piece with its length.
     """
-    chunks = encoding.json_chunks(obj, list_path)
+    chunks = json_chunks(obj, list_path)
     first = next(chunks)
     try:
         second = next(chunks)

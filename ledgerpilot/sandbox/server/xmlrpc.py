@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import logging
 import xmlrpc.client
-from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
 from ledgerpilot.sandbox.exceptions import OdooError
-from ledgerpilot.sandbox.server import encoding, responses
+from ledgerpilot.sandbox.server.encoding import xmlrpc_fault_body, xmlrpc_response_chunks
 from ledgerpilot.sandbox.server.errors import xmlrpc_fault
+from ledgerpilot.sandbox.server.responses import html_error, xml_response
 from ledgerpilot.sandbox.server.rpc_services import dispatch_rpc
-
-if TYPE_CHECKING:
-    from ledgerpilot.sandbox.server.app import SandboxApp
+from ledgerpilot.sandbox.server.state import ServerState
 
 _logger = logging.getLogger(__name__)
 
@@ -30,16 +28,16 @@ XMLRPC2_PREFIX = "/xmlrpc/2/"
 XMLRPC_PREFIX = "/xmlrpc/"
 
 
-def serve_xmlrpc(app: SandboxApp, request: Request, service_name: str, legacy: bool) -> Response:
+def serve_xmlrpc(app: ServerState, request: Request, service_name: str, legacy: bool) -> Response:
     """Answer ``POST /xmlrpc[/2]/<service_name>``."""
     if request.method != "POST":
-        return responses.html_error(MethodNotAllowed(valid_methods=["POST"]))
+        return html_error(MethodNotAllowed(valid_methods=["POST"]))
     try:
         params, method = xmlrpc.client.loads(request.get_data(cache=False))
         result = dispatch_rpc(app.service, service_name, method, list(params))
-        chunks = encoding.xmlrpc_response_chunks(result)
+        chunks = xmlrpc_response_chunks(result)
     except Exception as exc:  # noqa: BLE001 - every failure is a fault, as in Odoo
         if not isinstance(exc, OdooError):
             _logger.info("Python exception answered as XML-RPC fault 1: %s: %s", type(exc).__name__, exc)
-        return responses.xml_response([encoding.xmlrpc_fault_body(xmlrpc_fault(exc, legacy=legacy))])
-    return responses.xml_response(chunks)
+        return xml_response([xmlrpc_fault_body(xmlrpc_fault(exc, legacy=legacy))])
+    return xml_response(chunks)
