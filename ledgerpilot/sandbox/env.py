@@ -15,7 +15,9 @@ from functools import cached_property
 from typing import Any
 
 from ledgerpilot.sandbox.groups import GROUP_BY_ID, implied_closure
+from ledgerpilot.sandbox.query import QueryEngine
 from ledgerpilot.sandbox.registry import relation_table
+from ledgerpilot.sandbox.rules import RecordRules
 from ledgerpilot.sandbox.store import Store
 
 SUPERUSER_ID = 1
@@ -60,17 +62,13 @@ class Env:
         return self.uid == SUPERUSER_ID or xmlid in self.groups
 
     @cached_property
-    def rules(self):
+    def rules(self) -> RecordRules:
         """The record rules of this call (the companies it runs for; see :mod:`ledgerpilot.sandbox.rules`)."""
-        from ledgerpilot.sandbox.rules import RecordRules
-
         return RecordRules(self.store, self.uid, self.context)
 
     @cached_property
-    def query(self):
-        """The read side of the ORM (imported here: the read engine is a sibling layer)."""
-        from ledgerpilot.sandbox.query import QueryEngine
-
+    def query(self) -> QueryEngine:
+        """The read side of the ORM (the read engine, under this call's record rules)."""
         return QueryEngine(self.store, rules=self.rules)
 
     @cached_property

@@ -26,6 +26,7 @@ from functools import cached_property
 
 from ledgerpilot.sandbox.exceptions import AccessError
 from ledgerpilot.sandbox.query_sql import col, in_list, q
+from ledgerpilot.sandbox.registry import MODEL_DESCRIPTIONS
 
 SUPERUSER_ID = 1
 #: Models whose company field is not a rule: a user's current company, a company's parent.
@@ -125,8 +126,6 @@ class RecordRules:
         hidden = [r[0] for r in self.store.conn.execute(
             f'SELECT "t".id FROM {table} AS "t" WHERE "t".id IN {rhs} AND NOT {where}', [*id_params, *params])]
         if hidden:
-            from ledgerpilot.sandbox.security import MODEL_DESCRIPTIONS
-
             user = self.store.conn.execute(
                 "SELECT p.name FROM res_users u LEFT JOIN res_partner p ON p.id = u.partner_id WHERE u.id = ?",
                 (self.uid,)).fetchone()

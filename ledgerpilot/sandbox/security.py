@@ -22,55 +22,11 @@ from collections.abc import Iterable
 from ledgerpilot.sandbox.env import SUPERUSER_ID, Env
 from ledgerpilot.sandbox.exceptions import AccessError
 from ledgerpilot.sandbox.groups import GROUP_BY_XMLID
+from ledgerpilot.sandbox.registry import MODEL_DESCRIPTIONS
 
 OPERATIONS = ("read", "write", "create", "unlink")
 
 _OPERATION_VERB = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}
-
-#: Odoo 17 ``_description`` of each served model (what access errors call the "document kind").
-MODEL_DESCRIPTIONS: dict[str, str] = {
-    "res.company": "Companies",
-    "res.partner": "Contact",
-    "res.users": "User",
-    "res.groups": "Access Groups",
-    "res.currency": "Currency",
-    "res.currency.rate": "Currency Rate",
-    "account.account": "Account",
-    "account.journal": "Journal",
-    "account.move": "Journal Entry",
-    "account.move.line": "Journal Item",
-    "account.payment": "Payments",
-    "account.payment.term": "Payment Terms",
-    "account.payment.term.line": "Payment Terms Line",
-    "account.bank.statement": "Bank Statement",
-    "account.bank.statement.line": "Bank Statement Line",
-    "account.partial.reconcile": "Partial Reconcile",
-    "account.full.reconcile": "Full Reconcile",
-    "account.tax": "Tax",
-    "account.analytic.plan": "Analytic Plans",
-    "account.analytic.account": "Analytic Account",
-    "account.analytic.line": "Analytic Line",
-    "account.budget.post": "Budgetary Position",
-    "crossovered.budget": "Budget",
-    "crossovered.budget.lines": "Budget Line",
-    "sale.order": "Sales Order",
-    "sale.order.line": "Sales Order Line",
-    "purchase.order": "Purchase Order",
-    "purchase.order.line": "Purchase Order Line",
-    "product.product": "Product Variant",
-    "product.template": "Product",
-    "product.category": "Product Category",
-    "stock.picking": "Transfer",
-    "stock.move": "Stock Move",
-    "stock.valuation.layer": "Stock Valuation Layer",
-    "mail.message": "Message",
-    "mail.activity": "Activity",
-    "mail.activity.type": "Activity Type",
-    "discuss.channel": "Discussion Channel",
-    "project.project": "Project",
-    "project.task": "Task",
-    "ir.model": "Models",
-}
 
 _USER = "base.group_user"
 _ACCESS_RIGHTS = "base.group_erp_manager"

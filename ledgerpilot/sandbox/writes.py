@@ -27,7 +27,7 @@ from ledgerpilot.sandbox.commands import CLEAR, CREATE, DELETE, LINK, SET, UNLIN
 from ledgerpilot.sandbox.defaults import apply_defaults
 from ledgerpilot.sandbox.env import Env
 from ledgerpilot.sandbox.exceptions import MissingError
-from ledgerpilot.sandbox.registry import INHERITS, ModelSpec, relation_table
+from ledgerpilot.sandbox.registry import INHERITS, MODEL_DESCRIPTIONS, ModelSpec, relation_table
 from ledgerpilot.sandbox.store import encode_value
 from ledgerpilot.sandbox.values import (
     LOG_ACCESS_FIELDS,
@@ -267,7 +267,7 @@ def _check_values(env: Env, spec: ModelSpec, columns: dict[str, Any], creating: 
             continue  # a comodel the sandbox does not keep: nothing could be given
         if (creating and columns.get(field.name) is None) or (not creating and field.name in columns
                                                               and columns[field.name] is None):
-            raise not_null_error(security.MODEL_DESCRIPTIONS.get(spec.name, spec.name), spec.name, field)
+            raise not_null_error(MODEL_DESCRIPTIONS.get(spec.name, spec.name), spec.name, field)
 
 
 # -- write -----------------------------------------------------------------------------------------
