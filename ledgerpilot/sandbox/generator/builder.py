@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ledgerpilot.sandbox.generator.activities import seed_activities
-from ledgerpilot.sandbox.generator.analytics import BUDGET_POSTS, DEPARTMENTS, seed_analytics, seed_budgets
+from ledgerpilot.sandbox.generator.analytics import DEPARTMENTS, seed_analytics
 from ledgerpilot.sandbox.generator.anomalies import plan_anomalies
 from ledgerpilot.sandbox.generator.bank import StatementBook
 from ledgerpilot.sandbox.generator.base import COMPANY_PARTNER_ID, seed_base, set_passwords
+from ledgerpilot.sandbox.generator.budgets import BUDGET_POSTS, seed_budgets
 from ledgerpilot.sandbox.generator.chart import company_row, seed_chart
 from ledgerpilot.sandbox.generator.context import BuildContext
 from ledgerpilot.sandbox.generator.current_month import plan_current_month

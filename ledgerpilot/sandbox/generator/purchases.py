@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import partial
 
+from ledgerpilot.sandbox.generator.analytics import DEPARTMENTS, dept
 from ledgerpilot.sandbox.generator.bank import bank_pending_for, pay_vendor
 from ledgerpilot.sandbox.generator.context import COMPANY_ID, EUR_ID, BuildContext
 from ledgerpilot.sandbox.generator.invoices import TAX_RATE, Invoice, InvoiceItem, add_invoice
@@ -227,8 +228,6 @@ def generate_purchases_month(ctx: BuildContext, month: dt.date, last: dt.date) -
 
 def generate_expense_bills_month(ctx: BuildContext, month: dt.date, last: dt.date) -> None:
     """Couriers, supplies and advisory services billed by service vendors and trade vendors."""
-    from ledgerpilot.sandbox.generator.analytics import DEPARTMENTS, dept
-
     rng = ctx.rng
     days = [month + dt.timedelta(days=i) for i in range((last - month).days + 1)]
     days = [d for d in days if d.weekday() < 5] or [last]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerpilot.sandbox.generator.context import EUR_ID, BuildContext
+from ledgerpilot.sandbox.generator.moves import add_move
 
 EXCHANGE_GAIN = "441000"
 EXCHANGE_LOSS = "641000"
@@ -202,8 +203,6 @@ def record_payment(ctx: BuildContext, plan: ItemPlan, payment: PlannedPayment, c
 def _exchange_difference(ctx: BuildContext, plan: ItemPlan, payment: PlannedPayment, counterpart_line: int,
                          created: str) -> int:
     """The EXCH entry that clears the EUR left on a foreign-currency item paid at another rate."""
-    from ledgerpilot.sandbox.generator.moves import add_move
-
     diff = plan.exchange_diff
     s = plan.sign
     pnl = s * diff  # debit on the P&L line = loss
