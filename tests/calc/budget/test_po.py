@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ledgerpilot.calc.budget import EmptyPurchaseOrderError, check_po
-from tests.calc.test_budget_books import AS_OF, IT, MARKETING, SOFTWARE, books, commitment, d, po
+from tests.calc.budget.test_books import AS_OF, IT, MARKETING, SOFTWARE, books, commitment, d, po
 
 D = Decimal
 

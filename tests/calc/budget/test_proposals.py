@@ -8,7 +8,7 @@ from decimal import Decimal
 from ledgerpilot.calc.budget import budget_proposals, budget_status, last_time, risk_category, risk_text
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.memory.exceptions import PastException, SimilarException
-from tests.calc.test_budget_books import (
+from tests.calc.budget.test_books import (
     ACTUALS,
     AS_OF,
     BUDGET_LINES,

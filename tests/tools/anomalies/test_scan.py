@@ -27,7 +27,7 @@ from ledgerpilot.tools.anomalies.scan import (
 )
 from tests.calc.anomalies.test_scan import books_with_duplicates
 from tests.conftest import DEMO_TODAY
-from tests.tools.bill_entry import enter_duplicate_bill
+from tests.tools.anomalies.bill_entry import enter_duplicate_bill
 
 #: Kinds that depend on the real clock at the moment a test enters a bill (create_date is the real time).
 CLOCK_KINDS = {"posting_at_odd_hour", "posting_on_weekend"}
