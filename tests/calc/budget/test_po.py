@@ -1,4 +1,4 @@
-"""Does a purchase order fit the remaining budget? On the hand-made books (test_budget_books.py)."""
+"""Does a purchase order fit the remaining budget? On the hand-made books (test_books.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Alert proposals per tier on the hand-made books (test_budget_books.py), with exact payloads."""
+"""Alert proposals per tier on the hand-made books (test_books.py), with exact payloads."""
 
 from __future__ import annotations
 
