@@ -15,6 +15,7 @@ from typing import Any
 
 from ledgerpilot.calc.anomalies.alerts import MAIL_MODELS
 from ledgerpilot.domain.proposal import RecordRef
+from ledgerpilot.odoo.extract import m2o_id
 from ledgerpilot.tools.agent.toolkit import ToolError
 
 CANDIDATES_SHOWN = 5
