@@ -198,8 +198,10 @@ def clock_reads(source: str) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            found += [f"{node.lineno}: import {a.name}" for a in node.names if a.name.split(".")[0] in CLOCK_MODULES]
-        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] in CLOCK_MODULES:
+            found += [f"{node.lineno}: import {a.name}" for a in node.names
+                      if a.name.split(".")[0] in CLOCK_MODULES]
+        elif isinstance(node, ast.ImportFrom) and not node.level \
+                and (node.module or "").split(".")[0] in CLOCK_MODULES:
             found.append(f"{node.lineno}: from {node.module} import ...")
         elif isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)

@@ -90,8 +90,8 @@ class ScanResult:
 
     ``anomalies`` sorted by risk (highest first); ``entry_scores`` one row per entry (in scope)
     with ``move_id, rule_score, risk``, highest risk first; ``skipped`` detector -> why it did not
-    run; ``timings`` step -> seconds (``detector:<name>``, ``baselines``, ``scoring``, ``total``), measured
-    by the caller that timed the scan, empty when nobody did.
+    run; ``timings`` step -> seconds (``detector:<name>``, ``baselines``, ``scoring``, ``total``),
+    measured by the caller that timed the scan, empty when nobody did.
     """
 
     anomalies: list[ScoredAnomaly]
@@ -196,7 +196,8 @@ def run_scan(data: AnomalyData, config: AnomalyConfig | None = None, *, baseline
                                counts=_counts(ran, result.anomalies), baselines=kept)
 
 
-def _scoped_scan(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines, steps: StepTimer) -> ScanResult:
+def _scoped_scan(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines,
+                 steps: StepTimer) -> ScanResult:
     """A scoped scan against ``baselines``: the detectors on the scope, the entries in scope and the
     primary entries of the findings scored with the findings kept from the last full scan."""
     scope = data.scope

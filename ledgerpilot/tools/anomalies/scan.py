@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledgerpilot.calc.anomalies.alerts import Alert, AlertSettings, alert_proposals, role_of
 from ledgerpilot.calc.anomalies.suppression import PastDisposition, Verdict, judge
@@ -52,6 +52,11 @@ from ledgerpilot.memory.dispositions import (
 from ledgerpilot.memory.proposal_store import ProposalStore
 from ledgerpilot.memory.state import StateDB
 from ledgerpilot.tools import Stopwatch
+
+if TYPE_CHECKING:
+    from ledgerpilot.calc.anomalies.config import AnomalyConfig
+    from ledgerpilot.calc.anomalies.frames import AnomalyData
+    from ledgerpilot.calc.anomalies.scan import ScanResult
 
 Progress = Callable[[str], None]
 
@@ -303,7 +308,7 @@ def _user_id(setting: str, value: Any, users) -> int | None:
 Scanner = Callable[[dt.datetime | None, Progress, Any], tuple[Any, Any, dict[str, float]]]
 
 
-def timed_scan(data, config=None, **options):
+def timed_scan(data: AnomalyData, config: AnomalyConfig | None = None, **options: Any) -> ScanResult:
     """:func:`ledgerpilot.calc.anomalies.scan.run_scan` (same arguments) with each of its steps timed:
     the result's ``timings`` hold the seconds per step (``detector:<name>``, ``baselines``,
     ``scoring``) and the ``total``."""
