@@ -26,13 +26,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from report import machine_description, update_section
 
 from ledgerpilot.calc.anomalies.config import AnomalyConfig
-from ledgerpilot.calc.anomalies.scan import run_scan
 from ledgerpilot.evals.anomalies import PRECISION_GOAL, TOP_RECALL_GOAL, describe, score_anomaly_scan
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection, ensure_demo_data
 from ledgerpilot.sandbox.generator import load_ground_truth
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from ledgerpilot.tools.anomalies.data import load_anomaly_data
+from ledgerpilot.tools.anomalies.scan import timed_scan
 
 SEED = 7
 TODAY = dt.date(2026, 11, 18)
@@ -70,7 +70,7 @@ def main() -> None:
     print(f"loaded {len(data.moves):,} entries, {items:,} journal items in {load_s:.2f} s")
 
     config = AnomalyConfig()
-    result, scan_s = timed(run_scan, data, config)
+    result, scan_s = timed(timed_scan, data, config)
     score = score_anomaly_scan(truth, result, data)
     print(f"scan: {len(result.anomalies)} findings in {scan_s:.2f} s; skipped: {result.skipped or 'none'}")
     for line in describe(score):

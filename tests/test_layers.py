@@ -20,6 +20,9 @@ layer do not import each other)::
 
 The test fails on any import circle and on any upward import. Registration is by explicit
 tables (the sandbox's write handlers, the sandbox server's routes), never by the side effect of an import.
+
+The calculators (``calc/``) do not read the clock either: no ``time`` module, no ``now()``/``today()``,
+no ``"now"`` or ``"today"`` handed to pandas or numpy; whoever times them does it in ``tools/``.
 """
 
 from __future__ import annotations
@@ -159,3 +162,55 @@ def test_the_gateway_speaks_only_odoo():
     graph = import_graph()
     assert {t for m, ts in graph.items() if _layer(m) == "odoo" for t in ts
             if _layer(t) in {"memory", "tools", "graphs", "channels", "approvals", "agent"}} == set()
+
+
+#: modules that only read the clock, and the calls that read it whatever module they come from
+CLOCK_MODULES = {"time", "timeit"}
+CLOCK_CALLS = {"now", "today", "utcnow", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns",
+               "time_ns", "process_time", "process_time_ns", "thread_time", "thread_time_ns"}
+CLOCK_WORDS = {"now", "today"}      # pd.Timestamp("now"), pd.to_datetime("today"), np.datetime64("now")
+
+
+def clock_reads(source: str) -> list[str]:
+    """Where ``source`` reads the clock: ``line: what``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names
+                      if a.name.split(".")[0] in CLOCK_MODULES]
+        elif isinstance(node, ast.ImportFrom) and not node.level \
+                and (node.module or "").split(".")[0] in CLOCK_MODULES:
+            found.append(f"{node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name in CLOCK_CALLS:
+                found.append(f"{node.lineno}: {name}()")
+            elif any(isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                     and arg.value.strip().lower() in CLOCK_WORDS for arg in node.args):
+                found.append(f"{node.lineno}: {name}(\"now\"/\"today\")")
+    return found
+
+
+def test_the_clock_check_sees_every_way_of_reading_the_clock():
+    source = """
+import time
+from time import perf_counter
+import datetime as dt
+from datetime import datetime
+a = time.perf_counter()
+b = dt.datetime.now()
+c = dt.date.today()
+d = datetime.utcnow()
+e = pd.Timestamp("now")
+f = pd.to_datetime("today")
+g = pd.Timestamp.now(tz="UTC")
+h = dt.date(2026, 1, 31) + dt.timedelta(days=1)
+i = frame["date"].dt.to_period("M")
+"""
+    assert sorted(int(line.split(":")[0]) for line in clock_reads(source)) == [2, 3, 6, 7, 8, 9, 10, 11, 12]
+
+
+def test_no_calculator_reads_the_clock():
+    reads = {str(path.relative_to(PACKAGE)): found for path in sorted((PACKAGE / "calc").rglob("*.py"))
+             if (found := clock_reads(path.read_text(encoding="utf-8")))}
+    assert reads == {}, f"calc/ reads the clock (time it in tools/): {reads}"

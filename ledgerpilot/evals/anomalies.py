@@ -210,12 +210,12 @@ def evaluate_anomalies(client, data_dir: str | Path, *, config=None) -> tuple[An
     ``today`` is the demo's own day (from its ground truth), so the result does not depend on the clock.
     """
     from ledgerpilot.calc.anomalies.config import AnomalyConfig
-    from ledgerpilot.calc.anomalies.scan import run_scan
     from ledgerpilot.tools.anomalies.data import load_anomaly_data
+    from ledgerpilot.tools.anomalies.scan import timed_scan
 
     truth = load_ground_truth(data_dir)
     data = load_anomaly_data(client, today=dt.date.fromisoformat(truth.today))
-    result = run_scan(data, config or AnomalyConfig())
+    result = timed_scan(data, config or AnomalyConfig())
     return score_anomaly_scan(truth, result, data), result
 
 

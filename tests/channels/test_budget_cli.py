@@ -18,7 +18,7 @@ from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
-from tests.tools.test_budget_watch import make_draft_po
+from tests.tools.budget.test_watch import make_draft_po
 
 AS_OF = ("--as-of", DEMO_TODAY.isoformat())
 

@@ -12,13 +12,17 @@ A long-running scanner passes ``keep_baselines=True`` to a full scan and gets
 and the findings); given back with ``baselines=`` to a
 scoped scan, they spare it the baselines over all history: the scan then reads the few entries in
 scope and the books of their partners and journals.
+
+The scan never reads the clock: it names its steps (``detector:<name>``, ``baselines``, ``scoring``)
+to the ``steps`` a caller passes in, and the caller measures them
+(:func:`ledgerpilot.tools.anomalies.scan.timed_scan`); untimed, the result has no timings.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -39,6 +43,14 @@ FRAME_WORDS: Mapping[str, str] = {
     "valuation_layers": "stock valuation layers", "receipts": "receipts from purchase orders",
     "companies": "companies", "users": "users", "counterparts": "entries of the other companies",
 }
+
+#: ``steps(name)`` is entered around each step of a scan, so that a caller can time it
+StepTimer = Callable[[str], AbstractContextManager[object]]
+
+
+def untimed(_name: str) -> AbstractContextManager[object]:
+    """The steps of a scan nobody times."""
+    return nullcontext()
 
 
 @dataclass(frozen=True)
@@ -78,14 +90,15 @@ class ScanResult:
 
     ``anomalies`` sorted by risk (highest first); ``entry_scores`` one row per entry (in scope)
     with ``move_id, rule_score, risk``, highest risk first; ``skipped`` detector -> why it did not
-    run; ``timings`` step -> seconds (``detector:<name>``, ``scoring``, ``total``).
+    run; ``timings`` step -> seconds (``detector:<name>``, ``baselines``, ``scoring``, ``total``),
+    measured by the caller that timed the scan, empty when nobody did.
     """
 
     anomalies: list[ScoredAnomaly]
     entry_scores: pd.DataFrame
     skipped: dict[str, str]
-    timings: dict[str, float]
     min_score: float
+    timings: dict[str, float] = field(default_factory=dict)
     detectors_run: tuple[str, ...] = ()
     scope: Scope | None = None
     found_before_scope: int = 0           # findings of every detector before keeping those in scope
@@ -114,16 +127,16 @@ def skip_reason(detector: Detector, data: AnomalyData) -> str | None:
     return None
 
 
-def run_detectors(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines | None = None
-                  ) -> tuple[list[Anomaly], dict[str, str], dict[str, float], tuple[str, ...]]:
-    """Every enabled detector on ``data``: all findings, the skipped detectors, timings, those run.
+def run_detectors(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines | None = None,
+                  steps: StepTimer = untimed) -> tuple[list[Anomaly], dict[str, str], tuple[str, ...]]:
+    """Every enabled detector on ``data``, each one a step ``detector:<name>`` of ``steps``: all
+    findings, the skipped detectors, those run.
 
     With a scope, each detector reports only its findings that cite a record in scope, reading only
     the part of the books that decides them (see :mod:`~ledgerpilot.calc.anomalies.scoped`).
     """
     found: list[Anomaly] = []
     skipped: dict[str, str] = {}
-    timings: dict[str, float] = {}
     ran: list[str] = []
     cuts = BookCuts(data) if data.scope is not None else None
     for detector in enabled_detectors(config):
@@ -131,33 +144,32 @@ def run_detectors(data: AnomalyData, config: AnomalyConfig, baselines: ScanBasel
         if reason is not None:
             skipped[detector.name] = reason
             continue
-        started = time.perf_counter()
-        if data.scope is None:
-            results = detector(data, config.overrides_for(detector.name))
-        else:
-            results = run_scoped(detector, data, config.overrides_for(detector.name), baselines, cuts)
-        timings[f"detector:{detector.name}"] = time.perf_counter() - started
+        with steps(f"detector:{detector.name}"):
+            if data.scope is None:
+                results = detector(data, config.overrides_for(detector.name))
+            else:
+                results = run_scoped(detector, data, config.overrides_for(detector.name), baselines, cuts)
         for item in results:
             if not isinstance(item, Anomaly):
                 raise TypeError(f"detector {detector.name!r} returned {type(item).__name__}, not an Anomaly")
         found.extend(results)
         ran.append(detector.name)
-    return found, skipped, timings, tuple(ran)
+    return found, skipped, tuple(ran)
 
 
 def run_scan(data: AnomalyData, config: AnomalyConfig | None = None, *, baselines: ScanBaselines | None = None,
-             keep_baselines: bool = False) -> ScanResult:
+             keep_baselines: bool = False, steps: StepTimer = untimed) -> ScanResult:
     """Run the enabled detectors on ``data``, score every entry and rank the findings by risk.
 
     ``keep_baselines`` (a full scan) puts in the result the baselines a later scoped scan can reuse;
     ``baselines`` (a scoped scan, ``data.scope`` set) are those, kept current by the caller. The
-    result of a scoped scan with baselines carries them updated with its findings.
+    result of a scoped scan with baselines carries them updated with its findings. ``steps`` is
+    entered around each step, for a caller that times them.
     """
     config = config or AnomalyConfig()
     if data.scope is not None and baselines is not None:
-        return _scoped_scan(data, config, baselines)
-    started = time.perf_counter()
-    found, skipped, timings, ran = run_detectors(data, config)
+        return _scoped_scan(data, config, baselines, steps)
+    found, skipped, ran = run_detectors(data, config, steps=steps)
 
     scope = data.scope
     links = EntryLinks(data)
@@ -165,10 +177,9 @@ def run_scan(data: AnomalyData, config: AnomalyConfig | None = None, *, baseline
 
     kept = None
     if keep_baselines and scope is None:
-        step = time.perf_counter()
-        kept = ScanBaselines(pair_counts=PairCounts.of(data.lines, data.moves, data.digits), findings=tuple(found),
-                             entries=len(data.moves))
-        timings["baselines"] = time.perf_counter() - step
+        with steps("baselines"):
+            kept = ScanBaselines(pair_counts=PairCounts.of(data.lines, data.moves, data.digits),
+                                 findings=tuple(found), entries=len(data.moves))
 
     all_moves = pd.Index(data.moves["id"].dropna().astype("int64").unique())
     scored_moves = None
@@ -177,30 +188,30 @@ def run_scan(data: AnomalyData, config: AnomalyConfig | None = None, *, baseline
         primaries = {move for a in reported for move in links.moves_of(a.primary)}
         scored_moves = pd.Index(sorted(set(scope.move_ids) | primaries), dtype="int64")
 
-    step = time.perf_counter()
-    rules = rule_scores(found, links)          # every finding counts as evidence, in scope or not
-    move_ids = all_moves if scored_moves is None else all_moves[all_moves.isin(scored_moves)]
-    result = _ranked(data, config, reported, links, rules, move_ids, timings, step, started)
+    with steps("scoring"):
+        rules = rule_scores(found, links)          # every finding counts as evidence, in scope or not
+        move_ids = all_moves if scored_moves is None else all_moves[all_moves.isin(scored_moves)]
+        result = _ranked(data, config, reported, links, rules, move_ids)
     return dataclasses.replace(result, skipped=skipped, detectors_run=ran, found_before_scope=len(found),
                                counts=_counts(ran, result.anomalies), baselines=kept)
 
 
-def _scoped_scan(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines) -> ScanResult:
+def _scoped_scan(data: AnomalyData, config: AnomalyConfig, baselines: ScanBaselines,
+                 steps: StepTimer) -> ScanResult:
     """A scoped scan against ``baselines``: the detectors on the scope, the entries in scope and the
     primary entries of the findings scored with the findings kept from the last full scan."""
-    started = time.perf_counter()
     scope = data.scope
-    found, skipped, timings, ran = run_detectors(data, config, baselines)
+    found, skipped, ran = run_detectors(data, config, baselines, steps)
     links = EntryLinks(data)
     primaries = {move for a in found for move in links.moves_of(a.primary)}
     known = pd.Index(data.moves["id"].dropna().astype("int64").unique())
     scored_moves = pd.Index(sorted(set(scope.move_ids) | primaries), dtype="int64")
     scored_moves = scored_moves[scored_moves.isin(known)]
 
-    step = time.perf_counter()
-    evidence = list(found) + _evidence_for(data, baselines.findings, scope, scored_moves)
-    rules = rule_scores(evidence, links)
-    result = _ranked(data, config, found, links, rules, scored_moves, timings, step, started)
+    with steps("scoring"):
+        evidence = list(found) + _evidence_for(data, baselines.findings, scope, scored_moves)
+        rules = rule_scores(evidence, links)
+        result = _ranked(data, config, found, links, rules, scored_moves)
     return dataclasses.replace(result, skipped=skipped, detectors_run=ran, found_before_scope=len(found),
                                counts=_counts(ran, result.anomalies),
                                baselines=baselines.with_findings(scope, found))
@@ -225,8 +236,7 @@ def _evidence_for(data: AnomalyData, findings: Sequence[Anomaly], scope: Scope, 
 
 
 def _ranked(data: AnomalyData, config: AnomalyConfig, reported: Sequence[Anomaly], links: EntryLinks,
-            rules: pd.Series, move_ids: pd.Index, timings: dict[str, float], step: float,
-            started: float) -> ScanResult:
+            rules: pd.Series, move_ids: pd.Index) -> ScanResult:
     scope = data.scope
     table = entry_scores(move_ids, rules)
     risk_of = pd.Series(table["risk"].to_numpy(), index=table["move_id"].to_numpy())
@@ -234,10 +244,7 @@ def _ranked(data: AnomalyData, config: AnomalyConfig, reported: Sequence[Anomaly
     scored.sort(key=lambda s: (-s.risk, -s.rule_score, s.anomaly.detector, s.key))
     if scope is not None:
         table = table[table["move_id"].isin(scope.move_ids)].reset_index(drop=True)
-    timings["scoring"] = time.perf_counter() - step
-    timings["total"] = time.perf_counter() - started
-    return ScanResult(anomalies=scored, entry_scores=table, skipped={}, timings=timings,
-                      min_score=config.min_score, scope=scope)
+    return ScanResult(anomalies=scored, entry_scores=table, skipped={}, min_score=config.min_score, scope=scope)
 
 
 def _counts(ran: Sequence[str], scored: Sequence[ScoredAnomaly]) -> dict[str, int]:

@@ -5,7 +5,8 @@
 1. read the books (:func:`ledgerpilot.tools.anomalies.data.load_anomaly_data`), all of them or only what
    changed since a time (``since="last"``: since the last scan of the same Odoo, less
    :data:`SINCE_OVERLAP` for clocks that disagree; a first scan reads everything);
-2. run the detectors and score the findings (:func:`ledgerpilot.calc.anomalies.scan.run_scan`);
+2. run the detectors and score the findings (:func:`ledgerpilot.calc.anomalies.scan.run_scan`, timed
+   step by step by :func:`timed_scan`);
 3. apply the reviewers' dispositions (:func:`ledgerpilot.calc.anomalies.suppression.judge`);
 4. store every finding in the state database (first/last seen, risk), so ids from any scan work later;
 5. for each new alert, look up the most similar past finding in the exceptions memory, when the
@@ -24,12 +25,13 @@ dispositions and proposals.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledgerpilot.calc.anomalies.alerts import Alert, AlertSettings, alert_proposals, role_of
 from ledgerpilot.calc.anomalies.suppression import PastDisposition, Verdict, judge
@@ -49,6 +51,12 @@ from ledgerpilot.memory.dispositions import (
 )
 from ledgerpilot.memory.proposal_store import ProposalStore
 from ledgerpilot.memory.state import StateDB
+from ledgerpilot.tools import Stopwatch
+
+if TYPE_CHECKING:
+    from ledgerpilot.calc.anomalies.config import AnomalyConfig
+    from ledgerpilot.calc.anomalies.frames import AnomalyData
+    from ledgerpilot.calc.anomalies.scan import ScanResult
 
 Progress = Callable[[str], None]
 
@@ -300,9 +308,20 @@ def _user_id(setting: str, value: Any, users) -> int | None:
 Scanner = Callable[[dt.datetime | None, Progress, Any], tuple[Any, Any, dict[str, float]]]
 
 
+def timed_scan(data: AnomalyData, config: AnomalyConfig | None = None, **options: Any) -> ScanResult:
+    """:func:`ledgerpilot.calc.anomalies.scan.run_scan` (same arguments) with each of its steps timed:
+    the result's ``timings`` hold the seconds per step (``detector:<name>``, ``baselines``,
+    ``scoring``) and the ``total``."""
+    from ledgerpilot.calc.anomalies.scan import run_scan
+
+    watch = Stopwatch()
+    with watch.step("total"):
+        result = run_scan(data, config, steps=watch.step, **options)
+    return dataclasses.replace(result, timings=watch.seconds)
+
+
 def _read_and_scan(client, today: dt.date) -> Scanner:
     def scanner(moment, step, config):
-        from ledgerpilot.calc.anomalies.scan import run_scan
         from ledgerpilot.tools.anomalies.data import load_anomaly_data
 
         clock = time.perf_counter()
@@ -310,7 +329,7 @@ def _read_and_scan(client, today: dt.date) -> Scanner:
         timings = {"extraction": time.perf_counter() - clock}
         step("running the anomaly detectors")
         clock = time.perf_counter()
-        result = run_scan(data, config)
+        result = timed_scan(data, config)
         timings["detection"] = time.perf_counter() - clock
         return data, result, timings
     return scanner

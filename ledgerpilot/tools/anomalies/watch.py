@@ -38,7 +38,7 @@ import pandas as pd
 
 from ledgerpilot.calc.anomalies.detectors.rare_accounts import PairCounts
 from ledgerpilot.calc.anomalies.frames import AnomalyData, empty_frame
-from ledgerpilot.calc.anomalies.scan import ScanResult, run_scan
+from ledgerpilot.calc.anomalies.scan import ScanResult
 from ledgerpilot.calc.anomalies.scoped import DEFAULT_REFIT_SHARE, ScanBaselines
 from ledgerpilot.odoo.incremental import SETTLE_SECONDS, IncrementalExtractor, SyncStats
 from ledgerpilot.tools.anomalies.data import (
@@ -70,7 +70,7 @@ from ledgerpilot.tools.anomalies.data import (
     stock_frames,
     window_start,
 )
-from ledgerpilot.tools.anomalies.scan import Progress, ScanOutcome, scan_with
+from ledgerpilot.tools.anomalies.scan import Progress, ScanOutcome, scan_with, timed_scan
 
 WRITE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 _UNCHANGED = SyncStats("unchanged", 0, 0, 0, 0, 0.0)
@@ -478,15 +478,15 @@ class AnomalyWatch:
             clock = time.perf_counter()
             mirror = self.mirror
             if self.baselines is None or self.baselines.stale(self.refit_share) or not synced:
-                full = run_scan(mirror.data, config, keep_baselines=True)
+                full = timed_scan(mirror.data, config, keep_baselines=True)
                 self.baselines = full.baselines
                 if moment is None:
                     timings["detection"] = time.perf_counter() - clock
                     self.last_result = full
                     return mirror.data, full, timings
             data = mirror.scoped(moment) if moment is not None else mirror.data
-            result = run_scan(data, config, baselines=self.baselines) if moment is not None else \
-                run_scan(data, config, keep_baselines=True)
+            result = timed_scan(data, config, baselines=self.baselines) if moment is not None else \
+                timed_scan(data, config, keep_baselines=True)
             self.baselines = result.baselines
             timings["detection"] = time.perf_counter() - clock
             self.last_result = result

@@ -54,8 +54,7 @@ def test_full_scan_ranks_every_finding_by_risk():
     assert list(result.entry_scores.columns) == ["move_id", "rule_score", "risk"]
     assert (result.entry_scores["risk"] == result.entry_scores["rule_score"]).all()
     assert result.entry_scores["risk"].is_monotonic_decreasing
-    assert {"scoring", "total"} <= set(result.timings)
-    assert all(f"detector:{name}" in result.timings for name in result.detectors_run)
+    assert result.timings == {}          # the calculator never reads the clock: tools time it (timed_scan)
     # the entry table agrees with the findings: each finding's risk is its entry's risk
     risk_of = dict(zip(result.entry_scores["move_id"], result.entry_scores["risk"]))
     for scored in result.anomalies:

@@ -22,7 +22,7 @@ from ledgerpilot.sandbox.demo import demo_connection
 from tests.channels.web.conftest import ServedApp
 from tests.channels.web.webhook_helpers import TestClock, drain_all, wait_for
 from tests.conftest import DEMO_TODAY
-from tests.tools.bill_entry import enter_duplicate_bill
+from tests.tools.anomalies.bill_entry import enter_duplicate_bill
 
 SECRET = "s3cret-for-tests-only"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ledgerpilot.calc.cash.forecast import ForecastParams, forecast
 from ledgerpilot.calc.cash.forecast.recurring import detect_recurring
-from tests.calc.cashflow.books import AS_OF, FixedDelays, bank_line, item, make_books
+from tests.calc.cash.forecast.books import AS_OF, FixedDelays, bank_line, item, make_books
 
 PARAMS = ForecastParams(include_run_rate=False, simulations=50)
 LANDLORD = (55, "Meridian Real Estate SA")

@@ -10,7 +10,7 @@ import pytest
 from ledgerpilot.calc.cash.forecast import ForecastParams, ThresholdCurrencyError, forecast, parse_threshold
 from ledgerpilot.calc.cash.forecast.terms import PaymentTerms, due_date
 from ledgerpilot.calc.cash.history import PAYMENT_TERM_COLUMNS
-from tests.calc.cashflow.books import FixedDelays, day, frame, make_books, order_line
+from tests.calc.cash.forecast.books import FixedDelays, day, frame, make_books, order_line
 
 PARAMS = ForecastParams(include_run_rate=False, include_recurring=False, simulations=50)
 TERMS = [

@@ -1,4 +1,4 @@
-"""Alert proposals per tier on the hand-made books (test_budget_books.py), with exact payloads."""
+"""Alert proposals per tier on the hand-made books (test_books.py), with exact payloads."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 from ledgerpilot.calc.budget import budget_proposals, budget_status, last_time, risk_category, risk_text
 from ledgerpilot.domain.proposal import Proposal
 from ledgerpilot.memory.exceptions import PastException, SimilarException
-from tests.calc.test_budget_books import (
+from tests.calc.budget.test_books import (
     ACTUALS,
     AS_OF,
     BUDGET_LINES,

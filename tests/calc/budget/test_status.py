@@ -1,4 +1,4 @@
-"""Budget vs actual vs committed on the hand-made books (tests/calc/test_budget_books.py): every cent known."""
+"""Budget vs actual vs committed on the hand-made books (tests/calc/budget/test_books.py): every cent known."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from ledgerpilot.calc.budget import BudgetThresholds, UnknownAnalyticAccountError, budget_status
-from tests.calc.test_budget_books import (
+from tests.calc.budget.test_books import (
     AS_OF,
     BUDGET_LINES,
     IT,

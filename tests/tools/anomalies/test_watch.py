@@ -19,7 +19,7 @@ from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.tools.anomalies.data import load_anomaly_data
 from ledgerpilot.tools.anomalies.watch import AnomalyWatch, BooksMirror
 from tests.conftest import DEMO_TODAY
-from tests.tools.bill_entry import enter_duplicate_bill
+from tests.tools.anomalies.bill_entry import enter_duplicate_bill
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ from ledgerpilot.calc.budget import budget_status
 from ledgerpilot.calc.budget.match import ActualIndex
 from ledgerpilot.calc.budget.month import month_lines
 from ledgerpilot.domain.month import Month
-from tests.calc.test_budget_books import AS_OF, books
+from tests.calc.budget.test_books import AS_OF, books
 
 D = Decimal
 

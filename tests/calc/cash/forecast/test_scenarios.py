@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ledgerpilot.calc.cash.forecast import ForecastParams, ScenarioError, parse_scenario, run_scenario
-from tests.calc.cashflow.books import FixedDelays, item, make_books, order_line
+from tests.calc.cash.forecast.books import FixedDelays, item, make_books, order_line
 
 #: orders invoiced exactly when expected and a double without spread: every landing day is known,
 #: so every difference is exact to the cent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ledgerpilot.calc.cash.forecast import ForecastParams, forecast, parse_scenario, run_scenario
-from tests.calc.cashflow.books import FixedDelays, bank_line, day, item, make_books, order_line
+from tests.calc.cash.forecast.books import FixedDelays, bank_line, day, item, make_books, order_line
 
 PARAMS = ForecastParams(include_recurring=False, simulations=100)
 VENDOR = (31, "Kestrel Wholesale")

@@ -1,4 +1,4 @@
-"""Does a purchase order fit the remaining budget? On the hand-made books (test_budget_books.py)."""
+"""Does a purchase order fit the remaining budget? On the hand-made books (test_books.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ledgerpilot.calc.budget import EmptyPurchaseOrderError, check_po
-from tests.calc.test_budget_books import AS_OF, IT, MARKETING, SOFTWARE, books, commitment, d, po
+from tests.calc.budget.test_books import AS_OF, IT, MARKETING, SOFTWARE, books, commitment, d, po
 
 D = Decimal
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from ledgerpilot.calc.budget import BudgetThresholds, budget_status, tier_for
-from tests.calc.test_budget_books import MARKETING, PURCHASES, REVENUE, actual, books, d, line
+from tests.calc.budget.test_books import MARKETING, PURCHASES, REVENUE, actual, books, d, line
 
 D = Decimal
 Q1 = (dt.date(2026, 1, 1), dt.date(2026, 3, 31))

@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from ledgerpilot.calc.anomalies.config import AnomalyConfig
+from ledgerpilot.calc.anomalies.scan import run_scan
 from ledgerpilot.config import Settings
 from ledgerpilot.errors import ConfigError
 from ledgerpilot.memory.audit import AuditLog
@@ -21,9 +23,11 @@ from ledgerpilot.tools.anomalies.scan import (
     parse_since,
     scan_anomalies,
     show_anomaly,
+    timed_scan,
 )
+from tests.calc.anomalies.test_scan import books_with_duplicates
 from tests.conftest import DEMO_TODAY
-from tests.tools.bill_entry import enter_duplicate_bill
+from tests.tools.anomalies.bill_entry import enter_duplicate_bill
 
 #: Kinds that depend on the real clock at the moment a test enters a bill (create_date is the real time).
 CLOCK_KINDS = {"posting_at_odd_hour", "posting_on_weekend"}
@@ -155,3 +159,20 @@ def test_since_is_parsed_and_bad_input_named():
     assert parse_since("2026-11-18T10:30:00+01:00") == dt.datetime(2026, 11, 18, 9, 30)
     with pytest.raises(AnomalyUsageError, match="'yesterday'"):
         parse_since("yesterday")
+
+
+def test_a_timed_scan_reports_each_step_and_finds_what_the_untimed_scan_finds():
+    books, _ids = books_with_duplicates()
+    data = books.data()
+    result = timed_scan(data, AnomalyConfig())
+    assert {"scoring", "total"} <= set(result.timings)
+    assert all(f"detector:{name}" in result.timings for name in result.detectors_run)
+    assert all(seconds >= 0 for seconds in result.timings.values())
+    assert result.timings["total"] >= sum(seconds for step, seconds in result.timings.items() if step != "total")
+    untimed = run_scan(data, AnomalyConfig())
+    assert untimed.timings == {}
+    assert [(a.key, a.risk) for a in result.anomalies] == [(a.key, a.risk) for a in untimed.anomalies]
+    assert result.entry_scores.equals(untimed.entry_scores)
+
+    kept = timed_scan(data, AnomalyConfig(), keep_baselines=True)
+    assert "baselines" in kept.timings and kept.baselines is not None

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from ledgerpilot.calc.budget import ProjectWithoutAnalyticAccountError, UnknownProjectError, project_burn
-from tests.calc.test_budget_books import AS_OF, PURCHASES, Q4, WEBSITE, books, line
+from tests.calc.budget.test_books import AS_OF, PURCHASES, Q4, WEBSITE, books, line
 
 D = Decimal
 

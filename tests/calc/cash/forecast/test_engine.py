@@ -9,7 +9,15 @@ import pytest
 from ledgerpilot.calc.cash.forecast import ForecastError, ForecastParams, forecast
 from ledgerpilot.calc.cash.forecast.engine import build_flows
 from ledgerpilot.calc.cash.forecast.simulate import draw_landings, simulated_closings
-from tests.calc.cashflow.books import AS_OF, FixedDelays, TwoOutcomeDelays, day, item, make_books, order_line
+from tests.calc.cash.forecast.books import (
+    AS_OF,
+    FixedDelays,
+    TwoOutcomeDelays,
+    day,
+    item,
+    make_books,
+    order_line,
+)
 
 PLAIN = ForecastParams(include_run_rate=False, include_recurring=False, simulations=50)
 
