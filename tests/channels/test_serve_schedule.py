@@ -14,7 +14,7 @@ UTC = dt.timezone.utc
 
 
 def _trigger(text: str, interval: int | None = None):
-    return digest_trigger(SimpleNamespace(serve_digest_cron=text, serve_digest_interval_minutes=interval))
+    return digest_trigger(SimpleNamespace(serve=SimpleNamespace(digest_cron=text, digest_interval_minutes=interval)))
 
 
 @pytest.mark.parametrize("text, after, expected", [

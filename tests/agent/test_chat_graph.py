@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from ledgerpilot.agent.router import OfflineRouter
-from ledgerpilot.config import load_settings
 from ledgerpilot.agent.chat_graph import after_begin, after_model, build_chat_graph, quoted
 from ledgerpilot.agent.chat_state import MEMORY_TURNS, ChatDeps
+from ledgerpilot.agent.router import OfflineRouter
+from ledgerpilot.config import load_settings
 from ledgerpilot.memory.checkpoints import open_checkpoints
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
