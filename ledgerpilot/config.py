@@ -16,12 +16,14 @@ Nothing is read at import time: call :func:`load_settings`.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from types import UnionType
+from typing import Any, Literal, Mapping, Union, get_args, get_origin
 from urllib.parse import urlparse
 
 from pydantic import (BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, create_model,
@@ -481,7 +483,7 @@ class Settings(BaseSettings):
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
-        flat_env = EnvSettingsSource(_flat_settings_model(), env_prefix=ENV_PREFIX)
+        flat_env = _FlatEnvSource(_flat_settings_model(), env_prefix=ENV_PREFIX)
         return (_NestedSource(settings_cls, init_settings), _NestedSource(settings_cls, flat_env),
                 _NestedSource(settings_cls, _TomlSource(settings_cls, config_file_path())), file_secret_settings)
 
@@ -575,6 +577,33 @@ class _NestedSource(PydanticBaseSettingsSource):
         return nest_settings(self.inner())
 
 
+def _is_secret(name: str) -> bool:
+    return any(word in name for word in ("password", "key", "secret", "token"))
+
+
+class _FlatEnvSource(EnvSettingsSource):
+    """The ``LEDGERPILOT_*`` variables, a list or map given as JSON; JSON that does not parse is a
+    :class:`ConfigError` naming the variable (pydantic-settings would raise its own error, shown as a traceback)."""
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except ValueError as exc:
+            shape = 'an object such as {"name": "value"}' if _wants_mapping(field.annotation) \
+                else 'a list such as ["a", "b"]'
+            problem = f"{exc.msg[:1].lower()}{exc.msg[1:]} at column {exc.colno}" \
+                if isinstance(exc, json.JSONDecodeError) else str(exc)
+            shown = "" if _is_secret(field_name) else f" of {value!r}"
+            raise ConfigError(f"{ENV_PREFIX}{field_name.upper()} is not valid JSON: {problem}{shown}; "
+                              f"write {shape}") from exc
+
+
+def _wants_mapping(annotation: Any) -> bool:
+    """Whether ``annotation`` (``dict[str, str]``, ``list[str] | None``) takes a mapping rather than a list."""
+    kinds = [annotation, *get_args(annotation)] if get_origin(annotation) in (Union, UnionType) else [annotation]
+    return any(get_origin(kind) in (dict, Mapping) or kind is dict for kind in kinds)
+
+
 _FLAT_MODEL: type[BaseSettings] | None = None
 
 
@@ -612,7 +641,7 @@ def describe_validation_error(exc: ValidationError, prefix: str = ENV_PREFIX) ->
         loc = _setting_of(err["loc"]) if prefix == ENV_PREFIX else "_".join(str(part) for part in err["loc"])
         name = f"{prefix}{loc.upper()}" if loc else prefix.rstrip("_")
         value = err.get("input")
-        hidden = any(word in loc for word in ("password", "key", "secret", "token"))
+        hidden = _is_secret(loc)
         shown = "" if isinstance(value, (dict, type(None))) or hidden else f" (got {value!r})"
         lines.append(f"{name}: {err['msg']}{shown}")
     return "invalid configuration:\n  " + "\n  ".join(lines)

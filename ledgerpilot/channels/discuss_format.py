@@ -1,11 +1,13 @@
 """Text between the agent and a Discuss channel: an answer as safe HTML, a message's HTML as plain text.
 
-Answers are Markdown-ish plain text (paragraphs, ``- `` bullets, ``**bold**``, ``[name](url)``
-source links). Everything in them is escaped with :func:`html.escape` first -- partner names and
-labels come from Odoo and may contain ``<script>`` or anything else -- and only then are line breaks,
-bullets and bold turned into tags. A link becomes an ``<a>`` only when its URL is one of the
-answer's citations and uses http(s); any other ``[text](url)`` stays visible as escaped text, so
-neither the model nor planted Odoo text can put a link of its own into the channel.
+Answers are Markdown (paragraphs, ``- `` bullets, ``**bold**``, ``*emphasis*``, ```code```, ``[name](url)``
+source links). The blocks are read line by line -- a blank line ends a paragraph, a line starting with
+``-``, ``*`` or ``•`` is a bullet, other lines break with ``<br>`` -- and each line's inline Markdown is
+rendered by markdown-it-py with raw HTML, images, autolinks and entities switched off: partner names and
+labels come from Odoo and may contain ``<script>`` or anything else, and all text is escaped with
+:func:`html.escape`. A link becomes an ``<a>`` only when its URL is one of the answer's citations and uses
+http(s); any other ``[text](url)`` stays visible as escaped text, exactly as written, so neither the model
+nor planted Odoo text can put a link (or an image, a tracking pixel) of its own into the channel.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import html
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import Any
 
-_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
-_BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.link import link as _markdown_link
+
 _BULLET = re.compile(r"^\s*[-*\u2022]\s+")
 
 
@@ -30,30 +35,59 @@ def safe_link_urls(citations: Iterable) -> set[str]:
     return urls
 
 
+def _cited_link(state: StateInline, silent: bool) -> bool:
+    """markdown-it's link rule, keeping a link only when its URL is in ``env["allowed"]``: any other link
+    is put back as the text it was written as (escaped when rendered)."""
+    if silent:
+        return _markdown_link(state, silent)
+    if state.pending:
+        state.pushPending()
+    start, tokens, metas = state.pos, len(state.tokens), len(state.tokens_meta)
+    if not _markdown_link(state, silent):
+        return False
+    if state.tokens[tokens].attrGet("href") in state.env["allowed"]:
+        return True
+    del state.tokens[tokens:], state.tokens_meta[metas:]       # the label's tokens and their delimiters
+    state.push("text", "", 0).content = state.src[start:state.pos]
+    return True
+
+
+def _escaped(self: Any, tokens: list, index: int, options: Any, env: Any) -> str:
+    return html.escape(tokens[index].content, quote=True)
+
+
+def _code(self: Any, tokens: list, index: int, options: Any, env: Any) -> str:
+    return f"<code>{html.escape(tokens[index].content, quote=True)}</code>"
+
+
+def _link_open(self: Any, tokens: list, index: int, options: Any, env: Any) -> str:
+    href = html.escape(tokens[index].attrGet("href") or "", quote=True)
+    return f'<a href="{href}" target="_blank" rel="noopener">'
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.disable(["image", "autolink", "html_inline", "entity"])
+    md.inline.ruler.at("link", _cited_link)
+    md.add_render_rule("text", _escaped)
+    md.add_render_rule("code_inline", _code)
+    md.add_render_rule("link_open", _link_open)
+    md.add_render_rule("strong_open", lambda *_: "<b>")
+    md.add_render_rule("strong_close", lambda *_: "</b>")
+    return md
+
+
+_MARKDOWN = _markdown()
+
+
 def _inline(line: str, allowed: set[str]) -> str:
-    """One line of text -> escaped HTML with bold and the allowed links."""
-    pieces, last = [], 0
-    for match in _LINK.finditer(line):
-        pieces.append(_escape_bold(line[last:match.start()]))
-        label, url = match.group(1), match.group(2)
-        if url in allowed:
-            pieces.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">'
-                          f"{_escape_bold(label)}</a>")
-        else:
-            pieces.append(_escape_bold(match.group(0)))
-        last = match.end()
-    pieces.append(_escape_bold(line[last:]))
-    return "".join(pieces)
-
-
-def _escape_bold(text: str) -> str:
-    escaped = html.escape(text, quote=True)
-    return _BOLD.sub(lambda m: f"<b>{m.group(1)}</b>", escaped)
+    """One line of Markdown -> escaped HTML with bold, emphasis, code and the allowed links."""
+    return _MARKDOWN.renderInline(line, {"allowed": {_MARKDOWN.normalizeLink(url) for url in allowed}})
 
 
 def answer_to_html(text: str, citations: Iterable = ()) -> str:
     """The answer as HTML for ``message_post``: paragraphs, ``<br>`` line breaks, ``<ul>`` bullets,
-    bold, and links only to the cited records."""
+    bold, emphasis, code, and links only to the cited records."""
     allowed = safe_link_urls(citations)
     blocks: list[str] = []
     paragraph: list[str] = []

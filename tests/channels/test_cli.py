@@ -67,6 +67,21 @@ def test_unconfigured_odoo_exits_2(cli_env):
     assert "LEDGERPILOT_ODOO_URL" in result.stderr
 
 
+def test_a_variable_that_is_not_json_is_a_one_line_configuration_error(cli_env):
+    cli_env["LEDGERPILOT_CLOSE_CHECKS"] = "[oops"
+    result = run_cli("overview", env=cli_env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        ("error: LEDGERPILOT_CLOSE_CHECKS is not valid JSON: expecting value at column 2 of '[oops'; "
+         'write a list such as ["a", "b"]')]
+    del cli_env["LEDGERPILOT_CLOSE_CHECKS"]
+    cli_env["LEDGERPILOT_WEBHOOK_ODOO_SECRETS"] = '{"bills": "Tq8Zr3Lm6Wx1Vb9N'
+    result = run_cli("overview", env=cli_env)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "LEDGERPILOT_WEBHOOK_ODOO_SECRETS is not valid JSON" in result.stderr
+    assert "Tq8Zr3" not in result.stderr                        # a secret is not echoed, even malformed
+
+
 def test_no_accounting_rights_is_reported_not_crashed(sandbox, cli_env):
     cli_env.update(LEDGERPILOT_ODOO_URL=sandbox.url, LEDGERPILOT_ODOO_DB=sandbox.db,
                    LEDGERPILOT_ODOO_USER="demo", LEDGERPILOT_ODOO_PASSWORD="demo")

@@ -18,6 +18,7 @@ is folded rather than cut.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,8 +56,17 @@ class _Column:
         """The narrowest this column gets: its longest word (a number is one word, kept whole)."""
         if self.numeric:
             return self.widest()
-        return max((len(word) for text in (self.header, *map(_plain, self.cells)) for word in text.split()),
-                   default=1)
+        return max((_longest_word(text) for text in (self.header, *map(_plain, self.cells))), default=1)
+
+
+#: a word as Rich's wrapping cuts a line: the spaces after it go with it, those at the line's start too
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def _longest_word(text: str) -> int:
+    """The widest word of ``text`` as Rich measures it when wrapping: the spaces a line starts with belong
+    to its first word (" overdue" needs eight columns, not seven), the spaces after a word do not count."""
+    return max((len(word.rstrip()) for line in text.splitlines() for word in _WORD.findall(line)), default=1)
 
 
 def _plain(cell: Any) -> str:
