@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from tests.channels.conftest import run_cli
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
@@ -75,6 +76,7 @@ def test_no_accounting_rights_is_reported_not_crashed(sandbox, cli_env):
     assert "account." in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_builds_serves_and_shows_the_overview(cli_env, demo_data_dir, tmp_path):
     # reuse the session's demo company instead of building another one
     home = Path(cli_env["LEDGERPILOT_HOME"])

@@ -18,6 +18,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from ledgerpilot.errors import LedgerpilotError
 from ledgerpilot.memory import ProposalStore, StateDB
@@ -26,6 +27,8 @@ from ledgerpilot.odoo import connect
 from ledgerpilot.odoo.write_back import apply_proposal
 from tests.channels.conftest import odoo_env_for
 from tests.security.conftest import activity, approve_all, connection, entry, note, records_in_odoo
+
+pytestmark = pytest.mark.slow
 
 LATENCY_MS = 300
 APPLIERS = 4
