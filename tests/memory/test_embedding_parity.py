@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PARITY = ROOT / "tests" / "fixtures" / "embedding_parity"
 MIN_COSINE = 0.999
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def corpus() -> list[str]:
@@ -86,8 +88,6 @@ def test_embedding_loads_neither_torch_nor_transformers():
     code = """
 import json, sys
 from ledgerpilot.memory.embeddings import load_embedder
-
-pytestmark = pytest.mark.slow
 vector = load_embedder().encode(["How much cash do we have?"])
 heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers", "huggingface_hub") if m in sys.modules)
 print(json.dumps({"heavy": heavy, "shape": list(vector.shape)}))
