@@ -19,18 +19,24 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_builds import copy_of_demo_company, session_cache_root
+
 DEMO_SEED = 7
 DEMO_SCALE = 0.2
 DEMO_TODAY = dt.date(2026, 11, 18)
 
 
 @pytest.fixture(scope="session")
-def demo_data_dir(tmp_path_factory) -> Path:
-    from ledgerpilot.sandbox.generator import build_demo_company
+def demo_cache_root(tmp_path_factory) -> Path:
+    """Where this session's demo companies are built, once for all the workers."""
+    return session_cache_root(tmp_path_factory)
 
-    data_dir = tmp_path_factory.mktemp("demo")
-    build_demo_company(data_dir, seed=DEMO_SEED, scale=DEMO_SCALE, today=DEMO_TODAY)
-    return data_dir
+
+@pytest.fixture(scope="session")
+def demo_data_dir(demo_cache_root, tmp_path_factory) -> Path:
+    # the worker's own copy: the session's servers run over it and tests add API keys to it
+    return copy_of_demo_company(demo_cache_root, tmp_path_factory.mktemp("demo") / "company", seed=DEMO_SEED,
+                                scale=DEMO_SCALE, today=DEMO_TODAY)
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +87,18 @@ def api_key_for(handle, login: str = "admin") -> str:
     uid = handle.service.login(handle.db, login, login)
     assert uid, f"demo user {login} cannot log in"
     return handle.service.create_api_key(uid, f"tests of {login}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files holding slow tests run first, the others after them, each file's tests in their order.
+
+    ``--dist loadfile`` hands each pytest-xdist worker one file at a time in this order (with
+    ``--no-loadscope-reorder``, set in pyproject.toml; xdist would otherwise put the files with the most
+    tests first, and a long file of one test last, running alone at the end): the long files start early
+    and the many short ones even out the workers at the end.
+    """
+    slow_files: dict[Path, int] = {}
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            slow_files.setdefault(item.path, len(slow_files))
+    items[:] = sorted(items, key=lambda item: slow_files.get(item.path, len(slow_files)))

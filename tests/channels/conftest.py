@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
+from tests.demo_builds import copy_of_demo_company
+
 
 def run_cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ledgerpilot.channels.cli.app", *args], check=False, env=env,
@@ -22,6 +25,18 @@ def cli_env(tmp_path) -> dict[str, str]:
     env["LEDGERPILOT_HOME"] = str(tmp_path / "home")
     env["COLUMNS"] = "160"
     return env
+
+
+@pytest.fixture()
+def own_demo_data_dir(demo_cache_root, tmp_path) -> Path:
+    """A private copy of the demo company, for a test that serves it from another process.
+
+    No other process may open the database of the worker's session servers (``demo_data_dir``): SQLite's
+    locks are per process and the worker's own file copies release them, so the other process can take the
+    database for unused, delete its write-ahead log under the servers and leave them with "disk I/O error".
+    """
+    return copy_of_demo_company(demo_cache_root, tmp_path / "demo", seed=DEMO_SEED, scale=DEMO_SCALE,
+                                today=DEMO_TODAY)
 
 
 def odoo_env_for(handle, home: Path) -> dict[str, str]:

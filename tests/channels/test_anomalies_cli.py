@@ -19,6 +19,7 @@ def _json(result):
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_scan_show_dispose_and_scan_again(fresh_sandbox, tmp_path):
     env = odoo_env_for(fresh_sandbox, tmp_path / "home")
     first = _json(run_cli("anomalies", "scan", *TODAY, "--json", env=env))
@@ -51,6 +52,7 @@ def test_scan_show_dispose_and_scan_again(fresh_sandbox, tmp_path):
     assert "Dispositions" in table.stdout and "false positive" in table.stdout and "Marie Curie" in table.stdout
 
 
+@pytest.mark.slow
 def test_usage_errors_are_named(cli_env):
     bad_since = run_cli("anomalies", "scan", "--since", "yesterday", env=cli_env)
     assert bad_since.returncode == 2 and "'yesterday'" in bad_since.stderr

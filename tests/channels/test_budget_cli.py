@@ -191,6 +191,7 @@ def test_memory_add_search_resolve_delete_round_trip(cli_env, run_main):
     assert bad.returncode == 2 and "--date" in bad.stderr
 
 
+@pytest.mark.slow
 def test_demo_includes_the_budget_risks_and_the_close_readiness(cli_env, demo_data_dir, run_main):
     home = Path(cli_env["LEDGERPILOT_HOME"])
     target = home / "sandbox" / f"seed{DEMO_SEED}-scale{DEMO_SCALE:g}-{DEMO_TODAY.isoformat()}"

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ledgerpilot.agent.grounding import mentions_value
 from ledgerpilot.channels.discuss_format import html_to_text
 from ledgerpilot.config import load_settings
@@ -42,6 +44,7 @@ def _quote_total(template: str):
     return respond(answer)
 
 
+@pytest.mark.slow
 def test_chat_demo_json_answers_with_the_books_figures(cli_env, demo_data_dir):
     _with_demo_company(cli_env, demo_data_dir)
     with ScriptedLLM([call("cash_position", {}), _quote_total("We have {total} EUR in the bank.")]) as server:
@@ -58,6 +61,7 @@ def test_chat_demo_json_answers_with_the_books_figures(cli_env, demo_data_dir):
     assert [entry["purpose"] for entry in logged] == ["chat", "chat"], "every model call is in the run log"
 
 
+@pytest.mark.slow
 def test_chat_interactive_session_remembers_the_thread(cli_env, demo_data_dir):
     _with_demo_company(cli_env, demo_data_dir)
     script = [reply("Hello. Ask me about cash, receivables, budgets or the close."),
@@ -78,6 +82,7 @@ def test_chat_without_odoo_is_a_configuration_error(cli_env):
     assert "Odoo is not configured" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_discuss_once_answers_new_messages_and_remembers_where_it_stopped(fresh_sandbox, tmp_path):
     """With the scripted model configured (offline answers in the channel: tests/channels/test_discuss.py)."""
     home = tmp_path / "home"
@@ -112,6 +117,7 @@ def test_discuss_unknown_channel_exits_with_a_clear_message(fresh_sandbox, tmp_p
     assert "no Discuss channel named 'treasury'" in result.stderr and "'finance'" in result.stderr
 
 
+@pytest.mark.slow
 def test_chat_explain_shows_how_the_router_reads_a_question(cli_env, demo_data_dir):
     _with_demo_company(cli_env, demo_data_dir)
     done = subprocess.run([sys.executable, "-m", "ledgerpilot.channels.cli.app", "chat", *DEMO_ARGS, "--explain",

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from tests.channels.conftest import run_cli
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
@@ -90,6 +91,7 @@ def test_no_accounting_rights_is_reported_not_crashed(sandbox, cli_env):
     assert "account." in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_builds_serves_and_shows_the_overview(cli_env, demo_data_dir, tmp_path):
     # reuse the session's demo company instead of building another one
     home = Path(cli_env["LEDGERPILOT_HOME"])
@@ -107,7 +109,7 @@ def test_demo_builds_serves_and_shows_the_overview(cli_env, demo_data_dir, tmp_p
     assert data["odoo_db"] == "demo"
 
 
-def test_sandbox_start_serves_odoorpc_until_interrupted(cli_env, demo_data_dir):
+def test_sandbox_start_serves_odoorpc_until_interrupted(cli_env, own_demo_data_dir):
     import signal
     import time
 
@@ -115,7 +117,7 @@ def test_sandbox_start_serves_odoorpc_until_interrupted(cli_env, demo_data_dir):
 
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "sandbox", "start",
-                             "--port", str(port), "--data-dir", str(demo_data_dir)],
+                             "--port", str(port), "--data-dir", str(own_demo_data_dir)],
                             env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -136,7 +138,7 @@ def test_sandbox_start_serves_odoorpc_until_interrupted(cli_env, demo_data_dir):
     assert "sandbox playing Odoo 17.0 at" in out
 
 
-def test_sandbox_start_plays_odoo_19_with_jsonrpc_off(cli_env, demo_data_dir):
+def test_sandbox_start_plays_odoo_19_with_jsonrpc_off(cli_env, own_demo_data_dir):
     import signal
     import time
 
@@ -147,14 +149,14 @@ def test_sandbox_start_plays_odoo_19_with_jsonrpc_off(cli_env, demo_data_dir):
     from ledgerpilot.sandbox import groups
     from ledgerpilot.sandbox.store import Store, database_path
 
-    store = Store(database_path(demo_data_dir))
+    store = Store(database_path(own_demo_data_dir))
     try:
         key = groups.create_api_key(store, 2, "cli test")  # uid 2: admin
     finally:
         store.close()
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "ledgerpilot.channels.cli.app", "sandbox", "start", "--serie", "19.0",
-                             "--no-legacy-rpc", "--port", str(port), "--data-dir", str(demo_data_dir)],
+                             "--no-legacy-rpc", "--port", str(port), "--data-dir", str(own_demo_data_dir)],
                             env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -176,7 +178,7 @@ def test_sandbox_start_plays_odoo_19_with_jsonrpc_off(cli_env, demo_data_dir):
         out, err = proc.communicate(timeout=30)
     assert proc.returncode in (0, 130), err
     assert "sandbox playing Odoo 19.0 at" in out and "API key of admin" in out and "switched off" in out
-    wrong = run_cli("sandbox", "start", "--serie", "20.0", "--data-dir", str(demo_data_dir), env=cli_env)
+    wrong = run_cli("sandbox", "start", "--serie", "20.0", "--data-dir", str(own_demo_data_dir), env=cli_env)
     assert wrong.returncode == 2 and "--serie must be one of 17.0, 19.0" in wrong.stderr
 
 

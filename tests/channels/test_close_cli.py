@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.conftest import DEMO_TODAY
 
@@ -25,6 +27,7 @@ def test_checks_of_the_current_month_name_the_blocking_findings(sandbox, tmp_pat
     assert table.returncode == 0 and "blocking" in table.stdout and "Draft" in table.stdout
 
 
+@pytest.mark.slow
 def test_matches_list_every_bank_line_with_its_best_candidate(sandbox, tmp_path):
     env = odoo_env_for(sandbox, tmp_path / "home")
     out = _json(run_cli("close", "matches", "--period", "2026-11", *TODAY, "--json", env=env))
@@ -34,6 +37,7 @@ def test_matches_list_every_bank_line_with_its_best_candidate(sandbox, tmp_path)
     assert {row["level"] for row in high["rows"]} <= {"high"} and len(high["rows"]) == out["high"]
 
 
+@pytest.mark.slow
 def test_status_without_runs_and_usage_errors(sandbox, tmp_path):
     env = odoo_env_for(sandbox, tmp_path / "home")
     assert _json(run_cli("close", "status", "--json", env=env)) == []

@@ -111,6 +111,7 @@ def test_a_failed_send_says_why(built, smtp_server, tmp_path):
     assert inbox.messages == []
 
 
+@pytest.mark.slow
 def test_the_cli_saves_the_digest_and_posts_it_to_discuss(fresh_sandbox, tmp_path):
     env = odoo_env_for(fresh_sandbox, tmp_path / "home")
     env["LEDGERPILOT_TODAY"] = DEMO_TODAY.isoformat()

@@ -73,6 +73,7 @@ def test_bad_options_exit_2(history_csv, cli_env):
     assert result.returncode == 2 and "--as-of '18/11/2026' is not a date" in result.stderr
 
 
+@pytest.mark.slow
 def test_against_the_configured_odoo(sandbox, cli_env):
     cli_env.update(LEDGERPILOT_ODOO_URL=sandbox.url, LEDGERPILOT_ODOO_DB=sandbox.db,
                    LEDGERPILOT_ODOO_USER="readonly", LEDGERPILOT_ODOO_PASSWORD="readonly")

@@ -32,6 +32,7 @@ def _json(result) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_forecast_json_schema_invariants_chart_and_stored_run(odoo_env, tmp_path):
     chart = tmp_path / "out" / "forecast.png"
     args = ("forecast", "--json", "--as-of", DEMO_TODAY.isoformat(), "--threshold", "10000000 EUR",
@@ -110,6 +111,7 @@ def test_bad_scenario_and_unconfigured_odoo_exit_2(odoo_env):
     assert result.returncode == 2 and "LEDGERPILOT_ODOO_URL" in result.stderr
 
 
+@pytest.mark.slow
 def test_compare_a_past_forecast_with_what_happened(odoo_env):
     past = _json(run_cli("forecast", "--json", "--as-of", "2026-08-03", "--weeks", "8", env=odoo_env))
     data = _json(run_cli("forecast", "compare", past["run_id"], "--json", env=odoo_env))
@@ -133,6 +135,7 @@ def test_compare_a_past_forecast_with_what_happened(odoo_env):
     assert missing.returncode == 1 and "no forecast run 'nosuchrun'" in missing.stderr
 
 
+@pytest.mark.slow
 def test_backtest_shows_the_three_variants(odoo_env):
     data = _json(run_cli("forecast", "backtest", "--from", "2026-03-02", "--to", "2026-07-06", "--step", "2m",
                          "--weeks", "6", "--json", env=odoo_env))
@@ -143,6 +146,7 @@ def test_backtest_shows_the_three_variants(odoo_env):
     assert bad.returncode == 2 and "fortnight" in bad.stderr
 
 
+@pytest.mark.slow
 def test_demo_prints_the_forecast_and_writes_the_chart(cli_env, demo_data_dir):
     home = Path(cli_env["LEDGERPILOT_HOME"])
     target = home / "sandbox" / f"seed{DEMO_SEED}-scale{DEMO_SCALE:g}-{DEMO_TODAY.isoformat()}"

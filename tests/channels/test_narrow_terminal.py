@@ -17,6 +17,8 @@ import pytest
 from tests.channels.conftest import odoo_env_for, run_cli
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
 
+pytestmark = pytest.mark.slow
+
 AS_OF = ("--as-of", DEMO_TODAY.isoformat())
 
 

@@ -74,6 +74,7 @@ def test_pending_proposals_survive_a_restart(cli_env):
     assert invoke("proposals", "list", "--state", "nonsense", env=cli_env).exit_code != 0
 
 
+@pytest.mark.slow
 def test_approve_apply_and_audit_from_the_command_line(odoo_env):
     db, store = _store(odoo_env)
     proposal = store.add(_entry("Command line")).proposal

@@ -18,6 +18,8 @@ from tests.channels.conftest import odoo_env_for
 from tests.channels.web.conftest import free_port
 from tests.conftest import DEMO_TODAY
 
+pytestmark = pytest.mark.slow
+
 SECRET = "serve-test-secret"
 ODOO_SECRET = "Kx7Qm2Lp9Vt4Rz8Wn1Bc6Hy3Jd0Fs5Ga-Ue_Oi"
 

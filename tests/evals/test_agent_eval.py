@@ -304,6 +304,7 @@ def test_model_endpoint_run_counts_tokens_and_model_time(sandbox, tmp_path):
 # ------------------------------------------------------------------------------------------------- CLI
 
 
+@pytest.mark.slow
 def test_cli_only_and_json(sandbox, tmp_path):
     env = odoo_env_for(sandbox, tmp_path / "home")
     result = run_cli("eval", "agent", "--odoo", "--as-of", DEMO_TODAY.isoformat(), "--only",

@@ -136,6 +136,7 @@ def test_missing_file_and_empty_window_are_clear_errors(tmp_path):
         evaluate_payment_delays(paid, open_items, kinds=("customers",))
 
 
+@pytest.mark.slow
 def test_on_the_demo_company_the_model_beats_both_baselines(sandbox):
     from ledgerpilot.evals.payment_delays import evaluate_on_history
     from ledgerpilot.odoo.connection import connect

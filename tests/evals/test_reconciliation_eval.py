@@ -9,6 +9,8 @@ from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from ledgerpilot.sandbox.generator import load_ground_truth
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def score(sandbox, demo_data_dir):

@@ -155,6 +155,7 @@ def test_a_run_stopped_by_an_odoo_outage_resumes_at_the_step_that_failed(fresh_s
     assert resumed.status == "finished" and resumed.resumed and resumed.thread_id == first.thread_id
 
 
+@pytest.mark.slow
 def test_the_close_finishes_what_it_starts_its_own_draft_is_its_own_step(fresh_sandbox, tmp_path):
     """What happened on a real Odoo 17: an accrual approved as a draft came back in the next close run as a
     blocking "draft entry dated in the period". Now it is the close's own pending step; accruals and reversals

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PARITY = ROOT / "tests" / "fixtures" / "embedding_parity"
 MIN_COSINE = 0.999
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def corpus() -> list[str]:

@@ -15,6 +15,8 @@ from ledgerpilot.memory.embeddings import load_embedder
 from ledgerpilot.memory.exceptions import ExceptionMemory
 from tests.memory.exception_history import CATEGORIES, fresh, history
 
+pytestmark = pytest.mark.slow
+
 TOP_K = 3
 GOAL = 0.90
 

@@ -322,6 +322,7 @@ def _domain_strategy():
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
+@pytest.mark.slow
 @given(domain=_domain_strategy())
 def test_random_domains_match_the_reference_evaluator(engine, domain):
     got = sorted(engine.search("res.partner", domain))

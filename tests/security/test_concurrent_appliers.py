@@ -18,6 +18,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from ledgerpilot.approvals.apply import apply_proposal
 from ledgerpilot.errors import LedgerpilotError
@@ -26,6 +27,8 @@ from ledgerpilot.memory.audit import AuditLog
 from ledgerpilot.odoo import connect
 from tests.channels.conftest import odoo_env_for
 from tests.security.conftest import activity, approve_all, connection, entry, note, records_in_odoo
+
+pytestmark = pytest.mark.slow
 
 LATENCY_MS = 300
 APPLIERS = 4

@@ -9,6 +9,8 @@ failed attempt left), and proposing the same content again points to the failed 
 
 from __future__ import annotations
 
+import pytest
+
 from ledgerpilot.approvals.apply import apply_proposal
 from ledgerpilot.config import Settings
 from ledgerpilot.odoo import connect
@@ -28,6 +30,7 @@ def _failed(fresh_sandbox, store, audit, proposal_id: str):
     return result
 
 
+@pytest.mark.slow
 def test_a_failed_write_is_retried_by_an_approver_and_applied_once(fresh_sandbox, state, admin_client):
     home, store, audit = state
     [proposal] = approve_all(fresh_sandbox, store, audit, [entry("Retry me")])

@@ -25,6 +25,8 @@ from tests.channels.web.conftest import ServedApp
 from tests.conftest import DEMO_TODAY
 from tests.security.conftest import connection
 
+pytestmark = pytest.mark.slow
+
 ASK = "add a note to INV/2026/00042: customer promised to pay on Friday"
 NOTE_APPROVERS = '{"note": "account.group_account_invoice"}'   # so the clerk (Billing) may approve notes
 

@@ -34,6 +34,8 @@ from tests.channels.web.conftest import ServedApp
 from tests.conftest import DEMO_TODAY
 from tests.security.conftest import records_in_odoo
 
+pytestmark = pytest.mark.slow
+
 #: every element inside a card (and the card itself) within the card; the page no wider than the window
 LAYOUT_PROBLEMS = """() => {
   const problems = [];

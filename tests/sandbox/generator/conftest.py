@@ -1,7 +1,8 @@
-"""A demo company (seed 7, scale 0.2) built once per test module, and read-only SQL access to it.
+"""A demo company (seed 7, scale 0.2) as generated, one copy per test module, and read-only SQL access to it.
 
-The generator's tests build their own copy rather than use the session's shared demo database:
-other tests serve and write to that one, and these tests check the books exactly as generated.
+The generator's tests read a copy of the session's pristine build (``tests.demo_builds``) rather than
+the shared demo database: other tests serve and write to that one, and these tests check the books
+exactly as generated.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ import sqlite3
 import pytest
 
 from tests.conftest import DEMO_SCALE, DEMO_SEED, DEMO_TODAY
+from tests.demo_builds import copy_of_demo_company
 
 
 @pytest.fixture(scope="module")
-def built_dir(tmp_path_factory):
-    from ledgerpilot.sandbox.generator import build_demo_company
-
-    data_dir = tmp_path_factory.mktemp("generated")
-    build_demo_company(data_dir, seed=DEMO_SEED, scale=DEMO_SCALE, today=DEMO_TODAY)
-    return data_dir
+def built_dir(demo_cache_root, tmp_path_factory):
+    return copy_of_demo_company(demo_cache_root, tmp_path_factory.mktemp("generated") / "company", seed=DEMO_SEED,
+                                scale=DEMO_SCALE, today=DEMO_TODAY)
 
 
 @pytest.fixture(scope="module")

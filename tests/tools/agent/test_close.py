@@ -108,6 +108,7 @@ def test_anomalies_are_the_riskiest_of_the_scan(ctx, direct_scan):
     assert top.title in _grounded(result)
 
 
+@pytest.mark.slow
 def test_asking_about_anomalies_proposes_nothing(client, tmp_path):
     """A question reads: the findings are kept for their ids, no alert is proposed, and the next scan (the
     scheduled one, or `ledgerpilot anomalies scan --since last`) still proposes for what the question saw."""

@@ -48,6 +48,7 @@ def odoo(fresh_sandbox, tmp_path):
         yield admin, clerk
 
 
+@pytest.mark.slow
 def test_rescans_do_not_duplicate_and_a_false_positive_silences_its_pattern(odoo, tmp_path):
     client, clerk = odoo
     home = tmp_path / "home"
@@ -109,6 +110,7 @@ def test_rescans_do_not_duplicate_and_a_false_positive_silences_its_pattern(odoo
     assert len(scans) == 4 and dispositions[0].actor == "Marie Curie"
 
 
+@pytest.mark.slow
 def test_incremental_scan_finds_the_new_duplicate_and_says_what_happened_last_time(odoo, tmp_path):
     client, clerk = odoo
     home = tmp_path / "home"

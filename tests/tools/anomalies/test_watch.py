@@ -53,6 +53,7 @@ def _assert_same_books(kept, fresh) -> None:
     assert dict(kept.unavailable) == dict(fresh.unavailable)
 
 
+@pytest.mark.slow
 def test_the_books_in_memory_equal_a_fresh_read_after_creates_writes_and_deletes(people):
     admin, clerk, controller = people
     mirror = BooksMirror(admin, today=DEMO_TODAY)
@@ -77,6 +78,7 @@ def test_the_books_in_memory_equal_a_fresh_read_after_creates_writes_and_deletes
     _assert_same_books(mirror.data, load_anomaly_data(admin, today=DEMO_TODAY))
 
 
+@pytest.mark.slow
 def test_a_scoped_scan_finds_what_a_full_rescan_finds_about_the_changes(people, tmp_path):
     admin, clerk, controller = people
     home = tmp_path / "home"

@@ -107,6 +107,7 @@ def test_budget_run_for_one_account_and_an_explicit_period(client, tmp_path):
 # ------------------------------------------------------------------------------------------------ memory
 
 
+@pytest.mark.slow
 def test_memory_recalls_past_resolutions_and_keeps_them(client, tmp_path, memory_model):
     from ledgerpilot.memory.exceptions import ExceptionMemory, PastException
 
