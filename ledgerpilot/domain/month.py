@@ -34,6 +34,11 @@ def year_earlier(day: dt.date) -> dt.date:
     return day - relativedelta(years=1)
 
 
+def next_working_day(day: dt.date) -> dt.date:
+    """``day``, or the Monday after it when it falls on a weekend (banks book on working days)."""
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
+
+
 def month_start(day: dt.date) -> dt.date:
     """The first day of ``day``'s month."""
     return day.replace(day=1)

@@ -11,6 +11,7 @@ from ledgerpilot.domain.month import (
     month_end,
     month_start,
     months_back_start,
+    next_working_day,
     year_earlier,
 )
 
@@ -81,3 +82,14 @@ def test_period_parse_says_what_was_wrong(text, reason):
     with pytest.raises(PeriodError) as error:
         Period.parse(text)
     assert error.value.reason == reason and repr(text[:40]) in str(error.value) and error.value.exit_code == 2
+
+
+@pytest.mark.parametrize("day, expected", [
+    (dt.date(2026, 11, 20), dt.date(2026, 11, 20)),   # a Friday stays
+    (dt.date(2026, 11, 21), dt.date(2026, 11, 23)),   # Saturday -> Monday
+    (dt.date(2026, 11, 22), dt.date(2026, 11, 23)),   # Sunday -> Monday
+    (dt.date(2026, 12, 27), dt.date(2026, 12, 28)),   # across nothing but the weekend
+    (dt.date(2027, 1, 2), dt.date(2027, 1, 4)),       # a Saturday at a year start
+])
+def test_a_weekend_day_moves_to_the_next_working_day(day, expected):
+    assert next_working_day(day) == expected

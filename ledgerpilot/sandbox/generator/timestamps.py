@@ -8,6 +8,7 @@ import random
 # the generator's month steps are ledgerpilot's own (re-exported under the names the generator uses)
 from ledgerpilot.domain.month import add_months, month_start  # noqa: F401
 from ledgerpilot.domain.month import month_end as last_day  # noqa: F401
+from ledgerpilot.domain.month import next_working_day as shift_weekday  # noqa: F401
 
 
 def office_time(rng: random.Random, day: dt.date) -> str:
@@ -27,8 +28,3 @@ def later(stamp: str, rng: random.Random, max_minutes: int = 90) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def shift_weekday(day: dt.date) -> dt.date:
-    """Move a weekend day to the following Monday (banks book on working days)."""
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ledgerpilot.domain.month import add_months
+from ledgerpilot.domain.month import add_months, next_working_day
 
 LOOKBACK_DAYS = 400
 MIN_OCCURRENCES = 3
@@ -58,12 +58,6 @@ class RecurringPattern:
     partner_id: int | None
     partner_name: str
     bank_line_ids: tuple[int, ...]
-
-
-def _shift_weekday(day: dt.date) -> dt.date:
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -170,7 +164,7 @@ def occurrences(pattern: RecurringPattern, as_of: dt.date, horizon_days: int) ->
             day = nearest + dt.timedelta(days=7 * step if nearest == pattern.last_date else 7 * (step - 1))
         else:
             months = 1 if pattern.cadence == "monthly" else 3
-            day = _shift_weekday(add_months(pattern.last_date, months * step, day_of_month=pattern.typical_day))
+            day = next_working_day(add_months(pattern.last_date, months * step, day_of_month=pattern.typical_day))
         if day > end:
             break
         if day <= as_of:
