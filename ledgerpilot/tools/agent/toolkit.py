@@ -33,13 +33,27 @@ from ledgerpilot.prompts import PromptError, load_prompt
 
 ToolKind = Literal["read", "propose"]
 
-#: modules whose import registers the tools (kept here so the catalogue is explicit)
-TOOL_MODULES: tuple[str, ...] = (
-    "ledgerpilot.tools.agent.cash",
-    "ledgerpilot.tools.agent.ledger",
-    "ledgerpilot.tools.agent.budget",
-    "ledgerpilot.tools.agent.close",
-    "ledgerpilot.tools.agent.propose",
+#: every tool the agent may call, in the order the model is shown them: (module, function). The table is the
+#: catalogue: a function is a tool because it is listed here (and marked ``@tool``), not because its module
+#: happened to be imported. The modules are imported when the catalogue is first read (they import this one).
+TOOL_TABLE: tuple[tuple[str, str], ...] = (
+    ("ledgerpilot.tools.agent.cash", "cash_position"),
+    ("ledgerpilot.tools.agent.cash", "cash_forecast"),
+    ("ledgerpilot.tools.agent.cash", "cash_scenario"),
+    ("ledgerpilot.tools.agent.ledger", "receivables_ageing"),
+    ("ledgerpilot.tools.agent.ledger", "payables_ageing"),
+    ("ledgerpilot.tools.agent.ledger", "customer_payment_behaviour"),
+    ("ledgerpilot.tools.agent.ledger", "slowest_payers"),
+    ("ledgerpilot.tools.agent.ledger", "find_record"),
+    ("ledgerpilot.tools.agent.budget", "budget_status"),
+    ("ledgerpilot.tools.agent.budget", "purchase_order_check"),
+    ("ledgerpilot.tools.agent.budget", "project_burndown"),
+    ("ledgerpilot.tools.agent.close", "close_status"),
+    ("ledgerpilot.tools.agent.close", "anomalies"),
+    ("ledgerpilot.tools.agent.close", "pending_proposals"),
+    ("ledgerpilot.tools.agent.propose", "propose_journal_entry"),
+    ("ledgerpilot.tools.agent.propose", "propose_activity"),
+    ("ledgerpilot.tools.agent.propose", "propose_note"),
 )
 
 
@@ -167,31 +181,44 @@ class Tool:
 #: the prompt holding the description of every tool, one part per tool
 TOOL_DESCRIPTIONS = "tool_descriptions"
 
-_REGISTRY: dict[str, Tool] = {}
+#: the attribute ``@tool`` sets on a function: its kind
+TOOL_KIND_ATTRIBUTE = "__ledgerpilot_tool_kind__"
+_catalogue: dict[str, Tool] | None = None
 
 
 def tool(kind: ToolKind = "read"):
-    """Register ``fn(ctx, args)`` as a tool named after the function; the args model is its annotation."""
+    """Mark ``fn(ctx, args)`` as a tool of ``kind`` named after the function; the args model is its annotation.
+    Marking registers nothing: the tools are the functions listed in ``TOOL_TABLE``."""
 
-    def register(fn):
-        hints = inspect.get_annotations(fn, eval_str=True)
-        params = list(inspect.signature(fn).parameters)
-        if len(params) != 2:
-            raise TypeError(f"tool {fn.__name__} must take (ctx, args)")
-        args_model = hints.get(params[1], NoArgs)
-        if fn.__name__ in _REGISTRY and _REGISTRY[fn.__name__].fn is not fn:
-            raise ValueError(f"two tools are named {fn.__name__}")
-        _REGISTRY[fn.__name__] = Tool(name=fn.__name__, kind=kind, args_model=args_model, fn=fn)
+    def mark(fn):
+        setattr(fn, TOOL_KIND_ATTRIBUTE, kind)
         return fn
 
-    return register
+    return mark
+
+
+def _tool_of(fn) -> Tool:
+    kind = getattr(fn, TOOL_KIND_ATTRIBUTE, None)
+    if kind is None:
+        raise TypeError(f"{fn.__module__}.{fn.__name__} is listed as a tool but not marked @tool")
+    hints = inspect.get_annotations(fn, eval_str=True)
+    params = list(inspect.signature(fn).parameters)
+    if len(params) != 2:
+        raise TypeError(f"tool {fn.__name__} must take (ctx, args)")
+    return Tool(name=fn.__name__, kind=kind, args_model=hints.get(params[1], NoArgs), fn=fn)
 
 
 def all_tools() -> dict[str, Tool]:
-    """Every registered tool by name (importing the tool modules registers them)."""
-    for module in TOOL_MODULES:
-        importlib.import_module(module)
-    return dict(_REGISTRY)
+    """Every tool of ``TOOL_TABLE`` by name, in the table's order (read once per process)."""
+    global _catalogue
+    if _catalogue is None:
+        catalogue: dict[str, Tool] = {}
+        for module, name in TOOL_TABLE:
+            if name in catalogue:
+                raise ValueError(f"two tools are named {name}")
+            catalogue[name] = _tool_of(getattr(importlib.import_module(module), name))
+        _catalogue = catalogue
+    return dict(_catalogue)
 
 
 def tool_specs(kinds: tuple[ToolKind, ...] = ("read", "propose")) -> list[dict[str, Any]]:
