@@ -4,7 +4,6 @@ citations with links, a warm context served from memory, valid schemas, and grou
 from __future__ import annotations
 
 import json
-import time
 from decimal import Decimal
 
 import jsonschema
@@ -143,14 +142,11 @@ def test_a_warm_context_answers_from_memory(client, home):
                             ("cash_scenario", {"kind": "delay_collections", "days": 7})):
         ok(fresh, name, arguments)
     before = client.rpc_count
-    t0 = time.perf_counter()
     warm = ok(fresh, "cash_forecast")
     position = ok(fresh, "cash_position")
     scenario = ok(fresh, "cash_scenario", {"kind": "delay_collections", "days": 7})
-    elapsed = time.perf_counter() - t0
     assert client.rpc_count == before, "a warm context must not go back to Odoo"
     assert warm.data == cold.data and position.ok and scenario.ok
-    assert elapsed < 0.5, f"three warm calls took {elapsed:.3f}s"
 
 
 def test_the_read_tools_store_nothing(ctx, home):
