@@ -9,16 +9,23 @@ sandbox (``SandboxService.call``: the search and read; the WSGI call: plus JSON 
 runs in a thread of the same process, so its time and the client's share one interpreter.
 Prints the breakdown and writes every record to OUT.json.
 """
-import collections, datetime as dt, json, shutil, sys, tempfile, time, threading, resource
+import collections
+import json
+import shutil
+import sys
+import tempfile
+import time
 from pathlib import Path
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_digest
+
 from ledgerpilot.channels.digest import build as build_mod
 from ledgerpilot.odoo.client import OdooClient
 from ledgerpilot.sandbox import service as service_mod
-from ledgerpilot.sandbox.server import app as app_mod
 from ledgerpilot.sandbox.demo import ensure_demo_data
+from ledgerpilot.sandbox.server import app as app_mod
 from ledgerpilot.sandbox.server.runner import running_sandbox
 
 state = {"section": "setup"}
@@ -87,7 +94,7 @@ def report(label, total):
         srv = sum(v[1] for (s, *_), v in server.items() if s == k)
         calls = sum(v[0] for (s, *_), v in rpc.items() if s == k)
         print(f"{k:20s} wall {w:7.1f}  rpc-wall {rpc_w:7.1f} ({calls} calls)  server-call {srv:7.1f}  server-http {http[k]:7.1f}  client-cpu {c:7.1f} ok={ok} {err or ''}")
-    other = [k for k in set(s for s, *_ in rpc) if k not in sections]
+    other = [k for k in {s for s, *_ in rpc} if k not in sections]
     for k in other:
         print(f"{k:20s} rpc-wall {sum(v[1] for (s,*_),v in rpc.items() if s==k):7.1f} calls {sum(v[0] for (s,*_),v in rpc.items() if s==k)}")
     print("-- extracts by model (all sections)")
@@ -122,10 +129,11 @@ def main():
                 report(f"{label} (scale {scale:g})", secs)
                 dump[label] = {"seconds": secs, "facts": facts, "sections": sections.copy(), "extracts": list(rows),
                                "rpc": {"|".join(k): v for k, v in rpc.items()}, "server": {"|".join(k): v for k, v in server.items()},
-                               "http": dict(http), "load": open("/proc/loadavg").read()}
+                               "http": dict(http), "load": Path("/proc/loadavg").read_text()}
                 sys.stdout.flush()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out.write_text(json.dumps(dump, indent=1, default=str))
 
-main()
+if __name__ == "__main__":
+    main()
