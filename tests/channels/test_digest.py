@@ -125,3 +125,22 @@ def test_the_cli_saves_the_digest_and_posts_it_to_discuss(fresh_sandbox, tmp_pat
         [posted] = reader.read("mail.message", [result["posted_message_id"]], ["body", "model"])
     assert posted["model"] == "discuss.channel" and "Cash outlook" in posted["body"]
     assert "cid:" not in posted["body"].replace('data-src="cid:', "")
+
+
+def test_the_gateway_cache_changes_no_figure_of_the_digest(sandbox, tmp_path):
+    """The digest read through the gateway's cache (empty, then the one the first run left) says what the
+    digest read with no cache at all says, section by section: figures, narratives and links."""
+
+    def digest(name: str, cache):
+        settings = _settings(tmp_path / name)
+        with connect(demo_connection(sandbox.url, "admin"), cache_dir=cache) as client, \
+                open_agent(client, settings, today=DEMO_TODAY) as agent:
+            made = make_digest(agent, settings, out=tmp_path / name / "out").digest
+        return [(s.key, s.figures, s.text, s.links, s.errors) for s in made.sections], made.chart_png
+
+    truth, truth_chart = digest("plain", None)
+    cold, cold_chart = digest("cold", tmp_path / "cache")
+    warm, warm_chart = digest("warm", tmp_path / "cache")
+    assert cold == truth and warm == truth
+    assert cold_chart == truth_chart == warm_chart
+    assert any(path.name.endswith(".parquet") for path in (tmp_path / "cache" / "extracts").iterdir())

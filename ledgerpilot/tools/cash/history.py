@@ -15,6 +15,9 @@ What is extracted, with Odoo 17 names:
 - bank: posted lines on ``asset_cash`` accounts and, for each, the largest other line of its move;
 - lines of confirmed sale / purchase orders and the invoice lines linked to them;
 - ``account.payment.term.line`` and ``res.currency.rate``.
+
+When the client keeps a cache folder, the paged reads go through the gateway's incremental cache
+(:mod:`ledgerpilot.odoo.incremental`): a later run reads over RPC only what was written since.
 """
 
 from __future__ import annotations
@@ -58,6 +61,14 @@ TERM_LINE_FIELDS = ["payment_id", "value", "value_amount", "nb_days", "delay_typ
 RATE_FIELDS = ["name", "rate", "currency_id"]
 
 POSTED = ("parent_state", "=", "posted")
+
+
+def _extract(client, model: str, fields: Sequence[str], domain: Sequence = ()) -> pd.DataFrame:
+    """``client.extract``, incremental when the client keeps a cache folder (as the anomaly scan reads):
+    a weekly run then reads only the records written since the last one. Reads of a few records by id
+    stay plain (their domains change from run to run; a cache of each would only pile up)."""
+    cached = getattr(client, "cache_dir", None) is not None
+    return client.extract(model, list(fields), list(domain), incremental=cached)
 
 
 def load_cash_history(client, *, progress: Progress | None = None,
@@ -139,13 +150,13 @@ def frame_hash(frame: pd.DataFrame) -> str:
 def _invoice_moves(client) -> pd.DataFrame:
     """Posted invoices, bills, refunds and receipts (not plain entries: payments, statement lines,
     valuation entries, which carry no invoice data), indexed by move id."""
-    moves = client.extract("account.move", MOVE_FIELDS, [("state", "=", "posted"), ("move_type", "!=", "entry")])
+    moves = _extract(client, "account.move", MOVE_FIELDS, [("state", "=", "posted"), ("move_type", "!=", "entry")])
     return moves.set_index("id", drop=False)
 
 
 def _items(client, moves: pd.DataFrame, journals: pd.DataFrame) -> pd.DataFrame:
-    lines = client.extract("account.move.line", ITEM_FIELDS,
-                           [POSTED, ("account_type", "in", list(ITEM_ACCOUNT_TYPES))])
+    lines = _extract(client, "account.move.line", ITEM_FIELDS,
+                     [POSTED, ("account_type", "in", list(ITEM_ACCOUNT_TYPES))])
     move = moves.reindex(lines["move_id_id"].to_numpy())
     journal_type = pd.Series(journals["type"].to_numpy(), index=journals["id"].to_numpy())
     return pd.DataFrame({
@@ -170,7 +181,7 @@ def _items(client, moves: pd.DataFrame, journals: pd.DataFrame) -> pd.DataFrame:
 
 def _reconciliations(client, items: pd.DataFrame) -> pd.DataFrame:
     """Partial reconciles between receivable/payable items (both sides of a match share an account)."""
-    partials = client.extract("account.partial.reconcile", RECONCILE_FIELDS)
+    partials = _extract(client, "account.partial.reconcile", RECONCILE_FIELDS)
     item_ids = items["id"].to_numpy()
     keep = partials["debit_move_id_id"].isin(item_ids) | partials["credit_move_id_id"].isin(item_ids)
     partials = partials[keep.fillna(False).to_numpy()]
@@ -192,7 +203,7 @@ def _reconciliations(client, items: pd.DataFrame) -> pd.DataFrame:
 
 def _bank(client, journals: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     """Bank and cash lines, each with the largest other line of its move as counterpart."""
-    lines = client.extract("account.move.line", BANK_FIELDS, [POSTED, ("account_type", "=", "asset_cash")])
+    lines = _extract(client, "account.move.line", BANK_FIELDS, [POSTED, ("account_type", "=", "asset_cash")])
     cash_accounts = accounts.loc[accounts["account_type"] == "asset_cash", "id"].tolist()
     others = _counterpart_lines(client, lines, journals, cash_accounts)
     others = others[~others["account_id_id"].isin(cash_accounts).fillna(False).to_numpy()]
@@ -224,9 +235,9 @@ def _counterpart_lines(client, bank_lines: pd.DataFrame, journals: pd.DataFrame,
     """The other lines of the moves touching the bank: the bank/cash journals in one paged
     extraction, then the few moves booked elsewhere by id."""
     cash_journals = journals.loc[journals["type"].isin(["bank", "cash"]), "id"].tolist()
-    frames = [client.extract("account.move.line", COUNTERPART_FIELDS,
-                             [POSTED, ("journal_id", "in", cash_journals),
-                              ("account_id", "not in", list(cash_accounts))])] if cash_journals else []
+    frames = [_extract(client, "account.move.line", COUNTERPART_FIELDS,
+                       [POSTED, ("journal_id", "in", cash_journals),
+                        ("account_id", "not in", list(cash_accounts))])] if cash_journals else []
     elsewhere = bank_lines.loc[~bank_lines["journal_id_id"].isin(cash_journals).fillna(False).to_numpy(),
                                "move_id_id"].dropna().unique().tolist()
     for start in range(0, len(elsewhere), ID_CHUNK):
@@ -246,8 +257,8 @@ def _order_lines(client, rates: pd.DataFrame, company_currency: str, digits: int
     vs received quantities); ``partner`` is the line's partner field and ``own`` maps each column only
     one of them has to ``(source, field)``: "line" (as read), "line_day" or "order_day" (a date).
     """
-    lines = client.extract(f"{model}.line", line_fields, [("state", "in", states), ("display_type", "=", False)])
-    orders = client.extract(model, order_fields, [("state", "in", states)])
+    lines = _extract(client, f"{model}.line", line_fields, [("state", "in", states), ("display_type", "=", False)])
+    orders = _extract(client, model, order_fields, [("state", "in", states)])
     order = orders.set_index("id").reindex(lines["order_id_id"].to_numpy())
     date_order = _day(order["date_order"])
     columns = {
@@ -293,15 +304,15 @@ def _purchase_lines(client, rates: pd.DataFrame, company_currency: str, digits: 
 
 
 def _sale_invoicing(client, moves: pd.DataFrame) -> pd.DataFrame:
-    lines = client.extract("account.move.line", [*INVOICING_FIELDS, "sale_line_ids"],
-                           [POSTED, ("sale_line_ids", "!=", False)])
+    lines = _extract(client, "account.move.line", [*INVOICING_FIELDS, "sale_line_ids"],
+                     [POSTED, ("sale_line_ids", "!=", False)])
     exploded = lines.explode("sale_line_ids")
     return _invoicing(exploded, exploded["sale_line_ids"], "sale", moves)
 
 
 def _purchase_invoicing(client, moves: pd.DataFrame) -> pd.DataFrame:
-    lines = client.extract("account.move.line", [*INVOICING_FIELDS, "purchase_line_id"],
-                           [POSTED, ("purchase_line_id", "!=", False)])
+    lines = _extract(client, "account.move.line", [*INVOICING_FIELDS, "purchase_line_id"],
+                     [POSTED, ("purchase_line_id", "!=", False)])
     return _invoicing(lines, lines["purchase_line_id_id"], "purchase", moves)
 
 

@@ -238,3 +238,61 @@ def test_a_tiny_company_without_invoices_or_order_apps_loads_typed_empty_frames(
     assert line["counterpart_account_type"] == "liability_current"
     books = books_as_of(history, dt.date(2026, 11, 18))
     assert books.opening_balance == 250.0 and books.open_items.empty and books.paid_items.empty
+
+
+def _same_history(read: object, truth: object) -> None:
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(getattr(read, name), getattr(truth, name), check_exact=True, obj=name)
+        assert read.source[f"hash.{name}"] == truth.source[f"hash.{name}"], name
+
+
+def test_a_cached_history_equals_a_plain_read_also_after_the_books_changed(fresh_sandbox, tmp_path):
+    """With a cache folder the history is extracted incrementally; cold, unchanged and after new and reset
+    entries it equals what the same client reads without any cache (every frame, value for value)."""
+    connection = demo_connection(fresh_sandbox.url)
+
+    def plain():
+        with connect(connection) as client:
+            assert client.cache_dir is None
+            return load_cash_history(client, today=DEMO_TODAY)
+
+    def cached():
+        syncs = []
+        with connect(connection, cache_dir=tmp_path / "cache") as client:
+            extract = client.extract
+
+            def noting(*args, **kwargs):
+                frame = extract(*args, **kwargs)
+                if kwargs.get("incremental"):
+                    syncs.append(client.last_sync)
+                return frame
+
+            client.extract = noting
+            return load_cash_history(client, today=DEMO_TODAY), syncs
+
+    cold, syncs = cached()
+    _same_history(cold, plain())
+    assert len(syncs) >= 8 and {s.mode for s in syncs} == {"full"}        # the big reads go through the cache
+    warm, syncs = cached()
+    _same_history(warm, cold)
+    assert {s.mode for s in syncs} == {"unchanged"} and sum(s.fetched for s in syncs) < sum(len(f) for f in
+                                                                                          (cold.items, cold.bank))
+
+    with connect(connection) as client:
+        income, receivable = (client.search("account.account", [("code", "=", code)])[0]
+                              for code in ("400000", "121000"))
+        customer = client.search("res.partner", [("customer_rank", ">", 0)], limit=1)[0]
+        invoice = client.create("account.move", {
+            "move_type": "out_invoice", "partner_id": customer, "invoice_date": "2026-11-17", "date": "2026-11-17",
+            "line_ids": [(0, 0, {"account_id": income, "credit": 4321.0, "name": "new sale", "display_type": "product"}),
+                         (0, 0, {"account_id": receivable, "debit": 4321.0, "name": "new sale",
+                                 "display_type": "payment_term"})]})
+        client.call("account.move", "action_post", [invoice])
+        unpaid = client.search("account.move", [("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                                                ("payment_state", "=", "not_paid"), ("id", "!=", invoice)], limit=1)
+        client.call("account.move", "button_draft", unpaid)
+    changed, syncs = cached()
+    truth = plain()
+    _same_history(changed, truth)
+    assert "incremental" in {s.mode for s in syncs}
+    assert invoice in set(truth.items["move_id"]) and unpaid[0] not in set(truth.items["move_id"])
