@@ -5,7 +5,7 @@ Usage: ``python benchmarks/bench_webhooks.py [--calls 100] [--senders 4] [--scal
 ``serve``'s web app and its webhook worker run in this process exactly as ``ledgerpilot serve`` runs them
 (same app, same queue in serve.sqlite, same audit log), in front of the sandbox demo company (seed 7). Each
 call is what Odoo 17's "Send Webhook Notification" sends (the recorded call of
-../shared/odoo-schema/17.0/protocol/odoo_webhook_send_notification.json, its body made for one posted vendor
+tests/fixtures/odoo17_protocol/odoo_webhook_send_notification.json, its body made for one posted vendor
 bill of the demo with its Last Updated on, a different bill for every call): a new connection per call, as
 python-requests without a session, ``--senders`` of them at once. Three conditions, ``--calls`` each:
 
@@ -25,7 +25,6 @@ import argparse
 import datetime as dt
 import json
 import shutil
-import socket
 import sqlite3
 import statistics
 import sys
@@ -49,10 +48,11 @@ from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection, ensure_demo_data
 from ledgerpilot.sandbox.server.runner import running_sandbox
 from tests.channels.web.conftest import ServedApp
+from tests.channels.web.webhook_helpers import exchange
 
 SEED = 7
 TODAY = dt.date(2026, 11, 18)
-RECORDING = ROOT.parent / "shared" / "odoo-schema" / "17.0" / "protocol" / "odoo_webhook_send_notification.json"
+RECORDING = ROOT / "tests" / "fixtures" / "odoo17_protocol" / "odoo_webhook_send_notification.json"
 SECRET = "BenchOnlySecret-0123456789abcdefghijklmnop"
 GOAL_MAX_MS = 1000.0
 GOAL_P99_MS = 250.0
@@ -69,20 +69,8 @@ def odoo_request(recording: dict, body: bytes) -> bytes:
 def send(port: int, data: bytes) -> tuple[float, int]:
     """(milliseconds from connecting to the whole answer, status) of one call on a new connection."""
     started = time.perf_counter()
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(data)
-        received = b""
-        while b"\r\n\r\n" not in received:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            received += chunk
-        head, _, rest = received.partition(b"\r\n\r\n")
-        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)
-        while len(rest) < length:
-            rest += sock.recv(65536)
-    return (time.perf_counter() - started) * 1000, int(head.split(b" ")[1])
+    status, _headers, _body = exchange(port, data)
+    return (time.perf_counter() - started) * 1000, status
 
 
 def bills(handle, count: int) -> list[dict]:

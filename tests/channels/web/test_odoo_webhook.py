@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -26,11 +25,11 @@ from ledgerpilot.memory.state import StateDB
 from ledgerpilot.odoo import connect
 from ledgerpilot.sandbox.demo import demo_connection
 from tests.channels.web.conftest import ServedApp
-from tests.channels.web.webhook_helpers import TestClock, drain_all, wait_for
+from tests.channels.web.webhook_helpers import TestClock, drain_all, exchange, wait_for
 from tests.conftest import DEMO_TODAY
 from tests.tools.anomalies.bill_entry import enter_duplicate_bill
 
-RECORDING = Path("/work/shared/odoo-schema/17.0/protocol/odoo_webhook_send_notification.json")
+RECORDING = Path(__file__).parents[2] / "fixtures" / "odoo17_protocol" / "odoo_webhook_send_notification.json"
 #: the recording's URL is /webhooks/odoo/SECRET: the rule's secret there is the word SECRET
 RECORDED_SECRET = "SECRET"
 OLD_SECRET = "Zr4tY8uI0oP2aS6dF1gH5jK9lQ3wE7xC-vB_nM"
@@ -61,24 +60,7 @@ def raw_request(recording: dict, body: bytes, path: str | None = None) -> bytes:
 
 def send_raw(served: ServedApp, data: bytes) -> tuple[int, dict, bytes]:
     """Send ``data`` on a fresh connection; (status, headers, body) of the answer."""
-    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as sock:
-        sock.sendall(data)
-        received = b""
-        while b"\r\n\r\n" not in received:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            received += chunk
-        head, _, rest = received.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-        length = int(headers.get("content-length", "0"))
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-    return int(lines[0].split(" ")[1]), headers, rest
+    return exchange(served.port, data)
 
 
 class OdooReceiver:

@@ -3,6 +3,7 @@ and running the worker until nothing is left to retry."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 
@@ -45,3 +46,26 @@ def drain_all(worker, clock: TestClock) -> int:
         clock.advance(delay + 1)
         handled += worker.drain()
     return handled
+
+
+def exchange(port: int, data: bytes) -> tuple[int, dict, bytes]:
+    """Send the raw request ``data`` to 127.0.0.1:``port`` on a new connection and read the whole answer:
+    (status, headers by lower-case name, body). Byte-exact requests need a socket, not an HTTP client."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        head, _, rest = received.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+    return int(lines[0].split(" ")[1]), headers, rest
